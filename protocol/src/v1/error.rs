@@ -1,0 +1,54 @@
+use serde::{Deserialize, Serialize};
+
+/// Stable, machine-readable error codes. The SPA keys its messages and its
+/// "what to do next" hints on these; never rename one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// Body is not valid JSON or does not have the expected shape.
+    InvalidRequest,
+    /// One or more fields failed validation; see `fields`.
+    ValidationFailed,
+    /// No session, or the session has expired.
+    Unauthenticated,
+    /// Signed in, but the role does not allow this.
+    Forbidden,
+    /// Missing or wrong CSRF token.
+    CsrfRejected,
+    /// Wrong username or password.
+    InvalidCredentials,
+    /// Too many failed sign-ins; try again later.
+    AccountLocked,
+    /// No valid agreement grants this mechanism today.
+    MechanismClosed,
+    /// Dukcapil's daily quota is exhausted.
+    QuotaExhausted,
+    /// Dukcapil could not be reached or answered nonsense.
+    UpstreamUnavailable,
+    /// Dukcapil rejected BKN's configuration (credentials, IP, hours…).
+    UpstreamRejected,
+    NotFound,
+    PayloadTooLarge,
+    Internal,
+}
+
+/// A field-level validation problem, for inline display next to the input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+    pub message_en: String,
+}
+
+/// The body of every non-2xx answer from `/api/v1`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    /// For the officer, in Bahasa Indonesia: what happened and what to do.
+    pub message: String,
+    pub message_en: String,
+    /// Quote this to the helpdesk; it finds the log lines.
+    pub request_id: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldError>,
+}

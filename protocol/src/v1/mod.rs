@@ -1,0 +1,21 @@
+//! Version 1 of the SPA ↔ backend API (`/api/v1`).
+//!
+//! Field names are part of the contract: renaming one is a breaking change
+//! and shows up in the OpenAPI snapshot test.
+
+mod auth;
+mod elements;
+mod error;
+mod mechanism;
+mod verify;
+
+pub use auth::*;
+pub use elements::*;
+pub use error::*;
+pub use mechanism::*;
+pub use verify::*;
+
+/// Header the SPA must echo on every state-changing request (CSRF defence).
+pub const CSRF_HEADER: &str = "x-csrf-token";
+/// Header carrying the request id on every response.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";

@@ -1,0 +1,1 @@
+//! Dukcapil simulator (being built).
