@@ -1,1 +1,147 @@
+//! Padan's backend-for-frontend.
+//!
+//! Layout: `routes/` holds thin HTTP handlers (one file per action);
+//! `services/` what a request means; `policy` what the agreements grant;
+//! `dukcapil/` the one client of Dukcapil; `store/` persistence; `auth/`
+//! officers and sessions; `audit` the trail; `web` headers, static SPA
+//! serving and telemetry. `app()` assembles them.
 
+pub mod audit;
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod dukcapil;
+pub mod error;
+pub mod policy;
+pub mod routes;
+pub mod services;
+pub mod store;
+pub mod web;
+
+use std::sync::{Arc, RwLock};
+
+use axum::Router;
+use metrics_exporter_prometheus::PrometheusHandle;
+
+use crate::{clock::SharedClock, config::Config, dukcapil::DukcapilClient, store::Store};
+use store::agreements::AgreementRecord;
+
+/// Shared state behind every handler. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+struct Inner {
+    config: Config,
+    store: Store,
+    clock: SharedClock,
+    dukcapil: DukcapilClient,
+    nik_key: Vec<u8>,
+    dummy_hash: String,
+    agreements: RwLock<Arc<Vec<AgreementRecord>>>,
+    spa: web::spa::Spa,
+    metrics: Option<PrometheusHandle>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState").finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// Connects, migrates, seeds reference data and loads the SPA.
+    pub async fn build(config: Config, clock: SharedClock, metrics: Option<PrometheusHandle>) -> anyhow::Result<Self> {
+        let store = Store::connect(config.database.url.expose(), config.database.max_connections).await?;
+        store.migrate().await?;
+        let now = clock.now_millis();
+        store::seed::offices(store.pool()).await?;
+        store::seed::agreements(store.pool(), now).await?;
+        if config.demo.enabled {
+            seed_demo(&store, clock.today(), now).await?;
+        }
+        let agreements = store::agreements::all(store.pool()).await?;
+        let dukcapil = DukcapilClient::new(config.dukcapil.clone())?;
+        let spa = web::spa::Spa::load(&config.server.spa_dir)?;
+        let dummy_hash = tokio::task::spawn_blocking(auth::service::dummy_hash).await?;
+        Ok(Self(Arc::new(Inner {
+            nik_key: config.nik_token_key(),
+            config,
+            store,
+            clock,
+            dukcapil,
+            dummy_hash,
+            agreements: RwLock::new(Arc::new(agreements)),
+            spa,
+            metrics,
+        })))
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.0.config
+    }
+    pub fn store(&self) -> &Store {
+        &self.0.store
+    }
+    pub fn clock(&self) -> &SharedClock {
+        &self.0.clock
+    }
+    pub fn dukcapil(&self) -> &DukcapilClient {
+        &self.0.dukcapil
+    }
+    pub fn nik_key(&self) -> &[u8] {
+        &self.0.nik_key
+    }
+    pub fn dummy_hash(&self) -> &str {
+        &self.0.dummy_hash
+    }
+    pub fn spa(&self) -> &web::spa::Spa {
+        &self.0.spa
+    }
+    pub fn metrics(&self) -> Option<&PrometheusHandle> {
+        self.0.metrics.as_ref()
+    }
+    pub fn agreements(&self) -> Arc<Vec<AgreementRecord>> {
+        self.0.agreements.read().map(|a| Arc::clone(&a)).unwrap_or_else(|e| Arc::clone(&e.into_inner()))
+    }
+    /// Re-reads the agreements after an admin changed them.
+    pub async fn reload_agreements(&self) -> Result<(), sqlx::Error> {
+        let fresh = Arc::new(store::agreements::all(self.store().pool()).await?);
+        match self.0.agreements.write() {
+            Ok(mut a) => *a = fresh,
+            Err(e) => *e.into_inner() = fresh,
+        }
+        Ok(())
+    }
+    pub fn idle_timeout_ms(&self) -> i64 {
+        self.config().security.session_idle_minutes as i64 * 60_000
+    }
+    pub fn absolute_timeout_ms(&self) -> i64 {
+        self.config().security.session_absolute_hours as i64 * 3_600_000
+    }
+}
+
+async fn seed_demo(store: &Store, today: time::Date, now: i64) -> anyhow::Result<()> {
+    store::agreements::insert_if_absent(store.pool(), &store::seed::demo_agreement(today), now).await?;
+    let hash = tokio::task::spawn_blocking(|| auth::password::hash(store::seed::DEMO_PASSWORD))
+        .await?
+        .map_err(|e| anyhow::anyhow!("hashing demo password: {e}"))?;
+    for (username, display_name, role, office_code, nip) in store::seed::DEMO_ACCOUNTS {
+        if store::officers::by_username(store.pool(), username).await?.is_none() {
+            let officer = store::officers::NewOfficer {
+                username,
+                display_name,
+                nip,
+                role,
+                office_code,
+                password_hash: &hash,
+            };
+            store::officers::insert(store.pool(), &officer, now).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The whole HTTP application.
+pub fn app(state: AppState) -> Router {
+    web::layers(routes::router(), state.clone()).with_state(state)
+}

@@ -3,6 +3,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SignInRequest {
     pub username: String,
@@ -17,6 +18,7 @@ impl fmt::Debug for SignInRequest {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Officer,
@@ -60,6 +62,7 @@ impl Role {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Office {
     /// `PUSAT` or `KANREG-I` … `KANREG-XIV`.
     pub code: String,
@@ -67,6 +70,7 @@ pub struct Office {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OfficerInfo {
     pub username: String,
     pub display_name: String,
@@ -79,6 +83,7 @@ pub struct OfficerInfo {
 /// `HttpOnly` cookie the SPA cannot read; the CSRF token is echoed in the
 /// `x-csrf-token` header on every state-changing request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionInfo {
     pub officer: OfficerInfo,
     pub csrf_token: String,

@@ -2,6 +2,7 @@ use serde::{Deserialize, Serialize};
 
 /// A population-data element, named as Dukcapil names it on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Element {
     #[serde(rename = "NIK")]
     Nik,
@@ -166,6 +167,7 @@ pub const STAT_HBKEL: [&str; 11] = [
 /// Why an officer accesses population data: the scope of use in PKS 2024
 /// Pasal 1. Every access records one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Purpose {
     /// Synchronising, verifying and validating CASN and ASN data.

@@ -3,6 +3,7 @@ use serde::{Deserialize, Serialize};
 /// Stable, machine-readable error codes. The SPA keys its messages and its
 /// "what to do next" hints on these; never rename one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// Body is not valid JSON or does not have the expected shape.
@@ -34,6 +35,7 @@ pub enum ErrorCode {
 
 /// A field-level validation problem, for inline display next to the input.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldError {
     pub field: String,
     pub message: String,
@@ -42,6 +44,7 @@ pub struct FieldError {
 
 /// The body of every non-2xx answer from `/api/v1`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiError {
     pub code: ErrorCode,
     /// For the officer, in Bahasa Indonesia: what happened and what to do.

@@ -4,6 +4,7 @@ use super::Element;
 
 /// An access mechanism granted by an agreement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Mechanism {
     VerifyElements,
@@ -50,6 +51,7 @@ impl Mechanism {
 /// Whether a mechanism is open for the signed-in officer today, and which
 /// elements the agreement behind it grants. The SPA renders exactly these.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MechanismStatus {
     pub mechanism: Mechanism,
     pub open: bool,
@@ -64,6 +66,7 @@ pub struct MechanismStatus {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AgreementRef {
     pub id: i64,
     pub title: String,
@@ -75,6 +78,7 @@ pub struct AgreementRef {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MechanismsResponse {
     /// The backend's "today" (ISO date), so the SPA never trusts the PC clock.
     pub today: String,

@@ -5,6 +5,7 @@ use super::{Element, Purpose};
 /// Claimed values for verification. Absent or empty fields are not sent to
 /// Dukcapil. `TGL_LHR` is ISO `yyyy-mm-dd`; coded fields use SIAK labels.
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ClaimedElements {
     #[serde(rename = "NO_KK", default, skip_serializing_if = "Option::is_none")]
@@ -74,6 +75,7 @@ impl ClaimedElements {
 }
 
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct VerifyElementsRequest {
     pub nik: String,
@@ -97,6 +99,7 @@ impl std::fmt::Debug for VerifyElementsRequest {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     Sesuai,
@@ -104,6 +107,7 @@ pub enum Verdict {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ElementVerdict {
     pub element: Element,
     pub verdict: Verdict,
@@ -113,6 +117,7 @@ pub struct ElementVerdict {
 
 /// What Dukcapil said about the person as a whole.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PersonStatus {
     /// Found and active (code 01).
@@ -126,6 +131,7 @@ pub enum PersonStatus {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum NotFoundReason {
     /// Code 13: the NIK is not in the population database.
@@ -137,6 +143,7 @@ pub enum NotFoundReason {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum VerifyOutcome {
     Found { status: PersonStatus, verdicts: Vec<ElementVerdict> },
@@ -144,6 +151,7 @@ pub enum VerifyOutcome {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VerifyElementsResponse {
     pub request_id: String,
     pub outcome: VerifyOutcome,

@@ -1,0 +1,380 @@
+//! Typed configuration, validated at start-up.
+//!
+//! Sources, later ones winning: built-in defaults, a TOML file
+//! (`padan.toml`, or `--config FILE`), then `PADAN_` environment variables
+//! with `__` between sections (`PADAN_DUKCAPIL__BASE_URL`). Every secret can
+//! also be given as a file: `password_file = "/run/secrets/x"` in TOML or
+//! `PADAN_DUKCAPIL__PASSWORD_FILE`. Unknown keys are errors, so a typo never
+//! silently falls back to a default. `padan.example.toml` documents each key.
+
+use std::{fmt, net::SocketAddr, path::PathBuf, time::Duration};
+
+use figment::{
+    Figment,
+    providers::{Env, Format, Serialized, Toml},
+    value::{Dict, Value},
+};
+use serde::Deserialize;
+
+/// A secret string: never printed, never serialised back out.
+#[derive(Clone, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Self(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub server: ServerConfig,
+    #[serde(default)]
+    pub database: DatabaseConfig,
+    #[serde(default)]
+    pub dukcapil: DukcapilConfig,
+    #[serde(default)]
+    pub security: SecurityConfig,
+    #[serde(default)]
+    pub log: LogConfig,
+    #[serde(default)]
+    pub demo: DemoConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Folder with the built SPA (Trunk's `dist`).
+    pub spa_dir: PathBuf,
+    /// Set when officers reach Padan over HTTPS (directly or through a TLS
+    /// terminator): cookies get `Secure` and HSTS is sent.
+    pub https: bool,
+    /// Largest accepted request body, in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            spa_dir: PathBuf::from("dist"),
+            https: false,
+            max_body_bytes: 64 * 1024,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// `sqlite://path/to/padan.db` (created if missing) or `postgres://…`.
+    pub url: Secret,
+    pub max_connections: u32,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self { url: Secret::new("sqlite://.padan/padan.db"), max_connections: 8 }
+    }
+}
+
+/// How `TGL_LHR` is written in requests to Dukcapil.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+pub enum DateFormat {
+    #[serde(rename = "dd-mm-yyyy")]
+    DdMmYyyy,
+    #[serde(rename = "yyyy-mm-dd")]
+    YyyyMmDd,
+    #[serde(rename = "dd.mm.yyyy")]
+    DdMmYyyyDots,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DukcapilConfig {
+    /// Base URL of Dukcapil's web-service gateway on the closed network.
+    pub base_url: String,
+    /// Institution segment of the URL path.
+    pub instansi: String,
+    /// User ID issued by Dukcapil (PKS 2024 Pasal 2(1)f).
+    pub user_id: Option<Secret>,
+    pub password: Option<Secret>,
+    /// The caller IP registered with Dukcapil, sent as `IP_USER`.
+    pub ip_user: String,
+    /// Similarity threshold for fuzzy elements (0–100), sent as `TRESHOLD`.
+    pub threshold: u8,
+    pub date_format: DateFormat,
+    /// PEM bundle of the CA that signed Dukcapil's certificate.
+    pub ca_bundle: Option<PathBuf>,
+    pub timeout_secs: u64,
+}
+
+impl Default for DukcapilConfig {
+    fn default() -> Self {
+        Self {
+            base_url: "http://127.0.0.1:8001".into(),
+            instansi: "BKN".into(),
+            user_id: None,
+            password: None,
+            ip_user: "127.0.0.1".into(),
+            threshold: 80,
+            date_format: DateFormat::DdMmYyyy,
+            ca_bundle: None,
+            timeout_secs: 60,
+        }
+    }
+}
+
+impl DukcapilConfig {
+    pub fn timeout(&self) -> Duration {
+        Duration::from_secs(self.timeout_secs)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecurityConfig {
+    /// Hex key (≥ 32 bytes) for the keyed hash that pseudonymises NIKs in
+    /// the audit trail. Changing it breaks audit search by NIK.
+    pub nik_token_key: Option<Secret>,
+    pub session_idle_minutes: u64,
+    pub session_absolute_hours: u64,
+    /// Failed sign-ins in a row before an account is locked.
+    pub lockout_attempts: u32,
+    pub lockout_minutes: u64,
+}
+
+impl Default for SecurityConfig {
+    fn default() -> Self {
+        Self {
+            nik_token_key: None,
+            session_idle_minutes: 15,
+            session_absolute_hours: 8,
+            lockout_attempts: 5,
+            lockout_minutes: 15,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    pub format: LogFormat,
+    /// `tracing` filter, e.g. `info,padan_backend=debug`.
+    pub filter: String,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self { format: LogFormat::Json, filter: "info".into() }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DemoConfig {
+    /// Embedded demonstration: seeds demo accounts and a clearly labelled
+    /// demonstration agreement, and fills missing secrets with demo values.
+    /// Never in production.
+    pub enabled: bool,
+}
+
+/// Demo-only values, used when `demo.enabled` and the secret is not set.
+pub const DEMO_DUKCAPIL_USER: &str = "BKN_DEMO";
+pub const DEMO_DUKCAPIL_PASSWORD: &str = "demo-dukcapil-password";
+const DEMO_NIK_TOKEN_KEY: &str = "64656d6f2d6f6e6c792d6e696b2d746f6b656e2d6b65792d6e6f742d666f722d70726f64";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration could not be read: {0}")]
+    Load(String),
+    #[error("configuration is invalid:\n{}", .0.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+    Invalid(Vec<String>),
+}
+
+impl Config {
+    /// Loads from the optional file and the process environment.
+    pub fn load(file: Option<&std::path::Path>) -> Result<Self, ConfigError> {
+        let mut figment = Figment::new();
+        match file {
+            Some(path) => {
+                if !path.exists() {
+                    return Err(ConfigError::Load(format!("config file {} does not exist", path.display())));
+                }
+                figment = figment.merge(Toml::file(path));
+            }
+            None => figment = figment.merge(Toml::file("padan.toml")),
+        }
+        figment = figment.merge(Env::prefixed("PADAN_").split("__"));
+        Self::from_figment(figment)
+    }
+
+    pub fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
+        let dict: Dict = figment.extract().map_err(|e| ConfigError::Load(e.to_string()))?;
+        let dict = resolve_secret_files(dict)?;
+        let config: Config = Figment::from(Serialized::globals(dict))
+            .extract()
+            .map_err(|e| ConfigError::Load(e.to_string()))?;
+        config.validated()
+    }
+
+    fn validated(mut self) -> Result<Self, ConfigError> {
+        let mut problems = Vec::new();
+        if self.demo.enabled {
+            self.dukcapil.user_id.get_or_insert_with(|| Secret::new(DEMO_DUKCAPIL_USER));
+            self.dukcapil.password.get_or_insert_with(|| Secret::new(DEMO_DUKCAPIL_PASSWORD));
+            self.security.nik_token_key.get_or_insert_with(|| Secret::new(DEMO_NIK_TOKEN_KEY));
+        }
+        if self.dukcapil.user_id.is_none() {
+            problems.push(
+                "dukcapil.user_id is missing: set PADAN_DUKCAPIL__USER_ID or PADAN_DUKCAPIL__USER_ID_FILE".to_owned(),
+            );
+        }
+        if self.dukcapil.password.is_none() {
+            problems.push(
+                "dukcapil.password is missing: set PADAN_DUKCAPIL__PASSWORD or PADAN_DUKCAPIL__PASSWORD_FILE".to_owned(),
+            );
+        }
+        match &self.security.nik_token_key {
+            None => problems.push(
+                "security.nik_token_key is missing: set PADAN_SECURITY__NIK_TOKEN_KEY_FILE to a file holding \
+                 at least 64 hex characters (e.g. `openssl rand -hex 32`)"
+                    .to_owned(),
+            ),
+            Some(k) => match hex::decode(k.expose().trim()) {
+                Ok(bytes) if bytes.len() >= 32 => {}
+                _ => problems.push("security.nik_token_key must be at least 64 hex characters (32 bytes)".to_owned()),
+            },
+        }
+        if !(self.dukcapil.base_url.starts_with("http://") || self.dukcapil.base_url.starts_with("https://")) {
+            problems.push(format!(
+                "dukcapil.base_url must start with http:// or https:// (got {:?})",
+                self.dukcapil.base_url
+            ));
+        }
+        if self.dukcapil.threshold > 100 {
+            problems.push(format!("dukcapil.threshold must be 0–100 (got {})", self.dukcapil.threshold));
+        }
+        if !(1..=600).contains(&self.dukcapil.timeout_secs) {
+            problems.push("dukcapil.timeout_secs must be between 1 and 600".to_owned());
+        }
+        if let Some(ca) = &self.dukcapil.ca_bundle {
+            if !ca.is_file() {
+                problems.push(format!("dukcapil.ca_bundle: file {} not found", ca.display()));
+            }
+        }
+        let url = self.database.url.expose();
+        if !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            problems.push("database.url must start with sqlite: or postgres://".to_owned());
+        }
+        if self.database.max_connections == 0 {
+            problems.push("database.max_connections must be at least 1".to_owned());
+        }
+        if self.security.session_idle_minutes == 0 || self.security.session_absolute_hours == 0 {
+            problems.push("security.session_idle_minutes and session_absolute_hours must be positive".to_owned());
+        }
+        if self.security.lockout_attempts == 0 {
+            problems.push("security.lockout_attempts must be at least 1".to_owned());
+        }
+        if problems.is_empty() { Ok(self) } else { Err(ConfigError::Invalid(problems)) }
+    }
+
+    pub fn nik_token_key(&self) -> Vec<u8> {
+        self.security.nik_token_key.as_ref().and_then(|k| hex::decode(k.expose().trim()).ok()).unwrap_or_default()
+    }
+}
+
+/// Replaces every `<name>_file = "path"` with `<name> = <file contents>`.
+fn resolve_secret_files(dict: Dict) -> Result<Dict, ConfigError> {
+    let mut out = Dict::new();
+    for (key, value) in dict {
+        match value {
+            Value::Dict(tag, inner) => {
+                out.insert(key, Value::Dict(tag, resolve_secret_files(inner)?));
+            }
+            Value::String(_, path) if key.ends_with("_file") => {
+                let name = key.trim_end_matches("_file").to_owned();
+                let content = std::fs::read_to_string(&path)
+                    .map_err(|e| ConfigError::Load(format!("{key}: cannot read {path}: {e}")))?;
+                out.insert(name, Value::from(content.trim_end_matches(['\n', '\r']).to_owned()));
+            }
+            other => {
+                out.insert(key, other);
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(toml: &str) -> Result<Config, ConfigError> {
+        Config::from_figment(Figment::new().merge(Toml::string(toml)))
+    }
+
+    #[test]
+    fn demo_defaults_are_complete() {
+        let c = load("[demo]\nenabled = true").unwrap();
+        assert_eq!(c.dukcapil.threshold, 80);
+        assert_eq!(c.nik_token_key().len(), 36);
+    }
+
+    #[test]
+    fn missing_secrets_are_listed_with_what_to_do() {
+        let err = load("").unwrap_err().to_string();
+        assert!(err.contains("PADAN_DUKCAPIL__PASSWORD_FILE"), "{err}");
+        assert!(err.contains("security.nik_token_key"), "{err}");
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected() {
+        let err = load("[demo]\nenabled = true\n[server]\nlisten_addr = \"x\"").unwrap_err().to_string();
+        assert!(err.contains("listen_addr"), "{err}");
+    }
+
+    #[test]
+    fn secrets_come_from_files_and_never_print() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pw");
+        std::fs::write(&path, "s3cret\n").unwrap();
+        let key = "ab".repeat(32);
+        let c = load(&format!(
+            "[dukcapil]\nuser_id = \"u\"\npassword_file = \"{}\"\n[security]\nnik_token_key = \"{key}\"",
+            path.display()
+        ))
+        .unwrap();
+        assert_eq!(c.dukcapil.password.as_ref().unwrap().expose(), "s3cret");
+        assert!(!format!("{c:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn bad_values_say_what_to_fix() {
+        let err = load("[demo]\nenabled = true\n[dukcapil]\nthreshold = 120\nbase_url = \"ftp://x\"").unwrap_err();
+        let err = err.to_string();
+        assert!(err.contains("threshold must be 0–100"), "{err}");
+        assert!(err.contains("base_url must start with http"), "{err}");
+    }
+}

@@ -1,0 +1,249 @@
+//! The error policy, in one place.
+//!
+//! Handlers and services return [`AppError`]. Its `IntoResponse` picks the
+//! status and the officer-facing message (Bahasa Indonesia first, English
+//! second) and parks the body in a response extension; the
+//! [`finalize_errors`] middleware then stamps the request id into the body
+//! and logs server-side faults with their detail. So:
+//! - 4xx bodies say precisely what was wrong with the request;
+//! - 5xx bodies are generic; the detail goes to the log, keyed by request id;
+//! - upstream configuration faults (Dukcapil rejected BKN's credentials, IP…)
+//!   are shown to officers as "service unavailable" and logged for admins.
+//!
+//! Nothing here ever logs population data: details are codes and causes.
+
+use axum::{
+    extract::Request,
+    http::{HeaderValue, StatusCode, header},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use padan_protocol::v1::{ApiError, ErrorCode, FieldError, REQUEST_ID_HEADER};
+
+use crate::dukcapil::DukcapilError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    #[error("not signed in")]
+    Unauthenticated,
+    #[error("session expired")]
+    SessionExpired,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("csrf token missing or wrong")]
+    Csrf,
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    #[error("account locked until {until}")]
+    AccountLocked { until: String },
+    #[error("mechanism closed: {0}")]
+    MechanismClosed(String),
+    #[error("not found")]
+    NotFound,
+    #[error("payload too large")]
+    PayloadTooLarge,
+    #[error("dukcapil: {0}")]
+    Upstream(#[from] DukcapilError),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn field(field: &str, message_id: impl Into<String>, message_en: impl Into<String>) -> Self {
+        Self::Validation(vec![FieldError {
+            field: field.to_owned(),
+            message: message_id.into(),
+            message_en: message_en.into(),
+        }])
+    }
+
+    fn parts(&self) -> (StatusCode, ErrorCode, String, String) {
+        use StatusCode as S;
+        match self {
+            Self::InvalidRequest(detail) => (
+                S::BAD_REQUEST,
+                ErrorCode::InvalidRequest,
+                format!("Permintaan tidak dapat dibaca: {detail}"),
+                format!("The request could not be read: {detail}"),
+            ),
+            Self::Validation(_) => (
+                S::UNPROCESSABLE_ENTITY,
+                ErrorCode::ValidationFailed,
+                "Periksa kembali isian yang ditandai.".into(),
+                "Please check the highlighted fields.".into(),
+            ),
+            Self::Unauthenticated => (
+                S::UNAUTHORIZED,
+                ErrorCode::Unauthenticated,
+                "Silakan masuk terlebih dahulu.".into(),
+                "Please sign in first.".into(),
+            ),
+            Self::SessionExpired => (
+                S::UNAUTHORIZED,
+                ErrorCode::Unauthenticated,
+                "Sesi berakhir, silakan masuk kembali.".into(),
+                "Your session has ended; please sign in again.".into(),
+            ),
+            Self::Forbidden => (
+                S::FORBIDDEN,
+                ErrorCode::Forbidden,
+                "Peran Anda tidak diizinkan melakukan tindakan ini.".into(),
+                "Your role is not allowed to do this.".into(),
+            ),
+            Self::Csrf => (
+                S::FORBIDDEN,
+                ErrorCode::CsrfRejected,
+                "Permintaan ditolak karena token keamanan tidak sah. Muat ulang halaman lalu coba lagi.".into(),
+                "Request refused: missing or invalid security token. Reload the page and try again.".into(),
+            ),
+            Self::InvalidCredentials => (
+                S::UNAUTHORIZED,
+                ErrorCode::InvalidCredentials,
+                "Nama pengguna atau kata sandi salah.".into(),
+                "Wrong username or password.".into(),
+            ),
+            Self::AccountLocked { until } => (
+                S::LOCKED,
+                ErrorCode::AccountLocked,
+                format!(
+                    "Akun terkunci karena terlalu banyak percobaan masuk yang gagal. Coba lagi setelah {until} \
+                     atau hubungi admin."
+                ),
+                format!("Account locked after too many failed sign-ins. Try again after {until} or contact an admin."),
+            ),
+            Self::MechanismClosed(reason) => (
+                S::FORBIDDEN,
+                ErrorCode::MechanismClosed,
+                reason.clone(),
+                "This mechanism is closed: no valid cooperation agreement grants it today.".into(),
+            ),
+            Self::NotFound => (S::NOT_FOUND, ErrorCode::NotFound, "Tidak ditemukan.".into(), "Not found.".into()),
+            Self::PayloadTooLarge => (
+                S::PAYLOAD_TOO_LARGE,
+                ErrorCode::PayloadTooLarge,
+                "Data yang dikirim terlalu besar.".into(),
+                "The request body is too large.".into(),
+            ),
+            Self::Upstream(DukcapilError::QuotaExhausted) => (
+                S::TOO_MANY_REQUESTS,
+                ErrorCode::QuotaExhausted,
+                "Kuota akses Dukcapil hari ini telah habis. Coba lagi besok atau hubungi admin.".into(),
+                "Today's Dukcapil access quota is exhausted. Try again tomorrow or contact an admin.".into(),
+            ),
+            Self::Upstream(DukcapilError::Rejected(_)) => (
+                S::BAD_GATEWAY,
+                ErrorCode::UpstreamRejected,
+                "Layanan Dukcapil sedang tidak tersedia (konfigurasi akses ditolak). Admin sudah diberi tahu; \
+                 sebutkan kode permintaan bila menghubungi helpdesk."
+                    .into(),
+                "The Dukcapil service is unavailable (access configuration rejected). Admins have been alerted."
+                    .into(),
+            ),
+            Self::Upstream(_) => (
+                S::BAD_GATEWAY,
+                ErrorCode::UpstreamUnavailable,
+                "Layanan Dukcapil sedang tidak tersedia. Coba lagi beberapa saat lagi; sebutkan kode permintaan \
+                 bila menghubungi helpdesk."
+                    .into(),
+                "The Dukcapil service is unavailable. Try again shortly; quote the request id to the helpdesk."
+                    .into(),
+            ),
+            Self::Database(_) | Self::Internal(_) => (
+                S::INTERNAL_SERVER_ERROR,
+                ErrorCode::Internal,
+                "Terjadi kesalahan pada sistem. Sebutkan kode permintaan bila menghubungi helpdesk.".into(),
+                "Something went wrong on our side. Quote the request id to the helpdesk.".into(),
+            ),
+        }
+    }
+}
+
+/// The body waiting for its request id; see [`finalize_errors`].
+#[derive(Debug, Clone)]
+struct PendingError {
+    body: ApiError,
+    /// For the log only; never sent.
+    detail: String,
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, code, message, message_en) = self.parts();
+        let fields = match &self {
+            Self::Validation(f) => f.clone(),
+            _ => Vec::new(),
+        };
+        let body = ApiError { code, message, message_en, request_id: String::new(), fields };
+        let mut response = status.into_response();
+        response.extensions_mut().insert(PendingError { body, detail: self.to_string() });
+        response
+    }
+}
+
+/// Stamps the request id into error bodies and logs what admins must see.
+pub async fn finalize_errors(request: Request, next: Next) -> Response {
+    let request_id = request
+        .headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let mut response = next.run(request).await;
+    let Some(mut pending) = response.extensions_mut().remove::<PendingError>() else {
+        return response;
+    };
+    let status = response.status();
+    if status.is_server_error() {
+        tracing::error!(request_id, status = status.as_u16(), detail = %pending.detail, "request failed");
+    } else if pending.body.code == ErrorCode::UpstreamRejected {
+        tracing::error!(request_id, detail = %pending.detail, "Dukcapil rejected BKN's access configuration");
+    } else {
+        tracing::info!(request_id, status = status.as_u16(), code = ?pending.body.code, "request refused");
+    }
+    pending.body.request_id = request_id;
+    let json = serde_json::to_vec(&pending.body).unwrap_or_default();
+    let mut out = Response::new(axum::body::Body::from(json));
+    *out.status_mut() = status;
+    *out.headers_mut() = std::mem::take(response.headers_mut());
+    out.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    out.headers_mut().remove(header::CONTENT_LENGTH);
+    out
+}
+
+/// JSON extractor whose rejection is an [`AppError`] with a precise message.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> axum::extract::FromRequest<S> for ApiJson<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        use axum::extract::rejection::JsonRejection as R;
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(Self(v)),
+            Err(R::MissingJsonContentType(_)) => {
+                Err(AppError::InvalidRequest("Content-Type harus application/json".into()))
+            }
+            Err(R::BytesRejection(e)) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(AppError::PayloadTooLarge),
+            Err(R::JsonSyntaxError(e)) => Err(AppError::InvalidRequest(format!("JSON tidak valid ({})", e.body_text()))),
+            Err(R::JsonDataError(e)) => Err(AppError::InvalidRequest(format!("isian tidak sesuai ({})", e.body_text()))),
+            Err(e) => Err(AppError::InvalidRequest(e.body_text())),
+        }
+    }
+}
+
+impl<T: serde::Serialize> IntoResponse for ApiJson<T> {
+    fn into_response(self) -> Response {
+        axum::Json(self.0).into_response()
+    }
+}

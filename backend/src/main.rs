@@ -1,0 +1,91 @@
+//! `padan`: the backend binary.
+//!
+//! ```text
+//! padan serve [--config FILE]      run the server (default)
+//! padan check-config [--config FILE]
+//! padan openapi                    print the OpenAPI document
+//! ```
+
+use std::{path::PathBuf, sync::Arc};
+
+use anyhow::Context;
+use padan_backend::{AppState, app, clock::SystemClock, config::Config, web::telemetry};
+
+fn usage() -> ! {
+    eprintln!("usage: padan [serve|check-config|openapi] [--config FILE]");
+    std::process::exit(2)
+}
+
+fn main() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let mut command = None;
+    let mut config_path: Option<PathBuf> = None;
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--config" => config_path = Some(args.next().map(PathBuf::from).unwrap_or_else(|| usage())),
+            "-h" | "--help" => usage(),
+            c if command.is_none() && !c.starts_with('-') => command = Some(c.to_owned()),
+            _ => usage(),
+        }
+    }
+    match command.as_deref().unwrap_or("serve") {
+        "openapi" => {
+            println!("{}", serde_json::to_string_pretty(&padan_backend::routes::openapi())?);
+            Ok(())
+        }
+        "check-config" => match Config::load(config_path.as_deref()) {
+            Ok(_) => {
+                println!("configuration OK");
+                Ok(())
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                std::process::exit(1)
+            }
+        },
+        "serve" => {
+            let config = match Config::load(config_path.as_deref()) {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("padan: refusing to start.\n{e}");
+                    std::process::exit(1)
+                }
+            };
+            tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(serve(config))
+        }
+        _ => usage(),
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    telemetry::init_logging(&config.log);
+    let metrics = telemetry::init_metrics()?;
+    if config.demo.enabled {
+        tracing::warn!("DEMO MODE: demo accounts, a demonstration agreement and demo secrets are in use");
+    }
+    let listen = config.server.listen;
+    let state = AppState::build(config, Arc::new(SystemClock), Some(metrics)).await.context("start-up failed")?;
+    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+    tracing::info!(%listen, "padan listening");
+    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    tracing::info!("padan stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+}

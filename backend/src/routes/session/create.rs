@@ -1,0 +1,30 @@
+use axum::{
+    extract::State,
+    http::{HeaderMap, header},
+    response::IntoResponse,
+};
+use padan_protocol::v1::{ApiError, SessionInfo, SignInRequest};
+
+use crate::{
+    AppState,
+    auth::{service, session_cookie_token},
+    error::{ApiJson, AppError},
+    web::RequestId,
+};
+
+/// Sign in. Sets the session cookie; a new session on every sign-in.
+#[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = SignInRequest,
+    responses((status = 200, body = SessionInfo), (status = 401, body = ApiError),
+              (status = 423, description = "Account locked", body = ApiError)))]
+#[tracing::instrument(skip_all)]
+pub async fn handler(
+    State(state): State<AppState>,
+    RequestId(request_id): RequestId,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<SignInRequest>,
+) -> Result<impl IntoResponse, AppError> {
+    let signed_in =
+        service::sign_in(&state, &req.username, &req.password, session_cookie_token(&headers), &request_id).await?;
+    let cookie = super::cookie(&state, Some(&signed_in.token));
+    Ok(([(header::SET_COOKIE, cookie)], ApiJson(signed_in.session)))
+}

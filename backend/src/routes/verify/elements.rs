@@ -1,0 +1,31 @@
+use axum::extract::State;
+use padan_protocol::v1::{ApiError, VerifyElementsRequest, VerifyElementsResponse};
+
+use crate::{
+    AppState,
+    auth::Officer,
+    error::{ApiJson, AppError},
+    services,
+    web::RequestId,
+};
+
+/// Verify claimed values against Dukcapil (`CALL_VERIFY_BY_ELEMEN`).
+/// Only elements the agreement grants are sent; the rest are listed in
+/// `not_granted`. Audited before the answer is returned.
+#[utoipa::path(post, path = "/api/v1/verify/elements", tag = "verify", request_body = VerifyElementsRequest,
+    responses(
+        (status = 200, body = VerifyElementsResponse),
+        (status = 400, description = "Unreadable request", body = ApiError),
+        (status = 401, body = ApiError),
+        (status = 403, description = "Role not allowed, CSRF, or mechanism closed", body = ApiError),
+        (status = 422, description = "Validation failed", body = ApiError),
+        (status = 429, description = "Dukcapil quota exhausted", body = ApiError),
+        (status = 502, description = "Dukcapil unavailable", body = ApiError)))]
+pub async fn handler(
+    State(state): State<AppState>,
+    RequestId(request_id): RequestId,
+    officer: Officer,
+    ApiJson(req): ApiJson<VerifyElementsRequest>,
+) -> Result<ApiJson<VerifyElementsResponse>, AppError> {
+    services::verify::verify_elements(&state, &officer, req, &request_id).await.map(ApiJson)
+}

@@ -1,0 +1,3 @@
+//! Domain services: what a request means, below the HTTP layer.
+
+pub mod verify;

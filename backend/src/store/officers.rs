@@ -1,0 +1,95 @@
+//! Officer accounts: BKN's own staff, each in one office.
+
+use padan_protocol::v1::{Office, OfficerInfo, Role};
+use sqlx::{AnyPool, Row};
+
+#[derive(Debug, Clone)]
+pub struct OfficerRecord {
+    pub id: i64,
+    pub info: OfficerInfo,
+    pub password_hash: String,
+    pub failed_attempts: i64,
+    pub locked_until: Option<i64>,
+    pub active: bool,
+}
+
+const SELECT: &str = "SELECT o.id, o.username, o.display_name, o.nip, o.role, o.office_code, f.name AS office_name, \
+     o.password_hash, o.failed_attempts, o.locked_until, o.active \
+     FROM officers o JOIN offices f ON f.code = o.office_code";
+
+fn from_row(row: &sqlx::any::AnyRow) -> Result<OfficerRecord, sqlx::Error> {
+    let role: String = row.try_get("role")?;
+    let role = Role::parse(&role).ok_or_else(|| sqlx::Error::Decode(format!("unknown role {role:?}").into()))?;
+    Ok(OfficerRecord {
+        id: row.try_get("id")?,
+        info: OfficerInfo {
+            username: row.try_get("username")?,
+            display_name: row.try_get("display_name")?,
+            nip: row.try_get("nip")?,
+            role,
+            office: Office { code: row.try_get("office_code")?, name: row.try_get("office_name")? },
+        },
+        password_hash: row.try_get("password_hash")?,
+        failed_attempts: row.try_get("failed_attempts")?,
+        locked_until: row.try_get("locked_until")?,
+        active: row.try_get::<i64, _>("active")? != 0,
+    })
+}
+
+pub async fn by_username(pool: &AnyPool, username: &str) -> Result<Option<OfficerRecord>, sqlx::Error> {
+    let row = sqlx::query(&format!("{SELECT} WHERE o.username = $1")).bind(username).fetch_optional(pool).await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+pub async fn by_id(pool: &AnyPool, id: i64) -> Result<Option<OfficerRecord>, sqlx::Error> {
+    let row = sqlx::query(&format!("{SELECT} WHERE o.id = $1")).bind(id).fetch_optional(pool).await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+#[derive(Debug)]
+pub struct NewOfficer<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub nip: Option<&'a str>,
+    pub role: Role,
+    pub office_code: &'a str,
+    pub password_hash: &'a str,
+}
+
+pub async fn insert(pool: &AnyPool, o: &NewOfficer<'_>, now_ms: i64) -> Result<i64, sqlx::Error> {
+    let row = sqlx::query(
+        "INSERT INTO officers (username, display_name, nip, role, office_code, password_hash, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(o.username)
+    .bind(o.display_name)
+    .bind(o.nip)
+    .bind(o.role.as_str())
+    .bind(o.office_code)
+    .bind(o.password_hash)
+    .bind(now_ms)
+    .fetch_one(pool)
+    .await?;
+    row.try_get(0)
+}
+
+/// Counts a failed sign-in; locks the account when `lock_until` is given.
+pub async fn record_failure(pool: &AnyPool, id: i64, lock_until: Option<i64>) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE officers SET failed_attempts = CASE WHEN $2 IS NULL THEN failed_attempts + 1 ELSE 0 END, \
+         locked_until = $2 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(lock_until)
+    .execute(pool)
+    .await
+    .map(|_| ())
+}
+
+pub async fn record_success(pool: &AnyPool, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE officers SET failed_attempts = 0, locked_until = NULL WHERE id = $1")
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(|_| ())
+}
