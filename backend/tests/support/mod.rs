@@ -1,0 +1,219 @@
+//! `TestApp`: the real router on a real TCP port, a real database (SQLite
+//! file, or a fresh PostgreSQL database when `PADAN_TEST_POSTGRES_URL` is
+//! set) and the Dukcapil simulator over real HTTP. The clock is manual.
+
+#![allow(dead_code)]
+
+use std::sync::{Arc, OnceLock};
+
+use figment::{Figment, providers::Serialized};
+use padan_backend::{AppState, app, clock::ManualClock, config::Config};
+use padan_sim_dukcapil::{Population, SimConfig, SimHandle};
+use serde_json::{Value, json};
+use time::macros::datetime;
+
+pub const PASSWORD: &str = "padan-demo-2026";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// One population for the whole test binary: generating it is the slow part.
+pub fn population() -> Arc<Population> {
+    static POP: OnceLock<Arc<Population>> = OnceLock::new();
+    POP.get_or_init(|| Arc::new(Population::generate(7, 5_000))).clone()
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub sim: SimHandle,
+    pub clock: Arc<ManualClock>,
+    pub state: AppState,
+    pub csrf: Option<String>,
+    pub db_path: Option<std::path::PathBuf>,
+    _dir: tempfile::TempDir,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub demo: bool,
+    pub extra: Value,
+    pub spa_dir: Option<std::path::PathBuf>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self { demo: true, extra: json!({}), spa_dir: None }
+    }
+}
+
+fn merge(a: &mut Value, b: &Value) {
+    match (a, b) {
+        (Value::Object(a), Value::Object(b)) => {
+            for (k, v) in b {
+                merge(a.entry(k.clone()).or_insert(Value::Null), v);
+            }
+        }
+        (a, b) => *a = b.clone(),
+    }
+}
+
+async fn postgres_url() -> Option<String> {
+    let admin = match std::env::var("PADAN_TEST_POSTGRES_URL") {
+        Ok(url) => url,
+        Err(_) if std::env::var("CI").is_ok() => panic!("PADAN_TEST_POSTGRES_URL must be set in CI (cargo xtask test)"),
+        Err(_) => return None,
+    };
+    sqlx::any::install_default_drivers();
+    let name = format!("padan_test_{}", hex_id());
+    let pool = sqlx::AnyPool::connect(&admin).await.expect("connect to PostgreSQL");
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await.expect("create database");
+    pool.close().await;
+    let (prefix, _) = admin.rsplit_once('/').expect("URL with a database");
+    Some(format!("{prefix}/{name}"))
+}
+
+fn hex_id() -> String {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let t = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_nanos();
+    format!("{:x}{}{n}", t, std::process::id())
+}
+
+impl TestApp {
+    /// `None` when PostgreSQL was asked for but is not available outside CI.
+    pub async fn start(engine: Engine, options: Options) -> Option<Self> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (db_url, db_path) = match engine {
+            Engine::Sqlite => {
+                let path = dir.path().join("padan.db");
+                (format!("sqlite://{}", path.display()), Some(path))
+            }
+            Engine::Postgres => (postgres_url().await?, None),
+        };
+        let sim_config = SimConfig {
+            user_id: "BKN_TEST".into(),
+            password: "sim-password".into(),
+            ..SimConfig::default()
+        };
+        let sim = padan_sim_dukcapil::spawn_with_population(sim_config, population()).await.expect("simulator");
+        let mut settings = json!({
+            "demo": { "enabled": options.demo },
+            "database": { "url": db_url, "max_connections": 4 },
+            "server": { "spa_dir": options.spa_dir.unwrap_or_else(|| dir.path().join("no-dist")) },
+            "dukcapil": {
+                "base_url": sim.base_url(),
+                "user_id": "BKN_TEST",
+                "password": "sim-password",
+                "ip_user": "127.0.0.1",
+                "timeout_secs": 2,
+            },
+            "security": { "nik_token_key": "11".repeat(32) },
+        });
+        merge(&mut settings, &options.extra);
+        let config = Config::from_figment(Figment::from(Serialized::defaults(settings))).expect("valid config");
+        // 10:00 WIB on the day this was written: the real agreements have expired.
+        let clock = ManualClock::new(datetime!(2026-11-22 03:00 UTC));
+        let state = AppState::build(config, clock.clone(), None).await.expect("app state");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let router = app(state.clone());
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        let http = reqwest::Client::builder().cookie_store(true).build().expect("client");
+        Some(Self {
+            base: format!("http://{addr}"),
+            http,
+            sim,
+            clock,
+            state,
+            csrf: None,
+            db_path,
+            _dir: dir,
+            server,
+        })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn sign_in(&mut self, username: &str, password: &str) -> (u16, Value) {
+        let response = self
+            .http
+            .post(self.url("/api/v1/session"))
+            .json(&json!({ "username": username, "password": password }))
+            .send()
+            .await
+            .expect("send");
+        let status = response.status().as_u16();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        if status == 200 {
+            self.csrf = body["csrf_token"].as_str().map(str::to_owned);
+        }
+        (status, body)
+    }
+
+    pub async fn signed_in(engine: Engine, username: &str) -> Option<Self> {
+        Self::signed_in_with(engine, username, Options::default()).await
+    }
+
+    pub async fn signed_in_with(engine: Engine, username: &str, options: Options) -> Option<Self> {
+        let mut app = Self::start(engine, options).await?;
+        let (status, body) = app.sign_in(username, PASSWORD).await;
+        assert_eq!(status, 200, "sign in as {username}: {body}");
+        Some(app)
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> reqwest::Response {
+        let mut req = self.http.post(self.url(path)).json(body);
+        if let Some(csrf) = &self.csrf {
+            req = req.header("x-csrf-token", csrf);
+        }
+        req.send().await.expect("send")
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http.get(self.url(path)).send().await.expect("send")
+    }
+
+    pub async fn verify(&self, body: &Value) -> (u16, Value) {
+        let r = self.post("/api/v1/verify/elements", body).await;
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn audit(&self) -> Vec<padan_backend::store::audit::AuditRecord> {
+        padan_backend::store::audit::recent(self.state.store().pool(), 1000).await.expect("audit")
+    }
+}
+
+/// Generates one test per engine from an async body taking `Engine`.
+#[macro_export]
+macro_rules! both_engines {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                ($body)(Engine::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                ($body)(Engine::Postgres).await
+            }
+        }
+    };
+}
