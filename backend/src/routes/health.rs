@@ -15,6 +15,12 @@ pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
+/// Liveness only: the process answers. No database, no upstream.
+#[utoipa::path(get, path = "/livez", tag = "operations", responses((status = 200, description = "Process is up")))]
+pub async fn livez() -> &'static str {
+    "ok"
+}
+
 /// Prometheus text exposition.
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     match state.metrics() {

@@ -44,6 +44,7 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(mechanisms::list::handler))
         .routes(routes!(verify::elements::handler))
         .routes(routes!(health::healthz))
+        .routes(routes!(health::livez))
 }
 
 /// The OpenAPI document, generated from the handlers.
