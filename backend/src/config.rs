@@ -233,9 +233,8 @@ impl Config {
     pub fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
         let dict: Dict = figment.extract().map_err(|e| ConfigError::Load(e.to_string()))?;
         let dict = resolve_secret_files(dict)?;
-        let config: Config = Figment::from(Serialized::globals(dict))
-            .extract()
-            .map_err(|e| ConfigError::Load(e.to_string()))?;
+        let config: Config =
+            Figment::from(Serialized::globals(dict)).extract().map_err(|e| ConfigError::Load(e.to_string()))?;
         config.validated()
     }
 
@@ -253,7 +252,8 @@ impl Config {
         }
         if self.dukcapil.password.is_none() {
             problems.push(
-                "dukcapil.password is missing: set PADAN_DUKCAPIL__PASSWORD or PADAN_DUKCAPIL__PASSWORD_FILE".to_owned(),
+                "dukcapil.password is missing: set PADAN_DUKCAPIL__PASSWORD or PADAN_DUKCAPIL__PASSWORD_FILE"
+                    .to_owned(),
             );
         }
         match &self.security.nik_token_key {

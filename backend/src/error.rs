@@ -142,8 +142,7 @@ impl AppError {
                 "Layanan Dukcapil sedang tidak tersedia (konfigurasi akses ditolak). Admin sudah diberi tahu; \
                  sebutkan kode permintaan bila menghubungi helpdesk."
                     .into(),
-                "The Dukcapil service is unavailable (access configuration rejected). Admins have been alerted."
-                    .into(),
+                "The Dukcapil service is unavailable (access configuration rejected). Admins have been alerted.".into(),
             ),
             Self::Upstream(_) => (
                 S::BAD_GATEWAY,
@@ -151,8 +150,7 @@ impl AppError {
                 "Layanan Dukcapil sedang tidak tersedia. Coba lagi beberapa saat lagi; sebutkan kode permintaan \
                  bila menghubungi helpdesk."
                     .into(),
-                "The Dukcapil service is unavailable. Try again shortly; quote the request id to the helpdesk."
-                    .into(),
+                "The Dukcapil service is unavailable. Try again shortly; quote the request id to the helpdesk.".into(),
             ),
             Self::Database(_) | Self::Internal(_) => (
                 S::INTERNAL_SERVER_ERROR,
@@ -188,12 +186,8 @@ impl IntoResponse for AppError {
 
 /// Stamps the request id into error bodies and logs what admins must see.
 pub async fn finalize_errors(request: Request, next: Next) -> Response {
-    let request_id = request
-        .headers()
-        .get(REQUEST_ID_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let request_id =
+        request.headers().get(REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
     let mut response = next.run(request).await;
     let Some(mut pending) = response.extensions_mut().remove::<PendingError>() else {
         return response;
@@ -235,8 +229,12 @@ where
                 Err(AppError::InvalidRequest("Content-Type harus application/json".into()))
             }
             Err(R::BytesRejection(e)) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(AppError::PayloadTooLarge),
-            Err(R::JsonSyntaxError(e)) => Err(AppError::InvalidRequest(format!("JSON tidak valid ({})", e.body_text()))),
-            Err(R::JsonDataError(e)) => Err(AppError::InvalidRequest(format!("isian tidak sesuai ({})", e.body_text()))),
+            Err(R::JsonSyntaxError(e)) => {
+                Err(AppError::InvalidRequest(format!("JSON tidak valid ({})", e.body_text())))
+            }
+            Err(R::JsonDataError(e)) => {
+                Err(AppError::InvalidRequest(format!("isian tidak sesuai ({})", e.body_text())))
+            }
             Err(e) => Err(AppError::InvalidRequest(e.body_text())),
         }
     }

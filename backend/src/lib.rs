@@ -127,14 +127,8 @@ async fn seed_demo(store: &Store, today: time::Date, now: i64) -> anyhow::Result
         .map_err(|e| anyhow::anyhow!("hashing demo password: {e}"))?;
     for (username, display_name, role, office_code, nip) in store::seed::DEMO_ACCOUNTS {
         if store::officers::by_username(store.pool(), username).await?.is_none() {
-            let officer = store::officers::NewOfficer {
-                username,
-                display_name,
-                nip,
-                role,
-                office_code,
-                password_hash: &hash,
-            };
+            let officer =
+                store::officers::NewOfficer { username, display_name, nip, role, office_code, password_hash: &hash };
             store::officers::insert(store.pool(), &officer, now).await?;
         }
     }

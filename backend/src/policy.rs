@@ -54,8 +54,20 @@ fn agreement_ref(a: &AgreementRecord) -> AgreementRef {
     }
 }
 
-const MONTHS_ID: [&str; 12] =
-    ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober", "November", "Desember"];
+const MONTHS_ID: [&str; 12] = [
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+];
 
 /// `30 Juni 2026`.
 pub fn date_id(d: Date) -> String {
@@ -63,7 +75,8 @@ pub fn date_id(d: Date) -> String {
 }
 
 pub fn decide(agreements: &[AgreementRecord], today: Date, client: Client, mechanism: Mechanism) -> Decision {
-    let granting = |a: &&AgreementRecord| a.grants.iter().any(|g| g.mechanism == mechanism && g.client == client.as_str());
+    let granting =
+        |a: &&AgreementRecord| a.grants.iter().any(|g| g.mechanism == mechanism && g.client == client.as_str());
     let valid = agreements
         .iter()
         .filter(granting)

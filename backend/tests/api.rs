@@ -281,8 +281,10 @@ both_engines!(bad_input_is_refused_precisely_and_never_sent, |engine| async move
     assert!(verdicts(&body).iter().any(|(e, v, _)| e == "TGL_LHR" && v == "tidak_sesuai"));
 
     let huge = "A".repeat(70_000);
-    let (status, _) = app.verify(&json!({ "nik": special::ACTIVE, "purpose": "data_casn_asn",
-                                          "elements": { "NAMA_LGKP": huge } })).await;
+    let (status, _) = app
+        .verify(&json!({ "nik": special::ACTIVE, "purpose": "data_casn_asn",
+                                          "elements": { "NAMA_LGKP": huge } }))
+        .await;
     assert_eq!(status, 413);
 });
 
@@ -378,7 +380,8 @@ async fn headers_spa_and_openapi_snapshot() {
         "<!doctype html><html><head><script type=\"module\">import init from '/app-0123456789abcdef.js';init();</script></head></html>",
     )
     .unwrap();
-    std::fs::write(dist.path().join("app-0123456789abcdef.js"), "export default function init() {}".repeat(40)).unwrap();
+    std::fs::write(dist.path().join("app-0123456789abcdef.js"), "export default function init() {}".repeat(40))
+        .unwrap();
     let options = Options { spa_dir: Some(dist.path().to_owned()), ..Options::default() };
     let app = TestApp::start(Engine::Sqlite, options).await.unwrap();
 

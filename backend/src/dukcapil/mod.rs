@@ -230,7 +230,9 @@ impl DukcapilClient {
         body.insert("NIK".into(), Value::String(nik.as_str().to_owned()));
         for (element, value) in claims {
             let value = match element {
-                Element::TglLhr => CivilDate::parse(value).map(|d| self.format_date(d)).unwrap_or_else(|| value.clone()),
+                Element::TglLhr => {
+                    CivilDate::parse(value).map(|d| self.format_date(d)).unwrap_or_else(|| value.clone())
+                }
                 _ => value.clone(),
             };
             body.insert(element.wire_name().into(), Value::String(value));
@@ -340,7 +342,8 @@ mod tests {
 
     #[test]
     fn interprets_found_with_verdicts() {
-        let body = br#"{"content":[{"NIK":"Sesuai","NAMA_LGKP":"Sesuai (92)","TGL_LHR":"Tidak Sesuai"}],"quotaLimiter":10}"#;
+        let body =
+            br#"{"content":[{"NIK":"Sesuai","NAMA_LGKP":"Sesuai (92)","TGL_LHR":"Tidak Sesuai"}],"quotaLimiter":10}"#;
         let reply = interpret_verify(body, &[Element::Nik, Element::NamaLgkp, Element::TglLhr]).unwrap();
         assert_eq!(reply.quota_remaining, Some(10));
         let VerifyResult::Found { status, verdicts } = reply.result else { panic!("not found") };

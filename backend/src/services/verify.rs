@@ -91,9 +91,10 @@ pub async fn verify_elements(
     // Cheap check that saves quota: the NIK encodes birth date and sex.
     if !req.confirm_mismatch {
         let birth = claims.iter().find(|(e, _)| *e == Element::TglLhr).and_then(|(_, v)| CivilDate::parse(v));
-        let sex = claims.iter().find(|(e, _)| *e == Element::JenisKlmin).map(|(_, v)| {
-            if v == "PEREMPUAN" { Sex::Female } else { Sex::Male }
-        });
+        let sex = claims
+            .iter()
+            .find(|(e, _)| *e == Element::JenisKlmin)
+            .map(|(_, v)| if v == "PEREMPUAN" { Sex::Female } else { Sex::Male });
         let mismatches = nik_agrees_with_claims(&nik, birth, sex);
         if !mismatches.is_empty() {
             return Err(AppError::Validation(
@@ -118,19 +119,19 @@ pub async fn verify_elements(
         }
     }
 
-    let grant = match policy::decide(&state.agreements(), state.clock().today(), Client::Officer, Mechanism::VerifyElements)
-    {
-        Decision::Open(grant) => grant,
-        Decision::Closed { reason, .. } => {
-            let mut record = crate::audit::for_officer(state, officer, request_id, "access");
-            record.mechanism = Some(Mechanism::VerifyElements.as_str().into());
-            record.purpose = Some(req.purpose.as_str().into());
-            record.outcome = "denied".into();
-            record.detail = Some("mechanism closed by policy".into());
-            crate::audit::append(state, &record).await?;
-            return Err(AppError::MechanismClosed(reason));
-        }
-    };
+    let grant =
+        match policy::decide(&state.agreements(), state.clock().today(), Client::Officer, Mechanism::VerifyElements) {
+            Decision::Open(grant) => grant,
+            Decision::Closed { reason, .. } => {
+                let mut record = crate::audit::for_officer(state, officer, request_id, "access");
+                record.mechanism = Some(Mechanism::VerifyElements.as_str().into());
+                record.purpose = Some(req.purpose.as_str().into());
+                record.outcome = "denied".into();
+                record.detail = Some("mechanism closed by policy".into());
+                crate::audit::append(state, &record).await?;
+                return Err(AppError::MechanismClosed(reason));
+            }
+        };
     let (granted, not_granted): (Vec<_>, Vec<_>) = claims.into_iter().partition(|(e, _)| grant.elements.contains(e));
     let not_granted: Vec<Element> = not_granted.into_iter().map(|(e, _)| e).collect();
 

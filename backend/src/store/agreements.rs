@@ -90,7 +90,8 @@ pub async fn all(pool: &AnyPool) -> Result<Vec<AgreementRecord>, sqlx::Error> {
 /// Inserts an agreement with its grants unless one with the same code exists.
 pub async fn insert_if_absent(pool: &AnyPool, a: &AgreementRecord, now_ms: i64) -> Result<bool, sqlx::Error> {
     let mut tx = pool.begin().await?;
-    let exists = sqlx::query("SELECT id FROM agreements WHERE code = $1").bind(&a.code).fetch_optional(&mut *tx).await?;
+    let exists =
+        sqlx::query("SELECT id FROM agreements WHERE code = $1").bind(&a.code).fetch_optional(&mut *tx).await?;
     if exists.is_some() {
         return Ok(false);
     }

@@ -47,8 +47,18 @@ fn grant(mechanism: M, client: &str, clause: &str, elements: &[E]) -> GrantRecor
 
 /// "Family members in the same KK" is not itemised in the text; the least
 /// that serves the purpose is granted (ANGGOTA_KELUARGA = NIK, name, relation).
-const PKS_2024_VERIFY: [E; 10] =
-    [E::Nik, E::NoKk, E::NamaLgkp, E::JenisKlmin, E::Agama, E::TmptLhr, E::TglLhr, E::StatusKawin, E::StatHbkel, E::Alamat];
+const PKS_2024_VERIFY: [E; 10] = [
+    E::Nik,
+    E::NoKk,
+    E::NamaLgkp,
+    E::JenisKlmin,
+    E::Agama,
+    E::TmptLhr,
+    E::TglLhr,
+    E::StatusKawin,
+    E::StatHbkel,
+    E::Alamat,
+];
 const PKS_2024_PORTAL: [E; 13] = [
     E::NoKk,
     E::Nik,

@@ -102,11 +102,8 @@ impl TestApp {
             }
             Engine::Postgres => (postgres_url().await?, None),
         };
-        let sim_config = SimConfig {
-            user_id: "BKN_TEST".into(),
-            password: "sim-password".into(),
-            ..SimConfig::default()
-        };
+        let sim_config =
+            SimConfig { user_id: "BKN_TEST".into(), password: "sim-password".into(), ..SimConfig::default() };
         let sim = padan_sim_dukcapil::spawn_with_population(sim_config, population()).await.expect("simulator");
         let mut settings = json!({
             "demo": { "enabled": options.demo },
@@ -133,17 +130,7 @@ impl TestApp {
             let _ = axum::serve(listener, router).await;
         });
         let http = reqwest::Client::builder().cookie_store(true).build().expect("client");
-        Some(Self {
-            base: format!("http://{addr}"),
-            http,
-            sim,
-            clock,
-            state,
-            csrf: None,
-            db_path,
-            _dir: dir,
-            server,
-        })
+        Some(Self { base: format!("http://{addr}"), http, sim, clock, state, csrf: None, db_path, _dir: dir, server })
     }
 
     pub fn url(&self, path: &str) -> String {

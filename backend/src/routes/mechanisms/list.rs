@@ -8,8 +8,5 @@ use crate::{AppState, auth::Officer, error::ApiJson, policy, store::agreements::
     responses((status = 200, body = MechanismsResponse), (status = 401, body = ApiError)))]
 pub async fn handler(State(state): State<AppState>, _officer: Officer) -> ApiJson<MechanismsResponse> {
     let today = state.clock().today();
-    ApiJson(MechanismsResponse {
-        today: format_date(today),
-        mechanisms: policy::statuses(&state.agreements(), today),
-    })
+    ApiJson(MechanismsResponse { today: format_date(today), mechanisms: policy::statuses(&state.agreements(), today) })
 }

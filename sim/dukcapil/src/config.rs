@@ -1,0 +1,178 @@
+//! Simulator configuration and runtime fault injection.
+
+use std::fmt;
+use std::net::{Ipv4Addr, SocketAddr};
+
+use serde::{Deserialize, Serialize};
+
+/// Everything the simulator can be told at start. Every field has a
+/// default, so `{}` is a valid configuration.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SimConfig {
+    /// Where to listen. [`crate::spawn`] defaults to `127.0.0.1:0` (any free port).
+    pub listen: SocketAddr,
+    /// Population seed.
+    pub seed: u64,
+    /// Number of generated persons (the special records come on top).
+    pub persons: usize,
+    /// The `{instansi}` path segment accepted; any other answers 16.
+    pub instansi: String,
+    /// The credentials the caller must send as `USER_ID` / `PASSWORD`.
+    pub user_id: String,
+    pub password: String,
+    /// Registered `IP_USER` values; any other answers 10.
+    pub allowed_ips: Vec<String>,
+    /// When true, `IP_USER` must equal the TCP peer's address (else 04).
+    pub check_peer_ip: bool,
+    /// User IDs that exist but are deactivated: answer 17.
+    pub inactive_users: Vec<String>,
+    /// Calls allowed per day (WIB). `quotaLimiter` counts down from it.
+    pub daily_quota: u64,
+    /// Permitted access hours (WIB); outside them calls answer 06.
+    pub access_hours: Option<AccessHours>,
+    /// Faults active from the start (change them at runtime via `/_sim/faults`).
+    pub faults: Faults,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            seed: 20_240_628,
+            persons: 100_000,
+            instansi: "BKN".into(),
+            user_id: "BKN_PADAN".into(),
+            password: "rahasia-sim".into(),
+            allowed_ips: vec!["127.0.0.1".into()],
+            check_peer_ip: false,
+            inactive_users: Vec::new(),
+            daily_quota: 100_000,
+            access_hours: None,
+            faults: Faults::default(),
+        }
+    }
+}
+
+/// Hand-written so that the password never reaches a log.
+impl fmt::Debug for SimConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SimConfig")
+            .field("listen", &self.listen)
+            .field("seed", &self.seed)
+            .field("persons", &self.persons)
+            .field("instansi", &self.instansi)
+            .field("user_id", &self.user_id)
+            .field("password", &"<redacted>")
+            .field("allowed_ips", &self.allowed_ips)
+            .field("check_peer_ip", &self.check_peer_ip)
+            .field("inactive_users", &self.inactive_users)
+            .field("daily_quota", &self.daily_quota)
+            .field("access_hours", &self.access_hours)
+            .field("faults", &self.faults)
+            .finish()
+    }
+}
+
+/// A daily window `[start_hour, end_hour)` in WIB (UTC+7). It wraps past
+/// midnight when `start_hour > end_hour`; `start_hour == end_hour` means
+/// never open (useful to test code 06).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessHours {
+    pub start_hour: u8,
+    pub end_hour: u8,
+}
+
+impl AccessHours {
+    pub fn is_open(&self, hour: u8) -> bool {
+        use std::cmp::Ordering::*;
+        match self.start_hour.cmp(&self.end_hour) {
+            Less => (self.start_hour..self.end_hour).contains(&hour),
+            Greater => hour >= self.start_hour || hour < self.end_hour,
+            Equal => false,
+        }
+    }
+}
+
+/// Faults applied to the Dukcapil method endpoints (not to `/_sim/*`).
+///
+/// JSON shape (every field optional; missing fields take these defaults):
+///
+/// ```json
+/// { "latency_ms": 0, "force_response_code": null, "http_500": false,
+///   "garbage_body": false, "truncated_json": false, "hang": false,
+///   "hang_ms": 120000, "lowercase_keys": false, "older_gateway": false,
+///   "times": null }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Faults {
+    /// Added to every call before anything else.
+    pub latency_ms: u64,
+    /// Answer every call with this code (e.g. `"05"`), as an error entry.
+    pub force_response_code: Option<String>,
+    /// Answer HTTP 500 with a plain-text body.
+    pub http_500: bool,
+    /// Answer HTTP 200, `Content-Type: application/json`, with a body that is not JSON.
+    pub garbage_body: bool,
+    /// Answer HTTP 200 with the real JSON cut in half.
+    pub truncated_json: bool,
+    /// Sleep `hang_ms` before answering (longer than a client's timeout).
+    pub hang: bool,
+    pub hang_ms: u64,
+    /// Lower-case every key of `content[0]` (`nik`, `response_code`, ...).
+    pub lowercase_keys: bool,
+    /// Errors carry `RESPON` only (short text), no `RESPONSE_CODE`.
+    pub older_gateway: bool,
+    /// Apply these faults to the next `times` calls only, then clear them.
+    pub times: Option<u32>,
+}
+
+impl Default for Faults {
+    fn default() -> Self {
+        Self {
+            latency_ms: 0,
+            force_response_code: None,
+            http_500: false,
+            garbage_body: false,
+            truncated_json: false,
+            hang: false,
+            hang_ms: 120_000,
+            lowercase_keys: false,
+            older_gateway: false,
+            times: None,
+        }
+    }
+}
+
+impl Faults {
+    /// True when no fault is set (the `times` counter aside).
+    pub fn is_clear(&self) -> bool {
+        let mut me = self.clone();
+        me.times = None;
+        me == Faults::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_json_is_default_config() {
+        #[allow(clippy::unwrap_used)]
+        let c: SimConfig = serde_json::from_str("{}").unwrap();
+        assert_eq!(c.persons, SimConfig::default().persons);
+        assert!(!format!("{c:?}").contains(&c.password));
+    }
+
+    #[test]
+    fn access_hours_windows() {
+        let day = AccessHours { start_hour: 8, end_hour: 16 };
+        assert!(day.is_open(8) && day.is_open(15) && !day.is_open(16) && !day.is_open(3));
+        let night = AccessHours { start_hour: 22, end_hour: 6 };
+        assert!(night.is_open(23) && night.is_open(2) && !night.is_open(12));
+        assert!(!AccessHours { start_hour: 0, end_hour: 0 }.is_open(0));
+    }
+}
