@@ -2,6 +2,8 @@
 //! database (SQLite, and PostgreSQL under `cargo xtask test`), and the
 //! Dukcapil simulator over real HTTP. Time moves only when a test says so.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use padan_sim_dukcapil::{Faults, special};

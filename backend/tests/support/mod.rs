@@ -2,7 +2,8 @@
 //! file, or a fresh PostgreSQL database when `PADAN_TEST_POSTGRES_URL` is
 //! set) and the Dukcapil simulator over real HTTP. The clock is manual.
 
-#![allow(dead_code)]
+// Test support: a failed set-up should panic loudly.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::{Arc, OnceLock};
 
