@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use time::{Date, Duration, OffsetDateTime, UtcOffset};
 
-pub trait Clock: Send + Sync + 'static {
+pub trait Clock: Send + Sync + std::fmt::Debug + 'static {
     fn now(&self) -> OffsetDateTime;
 
     /// Today's date in Western Indonesia Time (UTC+7), the agreements' frame

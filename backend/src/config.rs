@@ -63,8 +63,11 @@ pub struct ServerConfig {
     /// Set when officers reach Padan over HTTPS (directly or through a TLS
     /// terminator): cookies get `Secure` and HSTS is sent.
     pub https: bool,
-    /// Largest accepted request body, in bytes.
+    /// Largest accepted request body, in bytes (face photos need ~300 KB).
     pub max_body_bytes: usize,
+    /// Seconds of inactivity after which displayed population data is
+    /// cleared from the officer's screen.
+    pub display_seconds: u32,
 }
 
 impl Default for ServerConfig {
@@ -73,7 +76,8 @@ impl Default for ServerConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             spa_dir: PathBuf::from("dist"),
             https: false,
-            max_body_bytes: 64 * 1024,
+            max_body_bytes: 512 * 1024,
+            display_seconds: 120,
         }
     }
 }
@@ -120,7 +124,30 @@ pub struct DukcapilConfig {
     pub date_format: DateFormat,
     /// PEM bundle of the CA that signed Dukcapil's certificate.
     pub ca_bundle: Option<PathBuf>,
+    /// Timeout for verification calls (and the default for the others).
     pub timeout_secs: u64,
+    /// Timeout for look-up calls (portal, IKD, SIASN).
+    pub lookup_timeout_secs: Option<u64>,
+    /// Extra attempts for look-ups after a transport error (never for
+    /// verification or face match, which spend quota on every call).
+    pub lookup_retries: u32,
+    /// Face recognition host; defaults to `base_url`.
+    pub fr_base_url: Option<String>,
+    /// The credential segment of the face-recognition URL.
+    pub fr_credential: String,
+    /// Dukcapil's RSA public key (PEM) used to encrypt NIK and credentials
+    /// for face recognition. Face match stays closed without it.
+    pub fr_public_key: Option<Secret>,
+    /// Similarity threshold sent to face recognition (0–100).
+    pub fr_threshold: u8,
+    pub fr_transaction_source: String,
+    pub face_timeout_secs: Option<u64>,
+    /// Consecutive availability failures that open the circuit.
+    pub breaker_failures: u32,
+    /// How long the circuit stays open before one probe is let through.
+    pub breaker_cooldown_secs: u64,
+    /// Remaining-quota levels at which admins are alerted.
+    pub quota_alert_thresholds: Vec<i64>,
 }
 
 impl Default for DukcapilConfig {
@@ -135,6 +162,17 @@ impl Default for DukcapilConfig {
             date_format: DateFormat::DdMmYyyy,
             ca_bundle: None,
             timeout_secs: 60,
+            lookup_timeout_secs: None,
+            lookup_retries: 2,
+            fr_base_url: None,
+            fr_credential: "BKN".into(),
+            fr_public_key: None,
+            fr_threshold: 75,
+            fr_transaction_source: "PADAN-BKN".into(),
+            face_timeout_secs: None,
+            breaker_failures: 5,
+            breaker_cooldown_secs: 30,
+            quota_alert_thresholds: vec![5000, 1000, 100],
         }
     }
 }
@@ -142,6 +180,12 @@ impl Default for DukcapilConfig {
 impl DukcapilConfig {
     pub fn timeout(&self) -> Duration {
         Duration::from_secs(self.timeout_secs)
+    }
+    pub fn lookup_timeout(&self) -> Duration {
+        Duration::from_secs(self.lookup_timeout_secs.unwrap_or(self.timeout_secs))
+    }
+    pub fn face_timeout(&self) -> Duration {
+        Duration::from_secs(self.face_timeout_secs.unwrap_or(self.timeout_secs))
     }
 }
 
@@ -200,6 +244,9 @@ pub struct DemoConfig {
     pub enabled: bool,
 }
 
+/// `PADAN_<prefix>…` variables used by tests and tools, ignored here.
+const TOOLING_ENV_PREFIXES: [&str; 4] = ["test_", "e2e_", "pcsc_", "real_reader"];
+
 /// Demo-only values, used when `demo.enabled` and the secret is not set.
 pub const DEMO_DUKCAPIL_USER: &str = "BKN_DEMO";
 pub const DEMO_DUKCAPIL_PASSWORD: &str = "demo-dukcapil-password";
@@ -226,7 +273,13 @@ impl Config {
             }
             None => figment = figment.merge(Toml::file("padan.toml")),
         }
-        figment = figment.merge(Env::prefixed("PADAN_").split("__"));
+        // PADAN_TEST_*, PADAN_E2E_* … belong to the test tooling, not to the
+        // backend; every other PADAN_ variable must be a known key.
+        figment = figment.merge(
+            Env::prefixed("PADAN_")
+                .filter(|key| !TOOLING_ENV_PREFIXES.iter().any(|p| key.as_str().to_ascii_lowercase().starts_with(p)))
+                .split("__"),
+        );
         Self::from_figment(figment)
     }
 
@@ -272,6 +325,18 @@ impl Config {
                 "dukcapil.base_url must start with http:// or https:// (got {:?})",
                 self.dukcapil.base_url
             ));
+        }
+        if self.dukcapil.fr_threshold > 100 {
+            problems.push(format!("dukcapil.fr_threshold must be 0–100 (got {})", self.dukcapil.fr_threshold));
+        }
+        if let Some(pem) = &self.dukcapil.fr_public_key {
+            if !pem.expose().contains("PUBLIC KEY-----") {
+                problems
+                    .push("dukcapil.fr_public_key must be a PEM public key (-----BEGIN PUBLIC KEY-----)".to_owned());
+            }
+        }
+        if self.dukcapil.breaker_failures == 0 {
+            problems.push("dukcapil.breaker_failures must be at least 1".to_owned());
         }
         if self.dukcapil.threshold > 100 {
             problems.push(format!("dukcapil.threshold must be 0–100 (got {})", self.dukcapil.threshold));

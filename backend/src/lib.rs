@@ -60,7 +60,7 @@ impl AppState {
             seed_demo(&store, clock.today(), now).await?;
         }
         let agreements = store::agreements::all(store.pool()).await?;
-        let dukcapil = DukcapilClient::new(config.dukcapil.clone())?;
+        let dukcapil = DukcapilClient::new(config.dukcapil.clone(), clock.clone())?;
         let spa = web::spa::Spa::load(&config.server.spa_dir)?;
         let dummy_hash = tokio::task::spawn_blocking(auth::service::dummy_hash).await?;
         Ok(Self(Arc::new(Inner {
@@ -125,6 +125,8 @@ async fn seed_demo(store: &Store, today: time::Date, now: i64) -> anyhow::Result
     let hash = tokio::task::spawn_blocking(|| auth::password::hash(store::seed::DEMO_PASSWORD))
         .await?
         .map_err(|e| anyhow::anyhow!("hashing demo password: {e}"))?;
+    let siasn_key = auth::token_hash(store::seed::DEMO_SIASN_KEY);
+    store::service_clients::insert(store.pool(), "siasn-demo", "siasn", &siasn_key, now).await?;
     for (username, display_name, role, office_code, nip) in store::seed::DEMO_ACCOUNTS {
         if store::officers::by_username(store.pool(), username).await?.is_none() {
             let officer =

@@ -282,7 +282,7 @@ both_engines!(bad_input_is_refused_precisely_and_never_sent, |engine| async move
     assert_eq!(status, 200, "{body}");
     assert!(verdicts(&body).iter().any(|(e, v, _)| e == "TGL_LHR" && v == "tidak_sesuai"));
 
-    let huge = "A".repeat(70_000);
+    let huge = "A".repeat(600_000);
     let (status, _) = app
         .verify(&json!({ "nik": special::ACTIVE, "purpose": "data_casn_asn",
                                           "elements": { "NAMA_LGKP": huge } }))
@@ -293,8 +293,7 @@ both_engines!(bad_input_is_refused_precisely_and_never_sent, |engine| async move
 both_engines!(upstream_faults_become_clear_errors, |engine| async move {
     let Some(app) = TestApp::signed_in(engine, "petugas").await else { return };
     let body = json!({ "nik": special::ACTIVE, "purpose": "data_casn_asn", "elements": { "AGAMA": "ISLAM" } });
-    let cases: [(Faults, u16, &str); 6] = [
-        (Faults { force_response_code: Some("05".into()), ..Faults::default() }, 429, "quota_exhausted"),
+    let cases: [(Faults, u16, &str); 5] = [
         (Faults { force_response_code: Some("03".into()), ..Faults::default() }, 502, "upstream_rejected"),
         (Faults { force_response_code: Some("10".into()), ..Faults::default() }, 502, "upstream_rejected"),
         (Faults { http_500: true, ..Faults::default() }, 502, "upstream_unavailable"),
@@ -322,17 +321,35 @@ both_engines!(upstream_faults_become_clear_errors, |engine| async move {
     app.sim.clear_faults();
     // Each failed access is still on record, once.
     let errors = app.audit().await.into_iter().filter(|r| r.outcome == "upstream_error").count();
-    assert_eq!(errors, 7);
+    assert_eq!(errors, 6);
 });
 
 both_engines!(quota_runs_out, |engine| async move {
-    let Some(app) = TestApp::signed_in(engine, "petugas").await else { return };
+    let Some(mut app) = TestApp::signed_in(engine, "petugas").await else { return };
     app.sim.set_quota_remaining(1);
     let body = json!({ "nik": special::ACTIVE, "purpose": "data_casn_asn" });
     assert_eq!(app.verify(&body).await.0, 200);
     let (status, v) = app.verify(&body).await;
     assert_eq!((status, v["code"].as_str()), (429, Some("quota_exhausted")), "{v}");
     assert!(v["message"].as_str().unwrap().contains("Kuota"), "{v}");
+    // Code 05 closes the gateway's mechanisms until midnight WIB: no more
+    // calls are spent on certain refusals, and officers see why.
+    app.sim.set_quota_remaining(100);
+    let (status, _) = app.verify(&body).await;
+    assert_eq!(status, 429);
+    assert_eq!(app.sim.quota_remaining(), 100, "failed fast, nothing sent");
+    let m: Value = app.get("/api/v1/mechanisms").await.json().await.unwrap();
+    let verify = &m["mechanisms"][0];
+    assert_eq!(verify["open"], false);
+    assert!(verify["closed_reason"].as_str().unwrap().contains("pukul 00.00 WIB"), "{verify}");
+    // Admins were told.
+    let alerts = padan_backend::store::alerts::open(app.state.store().pool(), |_| String::new()).await.unwrap();
+    assert!(alerts.iter().any(|a| a.kind == "quota_exhausted"), "{alerts:?}");
+    // After midnight WIB (17:00 UTC) the mechanism reopens.
+    app.clock.set(time::macros::datetime!(2026-11-22 17:00 UTC));
+    assert_eq!(app.sign_in("petugas", PASSWORD).await.0, 200);
+    assert_eq!(app.verify(&body).await.0, 200);
+    assert!(app.audit().await.iter().any(|r| r.verdicts.as_deref() == Some("05")));
 });
 
 both_engines!(real_agreements_have_expired_today, |engine| async move {

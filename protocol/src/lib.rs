@@ -6,5 +6,6 @@
 //! validators in [`validate`] run unchanged in the officer's form and in the
 //! backend handler.
 
+pub mod agent;
 pub mod v1;
 pub mod validate;

@@ -2,7 +2,7 @@ use axum::{
     extract::FromRequestParts,
     http::{HeaderMap, Method, header, request::Parts},
 };
-use padan_protocol::v1::{CSRF_HEADER, OfficerInfo};
+use padan_protocol::v1::{CSRF_HEADER, OfficerInfo, Role};
 
 use super::{same_token, token_hash};
 use crate::{AppState, error::AppError, store};
@@ -30,6 +30,16 @@ impl Officer {
     /// Only roles that verify on BKN's behalf may query Dukcapil.
     pub fn ensure_may_verify(&self) -> Result<(), AppError> {
         if self.info.role.may_verify() { Ok(()) } else { Err(AppError::Forbidden) }
+    }
+
+    /// Agreements, readers and alerts are administered by admins only.
+    pub fn ensure_admin(&self) -> Result<(), AppError> {
+        if self.info.role == Role::Admin { Ok(()) } else { Err(AppError::Forbidden) }
+    }
+
+    /// Admins and auditors (who monitor compliance) may read the agreements.
+    pub fn ensure_may_read_agreements(&self) -> Result<(), AppError> {
+        if matches!(self.info.role, Role::Admin | Role::Auditor) { Ok(()) } else { Err(AppError::Forbidden) }
     }
 }
 

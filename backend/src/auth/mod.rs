@@ -4,8 +4,10 @@
 mod extract;
 pub mod password;
 pub mod service;
+mod service_client;
 
 pub use extract::{Officer, SESSION_COOKIE, SESSION_COOKIE_SECURE, session_cookie_token};
+pub use service_client::ServiceClient;
 
 use rand::RngCore;
 use sha2::{Digest, Sha256};

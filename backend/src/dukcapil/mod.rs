@@ -2,22 +2,68 @@
 //!
 //! Only this module speaks to Dukcapil (ARCHITECTURE invariant 3). It sends
 //! only the elements the policy granted, and what comes back leaves it only
-//! as typed verdicts. Response bodies are never logged: they are population
-//! data. What is logged and counted is the method and the response code.
+//! as typed values limited to the grant: fields outside every grant (mother's
+//! name, blood type, divorce data…) are dropped here, before anything else
+//! sees them. Response bodies are never logged; what is logged and counted
+//! is the method and the response code.
+//!
+//! Resilience lives here too: per-mechanism timeouts, retries for look-ups
+//! on transport errors only, a circuit breaker per service, and the daily
+//! quota as Dukcapil reports it.
 
+mod breaker;
+mod face;
+mod lookup;
+mod quota;
+mod verify;
 mod wire;
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use padan_protocol::{
-    v1::{Element, NotFoundReason, PersonStatus, Verdict},
-    validate::{CivilDate, Nik},
-};
+use padan_protocol::validate::CivilDate;
 use serde_json::{Map, Value};
 
-use crate::config::{DateFormat, DukcapilConfig};
-
+pub use breaker::{Breaker, Permit, State as BreakerState};
+pub use face::{FaceReply, FaceResult};
+pub use lookup::{LookupReply, LookupResult};
+pub use quota::QuotaTracker;
+pub use verify::{VerifyReply, VerifyResult};
 pub use wire::{WireError, parse_envelope};
+
+use crate::{
+    clock::SharedClock,
+    config::{DateFormat, DukcapilConfig},
+};
+
+/// Which Dukcapil service a call goes to: each has its own breaker and quota.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    /// The web-service gateway (`/dukcapil/get_json/…`).
+    Gateway,
+    /// Face recognition (`CALL_FR`).
+    Face,
+}
+
+impl Service {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Service::Gateway => "gateway",
+            Service::Face => "face_recognition",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct DukcapilClient {
+    http: reqwest::Client,
+    config: DukcapilConfig,
+    clock: SharedClock,
+    gateway_breaker: Breaker,
+    face_breaker: Breaker,
+    pub gateway_quota: QuotaTracker,
+    pub face_quota: QuotaTracker,
+    fr_key: Option<rsa::RsaPublicKey>,
+}
 
 /// Every response code in DUKCAPIL-WEB-SERVICE.md.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,6 +180,13 @@ pub enum DukcapilError {
     QuotaExhausted,
     #[error("unknown response code {0}")]
     UnknownCode(String),
+    #[error("circuit open: Dukcapil recently failed, failing fast")]
+    CircuitOpen,
+    #[error("not configured: {0}")]
+    NotConfigured(&'static str),
+    /// An error code of the face-recognition service.
+    #[error("face recognition error {0}")]
+    FrError(u32),
 }
 
 impl DukcapilError {
@@ -147,35 +200,34 @@ impl DukcapilError {
             Self::Rejected(c) => c.code().into(),
             Self::QuotaExhausted => "05".into(),
             Self::UnknownCode(c) => format!("unknown_{c}"),
+            Self::CircuitOpen => "circuit_open".into(),
+            Self::NotConfigured(_) => "not_configured".into(),
+            Self::FrError(c) => format!("fr_{c}"),
+        }
+    }
+
+    /// Errors that say Dukcapil (or the way to it) is unwell, as opposed to
+    /// answers about the request. They count towards opening the circuit.
+    pub fn is_availability_failure(&self) -> bool {
+        matches!(self, Self::Transport(_) | Self::Timeout | Self::HttpStatus(500..) | Self::Malformed(_))
+            || matches!(self, Self::FrError(5000 | 6012 | 6014))
+    }
+
+    /// Faults in BKN's own access configuration, for admins to fix.
+    pub fn is_configuration_fault(&self) -> bool {
+        match self {
+            Self::Rejected(code) => code.is_configuration_fault(),
+            Self::FrError(code) => matches!(code, 5001 | 5003 | 5006 | 9002),
+            Self::NotConfigured(_) => true,
+            _ => false,
         }
     }
 }
 
-/// What a verification returned, reduced to what BKN may keep and show.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum VerifyResult {
-    Found { status: PersonStatus, verdicts: Vec<(Element, Verdict, Option<u8>)> },
-    NotFound(NotFoundReason),
-}
-
-#[derive(Debug)]
-pub struct VerifyReply {
-    pub result: VerifyResult,
-    pub code: ResponseCode,
-    pub quota_remaining: Option<i64>,
-}
-
-#[derive(Debug, Clone)]
-pub struct DukcapilClient {
-    http: reqwest::Client,
-    config: DukcapilConfig,
-}
-
 impl DukcapilClient {
-    pub fn new(config: DukcapilConfig) -> anyhow::Result<Self> {
+    pub fn new(config: DukcapilConfig, clock: SharedClock) -> anyhow::Result<Self> {
         let mut builder = reqwest::Client::builder()
-            .timeout(config.timeout())
-            .connect_timeout(config.timeout().min(std::time::Duration::from_secs(10)))
+            .connect_timeout(Duration::from_secs(config.timeout_secs.min(10)))
             .pool_max_idle_per_host(64)
             .user_agent(concat!("padan/", env!("CARGO_PKG_VERSION")));
         if let Some(path) = &config.ca_bundle {
@@ -184,7 +236,43 @@ impl DukcapilClient {
                 builder = builder.add_root_certificate(cert);
             }
         }
-        Ok(Self { http: builder.build()?, config })
+        let fr_key = match &config.fr_public_key {
+            Some(pem) => Some(face::parse_public_key(pem.expose())?),
+            None => None,
+        };
+        let cooldown = i64::try_from(config.breaker_cooldown_secs).unwrap_or(30) * 1000;
+        Ok(Self {
+            http: builder.build()?,
+            gateway_breaker: Breaker::new("gateway", config.breaker_failures, cooldown),
+            face_breaker: Breaker::new("face_recognition", config.breaker_failures, cooldown),
+            gateway_quota: QuotaTracker::default(),
+            face_quota: QuotaTracker::default(),
+            fr_key,
+            config,
+            clock,
+        })
+    }
+
+    pub fn config(&self) -> &DukcapilConfig {
+        &self.config
+    }
+
+    pub fn threshold(&self) -> u8 {
+        self.config.threshold
+    }
+
+    pub fn breaker(&self, service: Service) -> &Breaker {
+        match service {
+            Service::Gateway => &self.gateway_breaker,
+            Service::Face => &self.face_breaker,
+        }
+    }
+
+    pub fn quota(&self, service: Service) -> &QuotaTracker {
+        match service {
+            Service::Gateway => &self.gateway_quota,
+            Service::Face => &self.face_quota,
+        }
     }
 
     fn credentials(&self, body: &mut Map<String, Value>) {
@@ -194,7 +282,7 @@ impl DukcapilClient {
         body.insert("IP_USER".into(), Value::String(self.config.ip_user.clone()));
     }
 
-    fn url(&self, method: &str) -> String {
+    fn gateway_url(&self, method: &str) -> String {
         format!("{}/dukcapil/get_json/{}/{method}", self.config.base_url.trim_end_matches('/'), self.config.instansi)
     }
 
@@ -206,107 +294,95 @@ impl DukcapilClient {
         }
     }
 
-    pub fn threshold(&self) -> u8 {
-        self.config.threshold
-    }
-
-    async fn post(&self, method: &'static str, body: &Map<String, Value>) -> Result<bytes::Bytes, DukcapilError> {
-        let response = self.http.post(self.url(method)).json(body).send().await.map_err(|e| {
-            if e.is_timeout() { DukcapilError::Timeout } else { DukcapilError::Transport(without_url(&e)) }
-        })?;
-        if !response.status().is_success() {
-            return Err(DukcapilError::HttpStatus(response.status().as_u16()));
+    /// One POST with the service's guards: a spent quota or an open circuit
+    /// fail fast without a call; `retries` extra attempts on transport
+    /// errors only, with growing back-off.
+    async fn post(
+        &self,
+        service: Service,
+        url: String,
+        body: &Value,
+        timeout: Duration,
+        retries: u32,
+    ) -> Result<bytes::Bytes, DukcapilError> {
+        if self.quota(service).exhausted_until(&self.clock).is_some() {
+            return Err(DukcapilError::QuotaExhausted);
         }
-        response.bytes().await.map_err(|e| {
-            if e.is_timeout() { DukcapilError::Timeout } else { DukcapilError::Transport(without_url(&e)) }
-        })
-    }
-
-    /// `CALL_VERIFY_BY_ELEMEN`. `claims` must already be limited to the
-    /// granted elements; dates are ISO and re-written in the configured format.
-    pub async fn verify_elements(&self, nik: &Nik, claims: &[(Element, String)]) -> Result<VerifyReply, DukcapilError> {
-        const METHOD: &str = "CALL_VERIFY_BY_ELEMEN";
-        let mut body = Map::new();
-        body.insert("NIK".into(), Value::String(nik.as_str().to_owned()));
-        for (element, value) in claims {
-            let value = match element {
-                Element::TglLhr => {
-                    CivilDate::parse(value).map(|d| self.format_date(d)).unwrap_or_else(|| value.clone())
-                }
-                _ => value.clone(),
+        let breaker = self.breaker(service);
+        if breaker.permit(&self.clock) == Permit::Refused {
+            return Err(DukcapilError::CircuitOpen);
+        }
+        let mut attempt = 0;
+        loop {
+            let sent = self.http.post(&url).json(body).timeout(timeout).send().await;
+            let result = match sent {
+                Ok(response) if response.status().is_success() => response.bytes().await.map_err(transport_error),
+                Ok(response) => Err(DukcapilError::HttpStatus(response.status().as_u16())),
+                Err(e) => Err(transport_error(e)),
             };
-            body.insert(element.wire_name().into(), Value::String(value));
-        }
-        body.insert("TRESHOLD".into(), Value::String(self.config.threshold.to_string()));
-        self.credentials(&mut body);
-
-        let started = Instant::now();
-        let outcome = self.post(METHOD, &body).await.and_then(|bytes| {
-            let sent: Vec<Element> = std::iter::once(Element::Nik).chain(claims.iter().map(|(e, _)| *e)).collect();
-            interpret_verify(&bytes, &sent)
-        });
-        let code = match &outcome {
-            Ok(reply) => reply.code.code().to_owned(),
-            Err(e) => e.metric_code(),
-        };
-        metrics::counter!("padan_upstream_calls_total", "mechanism" => "verify_elements", "code" => code.clone())
-            .increment(1);
-        metrics::histogram!("padan_upstream_duration_seconds", "mechanism" => "verify_elements")
-            .record(started.elapsed().as_secs_f64());
-        if let Ok(reply) = &outcome {
-            if let Some(q) = reply.quota_remaining {
-                metrics::gauge!("padan_upstream_quota_remaining").set(q as f64);
+            match result {
+                Err(DukcapilError::Transport(_)) if attempt < retries => {
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(100 * 4u64.pow(attempt - 1))).await;
+                }
+                other => break other,
             }
         }
-        tracing::debug!(method = METHOD, code, elapsed_ms = started.elapsed().as_millis() as u64, "dukcapil call");
-        outcome
+    }
+
+    /// Feeds the breaker, the quota tracker and the metrics from an
+    /// interpreted outcome.
+    fn observe<T>(
+        &self,
+        service: Service,
+        mechanism: &'static str,
+        started: Instant,
+        outcome: &Result<T, DukcapilError>,
+        code: impl Fn(&T) -> String,
+        quota: impl Fn(&T) -> Option<i64>,
+    ) {
+        let breaker = self.breaker(service);
+        let code = match outcome {
+            Ok(reply) => {
+                breaker.success();
+                if let Some(q) = quota(reply) {
+                    self.quota(service).observe(q);
+                    metrics::gauge!("padan_upstream_quota_remaining", "service" => service.as_str()).set(q as f64);
+                }
+                code(reply)
+            }
+            Err(e) => {
+                if e.is_availability_failure() {
+                    breaker.failure(&self.clock);
+                } else if !matches!(e, DukcapilError::CircuitOpen) {
+                    // Dukcapil answered: it is up, even if it said no.
+                    breaker.success();
+                }
+                if matches!(e, DukcapilError::QuotaExhausted) {
+                    self.quota(service).exhausted(&self.clock);
+                }
+                e.metric_code()
+            }
+        };
+        let elapsed = started.elapsed();
+        metrics::counter!("padan_upstream_calls_total", "mechanism" => mechanism, "code" => code.clone()).increment(1);
+        metrics::histogram!("padan_upstream_duration_seconds", "mechanism" => mechanism).record(elapsed.as_secs_f64());
+        tracing::debug!(mechanism, code, elapsed_ms = elapsed.as_millis() as u64, "dukcapil call");
     }
 }
 
-/// reqwest's errors print the URL; ours carries no personal data, but keep
-/// the message to the cause so nothing from a query string ever leaks.
+fn transport_error(e: reqwest::Error) -> DukcapilError {
+    if e.is_timeout() { DukcapilError::Timeout } else { DukcapilError::Transport(without_url(&e)) }
+}
+
+/// reqwest's errors print the URL; keep the message to the cause so that
+/// nothing from a path ever reaches a log.
 fn without_url(e: &reqwest::Error) -> String {
     let mut msg = e.to_string();
     if let Some(url) = e.url() {
         msg = msg.replace(url.as_str(), "<dukcapil>");
     }
     msg
-}
-
-fn interpret_verify(body: &[u8], sent: &[Element]) -> Result<VerifyReply, DukcapilError> {
-    let parsed = parse_envelope(body).map_err(|e| DukcapilError::Malformed(e.to_string()))?;
-    if let Some(code) = parsed.unknown_code {
-        return Err(DukcapilError::UnknownCode(code));
-    }
-    let has_verdicts = sent.iter().any(|e| parsed.fields.contains_key(e.wire_name()));
-    let code = match parsed.code {
-        Some(code) => code,
-        None if has_verdicts => ResponseCode::Found,
-        None => return Err(DukcapilError::Malformed("neither a response code nor verdicts".into())),
-    };
-    let status = match code {
-        ResponseCode::Found => PersonStatus::Aktif,
-        ResponseCode::Deceased => PersonStatus::Meninggal,
-        ResponseCode::Duplicate => PersonStatus::DataGanda,
-        ResponseCode::Inactive => PersonStatus::NonAktif,
-        ResponseCode::NikNotFound => return Ok(not_found(NotFoundReason::NikTidakTerdaftar, code, &parsed)),
-        ResponseCode::NikFormat => return Ok(not_found(NotFoundReason::FormatNikTidakSesuai, code, &parsed)),
-        ResponseCode::NikUnprocessable => return Ok(not_found(NotFoundReason::NikTidakDapatDiproses, code, &parsed)),
-        ResponseCode::QuotaExhausted => return Err(DukcapilError::QuotaExhausted),
-        other => return Err(DukcapilError::Rejected(other)),
-    };
-    // Found, deceased, duplicate and inactive may come without verdicts on
-    // some gateways; a verdict that is present must be readable.
-    let verdicts = if has_verdicts || code == ResponseCode::Found {
-        wire::verdicts(&parsed.fields, sent).map_err(DukcapilError::Malformed)?
-    } else {
-        Vec::new()
-    };
-    Ok(VerifyReply { result: VerifyResult::Found { status, verdicts }, code, quota_remaining: parsed.quota_remaining })
-}
-
-fn not_found(reason: NotFoundReason, code: ResponseCode, parsed: &wire::Parsed) -> VerifyReply {
-    VerifyReply { result: VerifyResult::NotFound(reason), code, quota_remaining: parsed.quota_remaining }
 }
 
 #[cfg(test)]
@@ -338,40 +414,5 @@ mod tests {
         for (text, code) in cases {
             assert_eq!(ResponseCode::from_text(text), Some(code), "{text}");
         }
-    }
-
-    #[test]
-    fn interprets_found_with_verdicts() {
-        let body =
-            br#"{"content":[{"NIK":"Sesuai","NAMA_LGKP":"Sesuai (92)","TGL_LHR":"Tidak Sesuai"}],"quotaLimiter":10}"#;
-        let reply = interpret_verify(body, &[Element::Nik, Element::NamaLgkp, Element::TglLhr]).unwrap();
-        assert_eq!(reply.quota_remaining, Some(10));
-        let VerifyResult::Found { status, verdicts } = reply.result else { panic!("not found") };
-        assert_eq!(status, PersonStatus::Aktif);
-        assert_eq!(verdicts[1], (Element::NamaLgkp, Verdict::Sesuai, Some(92)));
-        assert_eq!(verdicts[2], (Element::TglLhr, Verdict::TidakSesuai, None));
-    }
-
-    #[test]
-    fn missing_verdict_is_malformed() {
-        let body = br#"{"content":[{"NIK":"Sesuai"}]}"#;
-        assert!(matches!(interpret_verify(body, &[Element::Nik, Element::Agama]), Err(DukcapilError::Malformed(_))));
-    }
-
-    #[test]
-    fn codes_become_outcomes() {
-        let nf = interpret_verify(br#"{"content":[{"RESPONSE_CODE":"13"}]}"#, &[Element::Nik]).unwrap();
-        assert_eq!(nf.result, VerifyResult::NotFound(NotFoundReason::NikTidakTerdaftar));
-        assert!(matches!(
-            interpret_verify(br#"{"content":[{"RESPONSE_CODE":"05"}]}"#, &[Element::Nik]),
-            Err(DukcapilError::QuotaExhausted)
-        ));
-        assert!(matches!(
-            interpret_verify(br#"{"content":[{"RESPONSE_CODE":"10"}]}"#, &[Element::Nik]),
-            Err(DukcapilError::Rejected(ResponseCode::IpNotRegistered))
-        ));
-        let dead =
-            interpret_verify(br#"{"content":[{"RESPONSE_CODE":"11","NIK":"Sesuai"}]}"#, &[Element::Nik]).unwrap();
-        assert!(matches!(dead.result, VerifyResult::Found { status: PersonStatus::Meninggal, .. }));
     }
 }

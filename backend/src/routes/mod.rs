@@ -3,9 +3,12 @@
 //! The OpenAPI document is generated from these handlers' annotations and
 //! served at `/api/v1/openapi.json`; a test snapshots it.
 
+mod admin;
 mod health;
+mod lookup;
 mod mechanisms;
 mod session;
+mod siasn;
 mod verify;
 
 use axum::{
@@ -33,6 +36,9 @@ use crate::{AppState, error::AppError};
         (name = "session", description = "Sign in and out"),
         (name = "mechanisms", description = "What the agreements open today"),
         (name = "verify", description = "Verification against Dukcapil"),
+        (name = "lookup", description = "Look-ups (display only)"),
+        (name = "siasn", description = "Service API for the SIASN application"),
+        (name = "admin", description = "Agreements and alerts"),
         (name = "operations", description = "Health and metrics")
     )
 )]
@@ -43,6 +49,13 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(session::show::handler, session::create::handler, session::delete::handler))
         .routes(routes!(mechanisms::list::handler))
         .routes(routes!(verify::elements::handler))
+        .routes(routes!(verify::face::handler))
+        .routes(routes!(lookup::portal::handler))
+        .routes(routes!(lookup::ikd::handler))
+        .routes(routes!(siasn::lookup::handler))
+        .routes(routes!(admin::agreements_list::handler, admin::agreements_create::handler))
+        .routes(routes!(admin::alerts_list::handler))
+        .routes(routes!(admin::alerts_resolve::handler))
         .routes(routes!(health::healthz))
         .routes(routes!(health::livez))
 }

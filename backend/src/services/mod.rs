@@ -1,3 +1,9 @@
 //! Domain services: what a request means, below the HTTP layer.
 
+pub mod access;
+pub mod agreements;
+pub mod alerts;
+pub mod face;
+pub mod lookup;
+pub mod mechanisms;
 pub mod verify;

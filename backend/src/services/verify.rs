@@ -11,9 +11,9 @@ use padan_protocol::{
 use crate::{
     AppState,
     auth::Officer,
-    dukcapil::{DukcapilError, VerifyResult},
+    dukcapil::{Service, VerifyResult},
     error::AppError,
-    policy::{self, Client, Decision},
+    services::access::{Access, Caller},
 };
 
 /// Longest claimed value accepted (Dukcapil's own fields are shorter).
@@ -119,47 +119,23 @@ pub async fn verify_elements(
         }
     }
 
-    let grant =
-        match policy::decide(&state.agreements(), state.clock().today(), Client::Officer, Mechanism::VerifyElements) {
-            Decision::Open(grant) => grant,
-            Decision::Closed { reason, .. } => {
-                let mut record = crate::audit::for_officer(state, officer, request_id, "access");
-                record.mechanism = Some(Mechanism::VerifyElements.as_str().into());
-                record.purpose = Some(req.purpose.as_str().into());
-                record.outcome = "denied".into();
-                record.detail = Some("mechanism closed by policy".into());
-                crate::audit::append(state, &record).await?;
-                return Err(AppError::MechanismClosed(reason));
-            }
-        };
+    let caller = Caller::Officer(officer);
+    let mut access = Access::begin(state, caller, request_id, Mechanism::VerifyElements, req.purpose);
+    access.nik(state, nik.as_str());
+    let grant = access.grant(state, caller).await?;
     let (granted, not_granted): (Vec<_>, Vec<_>) = claims.into_iter().partition(|(e, _)| grant.elements.contains(e));
     let not_granted: Vec<Element> = not_granted.into_iter().map(|(e, _)| e).collect();
 
     let upstream = state.dukcapil().verify_elements(&nik, &granted).await;
-
-    let mut record = crate::audit::for_officer(state, officer, request_id, "access");
-    record.mechanism = Some(Mechanism::VerifyElements.as_str().into());
-    record.purpose = Some(req.purpose.as_str().into());
-    record.nik_token = Some(crate::audit::nik_token(state.nik_key(), nik.as_str()));
-    record.detail = Some(format!("agreement {}", grant.agreement.id));
-    let outcome = match upstream {
-        Ok(reply) => {
-            record.outcome = match &reply.result {
-                VerifyResult::Found { .. } => "ok".into(),
-                VerifyResult::NotFound(_) => "not_found".into(),
+    let reply = access
+        .finish(state, Service::Gateway, upstream, |reply| {
+            let outcome = match reply.result {
+                VerifyResult::Found { .. } => "ok",
+                VerifyResult::NotFound(_) => "not_found",
             };
-            record.verdicts = Some(verdict_codes(reply.code.code(), &reply.result));
-            Ok(reply)
-        }
-        Err(e) => {
-            record.outcome = "upstream_error".into();
-            record.verdicts = Some(e.metric_code());
-            Err(e)
-        }
-    };
-    // Appended before anything is returned: no record, no answer.
-    crate::audit::append(state, &record).await?;
-    let reply = outcome.map_err(|e: DukcapilError| AppError::Upstream(e))?;
+            (outcome, verdict_codes(reply.code.code(), &reply.result))
+        })
+        .await?;
 
     let outcome = match reply.result {
         VerifyResult::Found { status, verdicts } => VerifyOutcome::Found {

@@ -14,6 +14,8 @@ pub struct AgreementRecord {
     pub valid_until: Date,
     pub status: String,
     pub demo: bool,
+    /// The agreement this one extends.
+    pub extends: Option<i64>,
     pub grants: Vec<GrantRecord>,
 }
 
@@ -48,7 +50,7 @@ fn decode_elements(s: &str) -> Result<Vec<Element>, sqlx::Error> {
 
 pub async fn all(pool: &AnyPool) -> Result<Vec<AgreementRecord>, sqlx::Error> {
     let rows = sqlx::query(
-        "SELECT id, code, title, numbers, signed_on, valid_until, status, demo FROM agreements ORDER BY id",
+        "SELECT id, code, title, numbers, signed_on, valid_until, status, demo, extends FROM agreements ORDER BY id",
     )
     .fetch_all(pool)
     .await?;
@@ -70,6 +72,7 @@ pub async fn all(pool: &AnyPool) -> Result<Vec<AgreementRecord>, sqlx::Error> {
             valid_until: parse_date(&r.try_get::<String, _>(5)?)?,
             status: r.try_get(6)?,
             demo: r.try_get::<i64, _>(7)? != 0,
+            extends: r.try_get(8)?,
             grants: Vec::new(),
         };
         for g in grants.iter().filter(|g| g.try_get::<i64, _>(0).ok() == Some(id)) {
@@ -89,15 +92,21 @@ pub async fn all(pool: &AnyPool) -> Result<Vec<AgreementRecord>, sqlx::Error> {
 
 /// Inserts an agreement with its grants unless one with the same code exists.
 pub async fn insert_if_absent(pool: &AnyPool, a: &AgreementRecord, now_ms: i64) -> Result<bool, sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    let exists =
-        sqlx::query("SELECT id FROM agreements WHERE code = $1").bind(&a.code).fetch_optional(&mut *tx).await?;
+    let exists = sqlx::query("SELECT id FROM agreements WHERE code = $1").bind(&a.code).fetch_optional(pool).await?;
     if exists.is_some() {
         return Ok(false);
     }
+    insert(pool, a, now_ms).await?;
+    Ok(true)
+}
+
+/// Inserts an agreement with its grants, in one transaction. A duplicate
+/// code is a unique-constraint error.
+pub async fn insert(pool: &AnyPool, a: &AgreementRecord, now_ms: i64) -> Result<i64, sqlx::Error> {
+    let mut tx = pool.begin().await?;
     let row = sqlx::query(
-        "INSERT INTO agreements (code, title, numbers, signed_on, valid_until, status, demo, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        "INSERT INTO agreements (code, title, numbers, signed_on, valid_until, status, demo, extends, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
     )
     .bind(&a.code)
     .bind(&a.title)
@@ -106,6 +115,7 @@ pub async fn insert_if_absent(pool: &AnyPool, a: &AgreementRecord, now_ms: i64) 
     .bind(format_date(a.valid_until))
     .bind(&a.status)
     .bind(i64::from(a.demo))
+    .bind(a.extends)
     .bind(now_ms)
     .fetch_one(&mut *tx)
     .await?;
@@ -124,5 +134,5 @@ pub async fn insert_if_absent(pool: &AnyPool, a: &AgreementRecord, now_ms: i64) 
         .await?;
     }
     tx.commit().await?;
-    Ok(true)
+    Ok(id)
 }

@@ -7,9 +7,11 @@
 //! `BIGSERIAL`).
 
 pub mod agreements;
+pub mod alerts;
 pub mod audit;
 pub mod officers;
 pub mod seed;
+pub mod service_clients;
 pub mod sessions;
 
 use std::str::FromStr;

@@ -90,6 +90,25 @@ fn pks_2024_grants() -> Vec<GrantRecord> {
     ]
 }
 
+fn siasn_grant() -> GrantRecord {
+    grant(
+        M::SiasnLookup,
+        "siasn",
+        "2(1)a",
+        &[
+            E::Nik,
+            E::NamaLgkp,
+            E::TmptLhr,
+            E::TglLhr,
+            E::StatusKawin,
+            E::NoAktaLhr,
+            E::NoAktaKwn,
+            E::TglKwn,
+            E::AnggotaKeluarga,
+        ],
+    )
+}
+
 /// The two agreements in `shared/seeds/`, exactly as AGREEMENTS.md reads them.
 pub fn real_agreements() -> Vec<AgreementRecord> {
     let addendum_verify_obligation =
@@ -106,6 +125,7 @@ pub fn real_agreements() -> Vec<AgreementRecord> {
             valid_until: date(2026, Month::June, 30),
             status: "active".into(),
             demo: false,
+            extends: None,
             grants: pks_2024_grants(),
         },
         AgreementRecord {
@@ -117,23 +137,9 @@ pub fn real_agreements() -> Vec<AgreementRecord> {
             valid_until: date(2024, Month::February, 29),
             status: "active".into(),
             demo: false,
+            extends: None,
             grants: vec![
-                grant(
-                    M::SiasnLookup,
-                    "siasn",
-                    "2(1)a",
-                    &[
-                        E::Nik,
-                        E::NamaLgkp,
-                        E::TmptLhr,
-                        E::TglLhr,
-                        E::StatusKawin,
-                        E::NoAktaLhr,
-                        E::NoAktaKwn,
-                        E::TglKwn,
-                        E::AnggotaKeluarga,
-                    ],
-                ),
+                siasn_grant(),
                 grant(M::VerifyElements, "officer", "2(1)b", &addendum_verify_obligation),
                 // The rights clause lists JENIS_PKRJN too ("nine" items, ten listed):
                 // the policy grants the intersection and shows admins the discrepancy.
@@ -163,7 +169,8 @@ pub fn real_agreements() -> Vec<AgreementRecord> {
 }
 
 /// A demonstration agreement for the embedded demo: valid one year from
-/// `today`, granting what PKS 2024 grants. Labelled as such everywhere.
+/// `today`, granting what PKS 2024 grants plus the addendum's SIASN
+/// service. Labelled as such everywhere.
 pub fn demo_agreement(today: Date) -> AgreementRecord {
     AgreementRecord {
         id: 0,
@@ -174,7 +181,8 @@ pub fn demo_agreement(today: Date) -> AgreementRecord {
         valid_until: today.checked_add(time::Duration::days(365)).unwrap_or(today),
         status: "active".into(),
         demo: true,
-        grants: pks_2024_grants(),
+        extends: None,
+        grants: pks_2024_grants().into_iter().chain([siasn_grant()]).collect(),
     }
 }
 
@@ -184,6 +192,9 @@ pub async fn agreements(pool: &AnyPool, now_ms: i64) -> Result<(), sqlx::Error> 
     }
     Ok(())
 }
+
+/// The demo SIASN application's API key (printed by `cargo xtask demo`).
+pub const DEMO_SIASN_KEY: &str = "padan-demo-siasn-key-0000000000000000";
 
 /// Demo accounts: one per role, printed by `cargo xtask demo`.
 pub const DEMO_PASSWORD: &str = "padan-demo-2026";

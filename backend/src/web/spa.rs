@@ -51,11 +51,12 @@ fn content_type(path: &str) -> &'static str {
     }
 }
 
-/// Trunk names assets `name-<16 hex>.ext` (or `_bg.wasm`).
+/// Trunk names assets `name-<hash>.ext` (or `_bg.wasm`): a 64-bit hash in
+/// hex, without leading zeros.
 fn is_hashed(name: &str) -> bool {
     let stem = name.rsplit('/').next().unwrap_or(name);
     let stem = stem.split('.').next().unwrap_or(stem).trim_end_matches("_bg");
-    stem.rsplit('-').next().is_some_and(|h| h.len() == 16 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+    stem.rsplit('-').next().is_some_and(|h| (8..=16).contains(&h.len()) && h.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 fn gzip(bytes: &[u8]) -> Option<Vec<u8>> {
@@ -90,7 +91,7 @@ fn build_csp(script_hashes: &[String]) -> HeaderValue {
     // The reader-agent listens on loopback (ws://127.0.0.1 / [::1]).
     let csp = format!(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' {}; style-src 'self'; img-src 'self' data: blob:; \
-         connect-src 'self' ws://127.0.0.1:* ws://[::1]:*; font-src 'self'; object-src 'none'; base-uri 'none'; \
+         connect-src 'self' ws://127.0.0.1:*; font-src 'self'; object-src 'none'; base-uri 'none'; \
          form-action 'self'; frame-ancestors 'none'",
         script_hashes.join(" ")
     );
@@ -176,6 +177,7 @@ mod tests {
         assert!(is_hashed("padan-frontend-1a2b3c4d5e6f7a8b_bg.wasm"));
         assert!(is_hashed("padan-frontend-1a2b3c4d5e6f7a8b.js"));
         assert!(is_hashed("padan-0123456789abcdef.css"));
+        assert!(is_hashed("padan-a9bd4ef35d316e2.css"));
         assert!(!is_hashed("index.html"));
         assert!(!is_hashed("favicon.ico"));
     }

@@ -116,6 +116,8 @@ impl TestApp {
                 "password": "sim-password",
                 "ip_user": "127.0.0.1",
                 "timeout_secs": 2,
+                "fr_public_key": padan_sim_dukcapil::FR_PUBLIC_KEY_PEM,
+                "breaker_cooldown_secs": 30,
             },
             "security": { "nik_token_key": "11".repeat(32) },
         });
@@ -183,6 +185,24 @@ impl TestApp {
         (status, r.json().await.unwrap_or(Value::Null))
     }
 
+    pub async fn post_as(&self, path: &str, body: &Value, bearer: Option<&str>) -> (u16, Value) {
+        let mut req = self.http.post(self.url(path)).json(body);
+        if let Some(key) = bearer {
+            req = req.header("authorization", format!("Bearer {key}"));
+        } else if let Some(csrf) = &self.csrf {
+            req = req.header("x-csrf-token", csrf);
+        }
+        let r = req.send().await.expect("send");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn get_json(&self, path: &str) -> (u16, Value) {
+        let r = self.get(path).await;
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
     pub async fn audit(&self) -> Vec<padan_backend::store::audit::AuditRecord> {
         padan_backend::store::audit::recent(self.state.store().pool(), 1000).await.expect("audit")
     }
@@ -196,11 +216,11 @@ macro_rules! both_engines {
             use super::*;
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                ($body)(Engine::Sqlite).await
+                ($body)($crate::support::Engine::Sqlite).await
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                ($body)(Engine::Postgres).await
+                ($body)($crate::support::Engine::Postgres).await
             }
         }
     };

@@ -3,15 +3,21 @@
 //! Field names are part of the contract: renaming one is a breaking change
 //! and shows up in the OpenAPI snapshot test.
 
+mod admin;
 mod auth;
 mod elements;
 mod error;
+mod face;
+mod lookup;
 mod mechanism;
 mod verify;
 
+pub use admin::*;
 pub use auth::*;
 pub use elements::*;
 pub use error::*;
+pub use face::*;
+pub use lookup::*;
 pub use mechanism::*;
 pub use verify::*;
 

@@ -31,6 +31,8 @@ pub struct SimConfig {
     pub daily_quota: u64,
     /// Permitted access hours (WIB); outside them calls answer 06.
     pub access_hours: Option<AccessHours>,
+    /// The `{credential}` path segment `CALL_FR` accepts; any other answers 5001.
+    pub fr_credential: String,
     /// Faults active from the start (change them at runtime via `/_sim/faults`).
     pub faults: Faults,
 }
@@ -49,6 +51,7 @@ impl Default for SimConfig {
             inactive_users: Vec::new(),
             daily_quota: 100_000,
             access_hours: None,
+            fr_credential: "BKN".into(),
             faults: Faults::default(),
         }
     }
@@ -69,6 +72,7 @@ impl fmt::Debug for SimConfig {
             .field("inactive_users", &self.inactive_users)
             .field("daily_quota", &self.daily_quota)
             .field("access_hours", &self.access_hours)
+            .field("fr_credential", &self.fr_credential)
             .field("faults", &self.faults)
             .finish()
     }
@@ -95,23 +99,54 @@ impl AccessHours {
     }
 }
 
-/// Faults applied to the Dukcapil method endpoints (not to `/_sim/*`).
+/// How dates (`TGL_LHR`, `TGL_KWN`, `TGL_CRAI`) are written in `CALL_NIK`
+/// and `CALL_KK` output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum DateFormat {
+    /// `27-08-1992` (what most gateways send).
+    #[default]
+    #[serde(rename = "dd-mm-yyyy")]
+    DdMmYyyy,
+    /// `1992-08-27`.
+    #[serde(rename = "yyyy-mm-dd")]
+    YyyyMmDd,
+    /// `27.08.1992`.
+    #[serde(rename = "dd.mm.yyyy")]
+    DdMmYyyyDots,
+}
+
+/// Faults applied to the Dukcapil method endpoints (`CALL_VERIFY_BY_ELEMEN`,
+/// `CALL_NIK`, `CALL_KK`, `CALL_FOTO`, `CALL_FR`), not to `/_sim/*`.
 ///
 /// JSON shape (every field optional; missing fields take these defaults):
 ///
 /// ```json
-/// { "latency_ms": 0, "force_response_code": null, "http_500": false,
-///   "garbage_body": false, "truncated_json": false, "hang": false,
-///   "hang_ms": 120000, "lowercase_keys": false, "older_gateway": false,
-///   "times": null }
+/// { "latency_ms": 0, "latency_jitter_ms": 0, "error_rate_percent": 0,
+///   "fault_seed": 1, "force_response_code": null, "force_fr_error_code": null,
+///   "http_500": false, "garbage_body": false, "truncated_json": false,
+///   "hang": false, "hang_ms": 120000, "lowercase_keys": false,
+///   "older_gateway": false, "numbers_as_json": false,
+///   "date_format": "dd-mm-yyyy", "times": null }
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Faults {
     /// Added to every call before anything else.
     pub latency_ms: u64,
-    /// Answer every call with this code (e.g. `"05"`), as an error entry.
+    /// A further delay drawn uniformly from `0..=latency_jitter_ms` per call
+    /// (deterministic: see `fault_seed`).
+    pub latency_jitter_ms: u64,
+    /// This share of calls (0–100) answers HTTP 500, chosen by a PRNG.
+    pub error_rate_percent: u8,
+    /// Seeds the PRNG behind `latency_jitter_ms` and `error_rate_percent`;
+    /// it restarts whenever faults are set, so a sequence of calls after
+    /// setting the same faults always sees the same delays and failures.
+    pub fault_seed: u64,
+    /// Answer every call with this code (e.g. `"05"`), as an error entry
+    /// (Dukcapil methods; not `CALL_FR`).
     pub force_response_code: Option<String>,
+    /// Answer every `CALL_FR` with this error code (e.g. `6012`).
+    pub force_fr_error_code: Option<u16>,
     /// Answer HTTP 500 with a plain-text body.
     pub http_500: bool,
     /// Answer HTTP 200, `Content-Type: application/json`, with a body that is not JSON.
@@ -125,6 +160,12 @@ pub struct Faults {
     pub lowercase_keys: bool,
     /// Errors carry `RESPON` only (short text), no `RESPONSE_CODE`.
     pub older_gateway: bool,
+    /// `CALL_NIK` / `CALL_KK` / `CALL_FOTO`: `NIK`, `NO_KK`, `NO_RT`, `NO_RW`,
+    /// `NO_PROP`, `NO_KAB`, `NO_KEC`, `NO_KEL` and `KODE_POS` as JSON
+    /// numbers, leading zeros lost.
+    pub numbers_as_json: bool,
+    /// Date format of `CALL_NIK` / `CALL_KK` output.
+    pub date_format: DateFormat,
     /// Apply these faults to the next `times` calls only, then clear them.
     pub times: Option<u32>,
 }
@@ -133,7 +174,11 @@ impl Default for Faults {
     fn default() -> Self {
         Self {
             latency_ms: 0,
+            latency_jitter_ms: 0,
+            error_rate_percent: 0,
+            fault_seed: 1,
             force_response_code: None,
+            force_fr_error_code: None,
             http_500: false,
             garbage_body: false,
             truncated_json: false,
@@ -141,6 +186,8 @@ impl Default for Faults {
             hang_ms: 120_000,
             lowercase_keys: false,
             older_gateway: false,
+            numbers_as_json: false,
+            date_format: DateFormat::DdMmYyyy,
             times: None,
         }
     }
@@ -151,6 +198,7 @@ impl Faults {
     pub fn is_clear(&self) -> bool {
         let mut me = self.clone();
         me.times = None;
+        me.fault_seed = Faults::default().fault_seed;
         me == Faults::default()
     }
 }

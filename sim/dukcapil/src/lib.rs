@@ -1,4 +1,5 @@
-//! Stand-in for Dukcapil's population-registry web services.
+//! Stand-in for Dukcapil's population-registry web services (see README.md:
+//! `CALL_VERIFY_BY_ELEMEN`, `CALL_NIK`, `CALL_KK`, `CALL_FOTO`, `CALL_FR`, faces, faults).
 //!
 //! A deterministic synthetic population (see [`Population::generate`]) behind
 //! the wire format described in `shared/design/DUKCAPIL-WEB-SERVICE.md`:
@@ -32,6 +33,8 @@
 
 mod config;
 mod data;
+pub mod face;
+pub mod fr;
 mod population;
 mod rng;
 mod server;
@@ -40,9 +43,14 @@ pub mod special;
 mod verify;
 mod wire;
 
-pub use config::{AccessHours, Faults, SimConfig};
+pub use config::{AccessHours, DateFormat, Faults, SimConfig};
 pub use data::{ASN, PNS, REGENCIES, Regency};
+pub use face::{face_jpeg, face_rgb, face_y4m, match_score};
+pub use fr::{FR_PUBLIC_KEY_PEM, FrErrorCode};
 pub use population::{Person, Population, REFERENCE_DATE, RecordStatus};
-pub use server::{SimHandle, SimState, VERIFY_PATH, router, spawn, spawn_with_population};
+pub use server::{
+    FACE_CACHE_CAPACITY, FOTO_PATH, FR_PATH, KK_PATH, Method, NIK_PATH, SimHandle, SimState, VERIFY_PATH, router,
+    spawn, spawn_with_population,
+};
 pub use verify::{ELEMENTS, SESUAI, TIDAK_SESUAI};
 pub use wire::ResponseCode;

@@ -89,7 +89,7 @@ async fn main() -> anyhow::Result<()> {
     );
 
     let handle = spawn_with_population(config, Arc::new(population)).await?;
-    tracing::info!(listen = %handle.addr(), "Dukcapil simulator listening (CALL_VERIFY_BY_ELEMEN, /_sim/*)");
+    tracing::info!(listen = %handle.addr(), "Dukcapil simulator listening (CALL_VERIFY_BY_ELEMEN, CALL_NIK, CALL_KK, CALL_FOTO, CALL_FR, /_sim/*)");
     shutdown_signal().await;
     tracing::info!("shutting down");
     handle.shutdown().await

@@ -786,20 +786,24 @@ impl Generator {
         };
         let job = self.occupation(age, &m);
         let education = self.education(age, job);
+        // Birth certificate (akta kelahiran): `RRRR-LT-DDMMYYYY-SSSS`, the
+        // regency of registration, the registration date (0–59 days after
+        // the birth, never after the reference date) and a serial.
         let akta_lhr = if m.birth.year >= 1985 && self.rng.chance(85) {
+            let serial = self.rng.range(1, 9999);
+            let registered = day_number(m.birth) + i64::from(serial % 60);
+            let registered = from_day_number(registered.min(day_number(REFERENCE_DATE)));
             format!(
-                "{:04}-LT-{:02}{:02}{:04}-{:04}",
-                home.regency.code,
-                m.birth.day,
-                m.birth.month,
-                m.birth.year,
-                self.rng.range(1, 9999)
+                "{:04}-LT-{:02}{:02}{:04}-{serial:04}",
+                home.regency.code, registered.day, registered.month, registered.year
             )
         } else {
             String::new()
         };
         let akta_kwn = match m.married {
-            Some(d) if m.status == "KAWIN" && self.rng.chance(85) => {
+            // Everyone who has married (KAWIN, CERAI HIDUP, CERAI MATI) holds
+            // a marriage certificate; singles none.
+            Some(d) if m.status != "BELUM KAWIN" => {
                 if religion == "ISLAM" {
                     format!(
                         "{:04}/{:03}/{}/{}",

@@ -42,6 +42,16 @@ impl Rng {
         ((u64::from(self.next_u64() as u32) * u64::from(n)) >> 32) as u32
     }
 
+    /// Uniform in `[0, 1)`.
+    pub fn unit(&mut self) -> f32 {
+        (self.next_u64() >> 40) as f32 / (1u64 << 24) as f32
+    }
+
+    /// Uniform in `[lo, hi)`.
+    pub fn uniform(&mut self, lo: f32, hi: f32) -> f32 {
+        lo + (hi - lo) * self.unit()
+    }
+
     /// Uniform in `lo..=hi`.
     pub fn range(&mut self, lo: u32, hi: u32) -> u32 {
         lo + self.below(hi - lo + 1)

@@ -1,8 +1,11 @@
-//! The HTTP server: Dukcapil's method endpoint plus the `/_sim/*` controls.
+//! The HTTP server: Dukcapil's method endpoints (`CALL_VERIFY_BY_ELEMEN`,
+//! `CALL_NIK`, `CALL_KK`, `CALL_FOTO`), face recognition (`CALL_FR`) and
+//! the `/_sim/*` controls and fixtures.
 
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{ConnectInfo, Path, Query, Request, State};
@@ -10,21 +13,76 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::config::{Faults, SimConfig};
-use crate::population::{Person, Population, RecordStatus};
+use crate::face::{self, FaceSignature};
+use crate::fr::{self, FrErrorCode};
+use crate::population::{Person, Population, RecordStatus, key16};
+use crate::rng::Rng;
 use crate::special;
 use crate::verify::{parse_threshold, value_text, verdicts};
 use crate::wire::{self, ResponseCode};
 
-/// The method path, relative to the server root.
+/// The method paths, relative to the server root.
 pub const VERIFY_PATH: &str = "/dukcapil/get_json/{instansi}/CALL_VERIFY_BY_ELEMEN";
+pub const NIK_PATH: &str = "/dukcapil/get_json/{instansi}/CALL_NIK";
+pub const KK_PATH: &str = "/dukcapil/get_json/{instansi}/CALL_KK";
+pub const FOTO_PATH: &str = "/dukcapil/get_json/{instansi}/CALL_FOTO";
+/// Face recognition (a separate host at Dukcapil; the same listener here).
+pub const FR_PATH: &str = "/api/face-recognition/dukcapil/{credential}/CALL_FR";
 
 const MAX_BODY: usize = 1 << 20;
+const MAX_FR_BODY: usize = 4 << 20;
+/// Portraits (and their matcher signatures) kept in memory at most.
+pub const FACE_CACHE_CAPACITY: usize = 512;
+/// Frames a `face.y4m` may ask for at most.
+pub const MAX_Y4M_FRAMES: usize = 250;
+
+/// A Dukcapil method served under `/dukcapil/get_json/{instansi}/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Method {
+    VerifyByElemen,
+    Nik,
+    Kk,
+    Foto,
+}
+
+impl Method {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::VerifyByElemen => "CALL_VERIFY_BY_ELEMEN",
+            Self::Nik => "CALL_NIK",
+            Self::Kk => "CALL_KK",
+            Self::Foto => "CALL_FOTO",
+        }
+    }
+}
+
+/// One cached portrait.
+struct FaceEntry {
+    jpeg: Arc<Vec<u8>>,
+    signature: OnceLock<Option<FaceSignature>>,
+}
+
+/// A bounded FIFO cache of portraits, keyed by NIK.
+#[derive(Default)]
+struct FaceCache {
+    map: HashMap<String, Arc<FaceEntry>>,
+    order: VecDeque<String>,
+}
+
+/// What the faults decide for one call.
+struct CallFaults {
+    faults: Faults,
+    delay_ms: u64,
+    fail_500: bool,
+}
 const WIB_OFFSET_SECS: u64 = 7 * 3600;
 
 struct Quota {
@@ -36,7 +94,10 @@ struct Inner {
     config: SimConfig,
     population: Arc<Population>,
     faults: Mutex<Faults>,
+    fault_rng: Mutex<Rng>,
     quota: Mutex<Quota>,
+    faces: Mutex<FaceCache>,
+    fr_transactions: Mutex<HashSet<String>>,
     shutdown: watch::Sender<bool>,
 }
 
@@ -69,12 +130,16 @@ impl SimState {
         let (shutdown, _) = watch::channel(false);
         let quota = Quota { remaining: config.daily_quota, day: wib_now().0 };
         let faults = config.faults.clone();
+        let fault_rng = Rng::new(faults.fault_seed);
         Self {
             inner: Arc::new(Inner {
                 config,
                 population,
                 faults: Mutex::new(faults),
+                fault_rng: Mutex::new(fault_rng),
                 quota: Mutex::new(quota),
+                faces: Mutex::new(FaceCache::default()),
+                fr_transactions: Mutex::new(HashSet::new()),
                 shutdown,
             }),
         }
@@ -92,8 +157,42 @@ impl SimState {
         lock(&self.inner.faults).clone()
     }
 
+    /// Replaces the faults and restarts their PRNG from `fault_seed`.
     pub fn set_faults(&self, faults: Faults) {
-        *lock(&self.inner.faults) = faults;
+        let mut f = lock(&self.inner.faults);
+        *lock(&self.inner.fault_rng) = Rng::new(faults.fault_seed);
+        *f = faults;
+    }
+
+    /// `person`'s portrait JPEG, generated on first use and cached (at most
+    /// [`FACE_CACHE_CAPACITY`] portraits, oldest evicted first).
+    pub fn face_jpeg(&self, person: &Person) -> Arc<Vec<u8>> {
+        self.face_entry(person).jpeg.clone()
+    }
+
+    fn face_entry(&self, person: &Person) -> Arc<FaceEntry> {
+        if let Some(e) = lock(&self.inner.faces).map.get(&person.nik) {
+            return e.clone();
+        }
+        // Generated outside the lock; a racing duplicate is harmless.
+        let entry = Arc::new(FaceEntry { jpeg: Arc::new(face::face_jpeg(person)), signature: OnceLock::new() });
+        let mut cache = lock(&self.inner.faces);
+        if let Some(e) = cache.map.get(&person.nik) {
+            return e.clone();
+        }
+        while cache.order.len() >= FACE_CACHE_CAPACITY {
+            if let Some(old) = cache.order.pop_front() {
+                cache.map.remove(&old);
+            }
+        }
+        cache.order.push_back(person.nik.clone());
+        cache.map.insert(person.nik.clone(), entry.clone());
+        entry
+    }
+
+    /// Portraits currently cached.
+    pub fn cached_faces(&self) -> usize {
+        lock(&self.inner.faces).map.len()
     }
 
     pub fn clear_faults(&self) {
@@ -135,20 +234,46 @@ impl SimState {
     }
 
     /// The faults for this call; counts down `times` and clears when done.
-    fn faults_for_call(&self) -> Faults {
+    /// Draws this call's jitter and error-rate decision from the fault PRNG.
+    fn faults_for_call(&self) -> CallFaults {
         let mut f = lock(&self.inner.faults);
-        let now = f.clone();
+        let mut now = f.clone();
         if let Some(n) = f.times {
             if n <= 1 {
-                *f = Faults::default();
+                *f = Faults { fault_seed: f.fault_seed, ..Faults::default() };
             } else {
                 f.times = Some(n - 1);
             }
             if n == 0 {
-                return Faults::default();
+                now = Faults::default();
             }
         }
-        now
+        let mut rng = lock(&self.inner.fault_rng);
+        let jitter = match now.latency_jitter_ms {
+            0 => 0,
+            j => rng.next_u64() % (j + 1),
+        };
+        let fail_500 = now.error_rate_percent > 0 && rng.below(100) < u32::from(now.error_rate_percent);
+        CallFaults { delay_ms: now.latency_ms + jitter, fail_500, faults: now }
+    }
+
+    /// Delay, hang and HTTP 500 faults; `Some` when the call ends here.
+    async fn pre_faults(&self, cf: &CallFaults, method: &str) -> Option<Response> {
+        if cf.delay_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(cf.delay_ms)).await;
+        }
+        if cf.faults.hang {
+            tokio::select! {
+                () = tokio::time::sleep(Duration::from_millis(cf.faults.hang_ms)) => {}
+                () = self.wait_shutdown() => {}
+            }
+        }
+        if cf.faults.http_500 || cf.fail_500 {
+            let why = if cf.faults.http_500 { "http_500" } else { "error_rate_percent" };
+            tracing::info!(status = 500, method, fault = why, "fault: HTTP 500");
+            return Some((StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response());
+        }
+        None
     }
 
     async fn wait_shutdown(&self) {
@@ -157,10 +282,18 @@ impl SimState {
         let _ = rx.wait_for(|v| *v).await;
     }
 
-    /// Authenticates, checks parameters and quota, and answers one call.
-    fn process(&self, instansi: &str, peer: Option<IpAddr>, body: &[u8]) -> (Map<String, Value>, u64) {
+    /// Authenticates, checks parameters and quota, and answers one call
+    /// with its `content` entries and the quota left.
+    fn process(
+        &self,
+        method: Method,
+        instansi: &str,
+        peer: Option<IpAddr>,
+        body: &[u8],
+        faults: &Faults,
+    ) -> (Vec<Map<String, Value>>, u64) {
         let cfg = &self.inner.config;
-        let err = |code: ResponseCode| (wire::error_entry(code), self.quota_remaining());
+        let err = |code: ResponseCode| (vec![wire::error_entry(code)], self.quota_remaining());
         let Ok(Value::Object(raw)) = serde_json::from_slice::<Value>(body) else {
             return err(ResponseCode::IncompleteParams);
         };
@@ -191,96 +324,275 @@ impl SimState {
                 return err(ResponseCode::OutsideHours);
             }
         }
-        let nik = text("NIK");
-        let threshold = req.get("TRESHOLD").and_then(parse_threshold);
-        let (false, Some(threshold)) = (nik.is_empty(), threshold) else {
+        let key = if method == Method::Kk { text("NO_KK") } else { text("NIK") };
+        let threshold = match method {
+            Method::VerifyByElemen => req.get("TRESHOLD").and_then(parse_threshold),
+            _ => Some(0.0),
+        };
+        let (false, Some(threshold)) = (key.is_empty(), threshold) else {
             return err(ResponseCode::IncompleteParams);
         };
         let Some(remaining) = self.consume_quota() else {
-            return (wire::error_entry(ResponseCode::QuotaExhausted), 0);
+            return (vec![wire::error_entry(ResponseCode::QuotaExhausted)], 0);
         };
-        let err = |code: ResponseCode| (wire::error_entry(code), remaining);
-        if !special::is_dukcapil_format(&nik) {
+        let err = |code: ResponseCode| (vec![wire::error_entry(code)], remaining);
+        if method == Method::Kk {
+            let valid = padan_protocol::validate::parse_kk(&key).is_ok() && special::is_dukcapil_format(&key);
+            if !valid {
+                return err(ResponseCode::BadFormat);
+            }
+            let Some(family) = self.inner.population.family(&key) else {
+                return err(ResponseCode::NotFound);
+            };
+            let entries = family
+                .iter()
+                .map(|p| {
+                    let mut e = wire::record_entry(p, faults);
+                    add_status_code(&mut e, p);
+                    e
+                })
+                .collect();
+            return (entries, remaining);
+        }
+        if !special::is_dukcapil_format(&key) {
             return err(ResponseCode::BadFormat);
         }
-        if nik == special::UNPROCESSABLE {
+        if key == special::UNPROCESSABLE {
             return err(ResponseCode::CannotProcess);
         }
-        let Some(person) = self.inner.population.get(&nik) else {
+        let Some(person) = self.inner.population.get(&key) else {
             return err(ResponseCode::NotFound);
         };
-        let mut entry = verdicts(person, &req, threshold);
-        let code = match person.record_status {
-            RecordStatus::Active => None,
-            RecordStatus::Deceased => Some(ResponseCode::Deceased),
-            RecordStatus::Duplicate => Some(ResponseCode::Duplicate),
-            RecordStatus::Inactive => Some(ResponseCode::Inactive),
+        let mut entry = match method {
+            Method::VerifyByElemen => verdicts(person, &req, threshold),
+            Method::Nik | Method::Kk => wire::record_entry(person, faults),
+            Method::Foto => {
+                let mut e = Map::new();
+                e.insert("NIK".into(), Value::String(person.nik.clone()));
+                e.insert("FOTO".into(), Value::String(STANDARD.encode(self.face_jpeg(person).as_slice())));
+                wire::apply_format_variants(&mut e, faults);
+                e
+            }
         };
-        if let Some(code) = code {
-            entry.extend(wire::error_entry(code));
+        add_status_code(&mut entry, person);
+        (vec![entry], remaining)
+    }
+
+    /// Answers one `CALL_FR`: the code, the score, the caller's
+    /// `transactionId` and the quota left.
+    fn process_fr(&self, credential: &str, peer: Option<IpAddr>, body: &[u8]) -> (FrErrorCode, f64, String, u64) {
+        let cfg = &self.inner.config;
+        let Ok(Value::Object(raw)) = serde_json::from_slice::<Value>(body) else {
+            return (FrErrorCode::InvalidParameter, 0.0, String::new(), self.quota_remaining());
+        };
+        let req: Map<String, Value> = raw.into_iter().map(|(k, v)| (k.trim().to_ascii_lowercase(), v)).collect();
+        let text = |k: &str| req.get(k).and_then(value_text).map(|s| s.trim().to_owned()).unwrap_or_default();
+        let tid = text("transactionid");
+        let err = |code: FrErrorCode| (code, 0.0, tid.clone(), self.quota_remaining());
+        if tid.is_empty() || !lock(&self.inner.fr_transactions).insert(tid.clone()) {
+            return err(FrErrorCode::InvalidParameter);
         }
-        (entry, remaining)
+        if !credential.eq_ignore_ascii_case(&cfg.fr_credential) {
+            return err(FrErrorCode::AccountNotFound);
+        }
+        let required =
+            ["transactionsource", "nik", "user_id", "password", "threshold", "image", "type", "position", "ip"];
+        if required.iter().any(|k| text(k).is_empty()) {
+            return err(FrErrorCode::InvalidParameter);
+        }
+        let (Some(nik), Some(user), Some(password)) = (
+            fr::decrypt_field(&text("nik")),
+            fr::decrypt_field(&text("user_id")),
+            fr::decrypt_field(&text("password")),
+        ) else {
+            return err(FrErrorCode::DecryptionFailed);
+        };
+        if user != cfg.user_id || cfg.inactive_users.iter().any(|u| u == &user) {
+            return err(FrErrorCode::AccountNotFound);
+        }
+        if password != cfg.password {
+            return err(FrErrorCode::WrongPassword);
+        }
+        let ip = text("ip");
+        let peer_ok = !cfg.check_peer_ip || peer == ip.parse::<IpAddr>().ok();
+        if !cfg.allowed_ips.iter().any(|a| a.trim() == ip) || !peer_ok {
+            return err(FrErrorCode::IpNotAllowed);
+        }
+        let Some(threshold) = req.get("threshold").and_then(parse_threshold) else {
+            return err(FrErrorCode::InvalidThreshold);
+        };
+        if !text("type").eq_ignore_ascii_case("Face") || !text("position").eq_ignore_ascii_case("F") {
+            return err(FrErrorCode::InvalidParameter);
+        }
+        let Some(remaining) = self.consume_quota() else {
+            return (FrErrorCode::RateLimit, 0.0, tid, 0);
+        };
+        let err = |code: FrErrorCode| (code, 0.0, tid.clone(), remaining);
+        let image = text("image");
+        let image = image.split_once("base64,").map_or(image.as_str(), |(_, b)| b);
+        let image: String = image.chars().filter(|c| !c.is_whitespace()).collect();
+        let Ok(jpeg) = STANDARD.decode(image) else {
+            return err(FrErrorCode::InvalidDataFormat);
+        };
+        if jpeg.len() > fr::MAX_IMAGE_BYTES {
+            return err(FrErrorCode::CannotProcessImage);
+        }
+        let Ok(probe) = FaceSignature::from_jpeg(&jpeg) else {
+            return err(FrErrorCode::CannotProcessImage);
+        };
+        let found = special::is_dukcapil_format(&nik) && nik != special::UNPROCESSABLE;
+        let Some(person) = self.inner.population.get(&nik).filter(|_| found) else {
+            return err(FrErrorCode::NikNotFound);
+        };
+        let entry = self.face_entry(person);
+        let reference = entry.signature.get_or_init(|| FaceSignature::from_jpeg(&entry.jpeg).ok());
+        let Some(reference) = reference else {
+            return err(FrErrorCode::CannotProcessImage);
+        };
+        let score = reference.score(&probe);
+        let code = if score >= threshold { FrErrorCode::Match } else { FrErrorCode::NoMatch };
+        (code, score, tid, remaining)
     }
 }
 
-/// Builds the router: the Dukcapil method and the `/_sim/*` controls.
+/// Adds `RESPONSE_CODE` 11/12/14 beside the data of a non-active record.
+fn add_status_code(entry: &mut Map<String, Value>, person: &Person) {
+    let code = match person.record_status {
+        RecordStatus::Active => None,
+        RecordStatus::Deceased => Some(ResponseCode::Deceased),
+        RecordStatus::Duplicate => Some(ResponseCode::Duplicate),
+        RecordStatus::Inactive => Some(ResponseCode::Inactive),
+    };
+    if let Some(code) = code {
+        entry.extend(wire::error_entry(code));
+    }
+}
+
+/// Builds the router: the Dukcapil methods, `CALL_FR` and the `/_sim/*`
+/// controls and fixtures.
 ///
 /// Serve it with `into_make_service_with_connect_info::<SocketAddr>()` if
 /// `check_peer_ip` is used (otherwise the peer is unknown and 04 is answered).
 pub fn router(state: SimState) -> Router {
     Router::new()
         .route(VERIFY_PATH, post(call_verify))
+        .route(NIK_PATH, post(call_nik))
+        .route(KK_PATH, post(call_kk))
+        .route(FOTO_PATH, post(call_foto))
+        .route(FR_PATH, post(call_fr))
         .route("/_sim/health", get(health))
         .route("/_sim/faults", get(get_faults).post(set_faults).delete(clear_faults))
         .route("/_sim/quota", get(get_quota).post(set_quota))
+        .route("/_sim/fr-public-key.pem", get(fr_public_key))
         .route("/_sim/persons/sample", get(sample))
+        .route("/_sim/persons/{nik}", get(person_detail))
+        .route("/_sim/persons/{nik}/face.jpg", get(face_jpg))
+        .route("/_sim/persons/{nik}/face.y4m", get(face_y4m))
         .with_state(state)
 }
 
-async fn call_verify(State(st): State<SimState>, Path(instansi): Path<String>, req: Request) -> Response {
-    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-    let body = to_bytes(req.into_body(), MAX_BODY).await.unwrap_or_default();
-    let faults = st.faults_for_call();
+async fn call_verify(st: State<SimState>, instansi: Path<String>, req: Request) -> Response {
+    dukcapil_call(st, instansi, req, Method::VerifyByElemen).await
+}
 
-    if faults.latency_ms > 0 {
-        tokio::time::sleep(Duration::from_millis(faults.latency_ms)).await;
-    }
-    if faults.hang {
-        tokio::select! {
-            () = tokio::time::sleep(Duration::from_millis(faults.hang_ms)) => {}
-            () = st.wait_shutdown() => {}
-        }
-    }
-    if faults.http_500 {
-        tracing::info!(status = 500, "CALL_VERIFY_BY_ELEMEN (fault: http_500)");
-        return (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response();
-    }
+async fn call_nik(st: State<SimState>, instansi: Path<String>, req: Request) -> Response {
+    dukcapil_call(st, instansi, req, Method::Nik).await
+}
 
-    let forced = faults.force_response_code.as_deref().and_then(ResponseCode::from_code);
-    let (mut entry, remaining) = match forced {
-        Some(code) => (wire::error_entry(code), st.quota_remaining()),
-        None => st.process(&instansi, peer, &body),
-    };
-    let code = entry.get("RESPONSE_CODE").and_then(Value::as_str).unwrap_or("01").to_owned();
-    tracing::info!(response_code = %code, elements = entry.len(), "CALL_VERIFY_BY_ELEMEN");
+async fn call_kk(st: State<SimState>, instansi: Path<String>, req: Request) -> Response {
+    dukcapil_call(st, instansi, req, Method::Kk).await
+}
 
-    if faults.older_gateway {
-        wire::to_older_gateway(&mut entry);
-    }
-    if faults.lowercase_keys {
-        entry = wire::lowercase_keys(entry);
-    }
-    let mut json = wire::envelope(entry, remaining).to_string();
-    if faults.garbage_body {
-        json = "<html><head><title>502 Bad Gateway</title></head><body>upstream error</body></html>".into();
-    } else if faults.truncated_json {
-        json.truncate(json.len() / 2);
-    }
+async fn call_foto(st: State<SimState>, instansi: Path<String>, req: Request) -> Response {
+    dukcapil_call(st, instansi, req, Method::Foto).await
+}
+
+fn json_response(json: String) -> Response {
     Response::builder()
         .status(StatusCode::OK)
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::from(json))
         .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
+
+/// The body faults that rewrite an otherwise good JSON answer.
+fn body_faults(mut json: String, faults: &Faults) -> String {
+    if faults.garbage_body {
+        json = "<html><head><title>502 Bad Gateway</title></head><body>upstream error</body></html>".into();
+    } else if faults.truncated_json {
+        json.truncate(json.len() / 2);
+    }
+    json
+}
+
+async fn dukcapil_call(
+    State(st): State<SimState>,
+    Path(instansi): Path<String>,
+    req: Request,
+    method: Method,
+) -> Response {
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let body = to_bytes(req.into_body(), MAX_BODY).await.unwrap_or_default();
+    let cf = st.faults_for_call();
+    if let Some(resp) = st.pre_faults(&cf, method.name()).await {
+        return resp;
+    }
+    let faults = cf.faults;
+
+    let forced = faults.force_response_code.as_deref().and_then(ResponseCode::from_code);
+    let (mut entries, remaining) = match forced {
+        Some(code) => (vec![wire::error_entry(code)], st.quota_remaining()),
+        None => {
+            let (st2, f2) = (st.clone(), faults.clone());
+            let work = move || st2.process(method, &instansi, peer, &body, &f2);
+            match tokio::task::spawn_blocking(work).await {
+                Ok(r) => r,
+                Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+            }
+        }
+    };
+    let code = entries.first().and_then(|e| e.get("RESPONSE_CODE")).and_then(Value::as_str).unwrap_or("01");
+    tracing::info!(method = method.name(), response_code = %code, entries = entries.len(), "Dukcapil call");
+
+    for entry in &mut entries {
+        if faults.older_gateway {
+            wire::to_older_gateway(entry);
+        }
+        if faults.lowercase_keys {
+            *entry = wire::lowercase_keys(std::mem::take(entry));
+        }
+    }
+    json_response(body_faults(wire::envelope_many(entries, remaining).to_string(), &faults))
+}
+
+async fn call_fr(State(st): State<SimState>, Path(credential): Path<String>, req: Request) -> Response {
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let body = to_bytes(req.into_body(), MAX_FR_BODY).await.unwrap_or_default();
+    let cf = st.faults_for_call();
+    if let Some(resp) = st.pre_faults(&cf, "CALL_FR").await {
+        return resp;
+    }
+    let faults = cf.faults;
+    let started = Instant::now();
+    let (code, score, tid, remaining) = match faults.force_fr_error_code.and_then(FrErrorCode::from_code) {
+        Some(code) => {
+            let tid = serde_json::from_slice::<Value>(&body)
+                .ok()
+                .and_then(|v| v.get("transactionId").and_then(value_text))
+                .unwrap_or_default();
+            (code, 0.0, tid, st.quota_remaining())
+        }
+        None => {
+            let st2 = st.clone();
+            match tokio::task::spawn_blocking(move || st2.process_fr(&credential, peer, &body)).await {
+                Ok(r) => r,
+                Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+            }
+        }
+    };
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    tracing::info!(error_code = code.code(), elapsed_ms, "CALL_FR");
+    json_response(body_faults(fr::response(code, score, remaining, &tid).to_string(), &faults))
 }
 
 #[derive(Serialize)]
@@ -316,6 +628,16 @@ async fn set_faults(State(st): State<SimState>, Json(faults): Json<Faults>) -> R
             let msg = format!("unknown response code {code:?}");
             return (StatusCode::BAD_REQUEST, Json(serde_json::json!({ "error": msg }))).into_response();
         }
+    }
+    if let Some(code) = faults.force_fr_error_code {
+        if FrErrorCode::from_code(code).is_none() {
+            let msg = format!("unknown CALL_FR error code {code}");
+            return (StatusCode::BAD_REQUEST, Json(serde_json::json!({ "error": msg }))).into_response();
+        }
+    }
+    if faults.error_rate_percent > 100 {
+        let msg = "error_rate_percent must be 0-100";
+        return (StatusCode::BAD_REQUEST, Json(serde_json::json!({ "error": msg }))).into_response();
     }
     tracing::info!(?faults, "faults set");
     st.set_faults(faults.clone());
@@ -355,6 +677,57 @@ async fn sample(State(st): State<SimState>, Query(q): Query<SampleQuery>) -> Jso
     Json(st.population().sample(offset, count).cloned().collect())
 }
 
+async fn fr_public_key() -> Response {
+    ([(header::CONTENT_TYPE, "application/x-pem-file")], fr::FR_PUBLIC_KEY_PEM).into_response()
+}
+
+fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, Json(serde_json::json!({ "error": "no such person" }))).into_response()
+}
+
+fn find_person<'a>(st: &'a SimState, nik: &str) -> Option<&'a Person> {
+    key16(nik)?;
+    st.population().get(nik)
+}
+
+/// Test-only fixture: a person's full record and family.
+async fn person_detail(State(st): State<SimState>, Path(nik): Path<String>) -> Response {
+    let Some(p) = find_person(&st, &nik) else {
+        return not_found();
+    };
+    let family = st.population().family(&p.no_kk).unwrap_or_default();
+    Json(serde_json::json!({ "person": p, "family": family })).into_response()
+}
+
+/// Test-only fixture: a person's portrait JPEG.
+async fn face_jpg(State(st): State<SimState>, Path(nik): Path<String>) -> Response {
+    let Some(p) = find_person(&st, &nik).cloned() else {
+        return not_found();
+    };
+    let st2 = st.clone();
+    match tokio::task::spawn_blocking(move || st2.face_jpeg(&p)).await {
+        Ok(jpeg) => ([(header::CONTENT_TYPE, "image/jpeg")], jpeg.as_ref().clone()).into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct Y4mQuery {
+    frames: Option<usize>,
+}
+
+/// Test-only fixture: a Y4M video of a person's portrait.
+async fn face_y4m(State(st): State<SimState>, Path(nik): Path<String>, Query(q): Query<Y4mQuery>) -> Response {
+    let Some(p) = find_person(&st, &nik).cloned() else {
+        return not_found();
+    };
+    let frames = q.frames.unwrap_or(25).clamp(1, MAX_Y4M_FRAMES);
+    match tokio::task::spawn_blocking(move || face::face_y4m(&p, frames)).await {
+        Ok(video) => ([(header::CONTENT_TYPE, "video/x-yuv4mpeg")], video).into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
 /// A running simulator. Dropping it stops the server.
 #[derive(Debug)]
 pub struct SimHandle {
@@ -377,6 +750,31 @@ impl SimHandle {
     /// The full `CALL_VERIFY_BY_ELEMEN` URL for the configured instansi.
     pub fn verify_url(&self) -> String {
         format!("{}/dukcapil/get_json/{}/CALL_VERIFY_BY_ELEMEN", self.base_url(), self.state.config().instansi)
+    }
+
+    /// The full URL of a Dukcapil method for the configured instansi.
+    pub fn method_url(&self, method: Method) -> String {
+        format!("{}/dukcapil/get_json/{}/{}", self.base_url(), self.state.config().instansi, method.name())
+    }
+
+    /// The full `CALL_NIK` URL.
+    pub fn nik_url(&self) -> String {
+        self.method_url(Method::Nik)
+    }
+
+    /// The full `CALL_KK` URL.
+    pub fn kk_url(&self) -> String {
+        self.method_url(Method::Kk)
+    }
+
+    /// The full `CALL_FOTO` URL.
+    pub fn foto_url(&self) -> String {
+        self.method_url(Method::Foto)
+    }
+
+    /// The full `CALL_FR` URL for the configured `fr_credential`.
+    pub fn fr_url(&self) -> String {
+        format!("{}/api/face-recognition/dukcapil/{}/CALL_FR", self.base_url(), self.state.config().fr_credential)
     }
 
     pub fn population(&self) -> &Arc<Population> {

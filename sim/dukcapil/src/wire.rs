@@ -2,6 +2,9 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::config::{DateFormat, Faults};
+use crate::population::Person;
+
 /// A `RESPONSE_CODE` Dukcapil can answer with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ResponseCode {
@@ -109,19 +112,70 @@ pub fn error_entry(code: ResponseCode) -> Map<String, Value> {
     m
 }
 
-/// The page envelope around one content entry.
-pub fn envelope(entry: Map<String, Value>, quota_remaining: u64) -> Value {
+/// The page envelope around several content entries (one page holding all).
+pub fn envelope_many(entries: Vec<Map<String, Value>>, quota_remaining: u64) -> Value {
+    let n = entries.len();
     json!({
-        "content": [Value::Object(entry)],
+        "content": entries.into_iter().map(Value::Object).collect::<Vec<_>>(),
         "lastPage": true,
-        "numberOfElements": 1,
+        "numberOfElements": n,
         "sort": null,
-        "totalElements": 1,
+        "totalElements": n,
         "firstPage": true,
         "number": 0,
-        "size": 1,
+        "size": n,
         "quotaLimiter": quota_remaining,
     })
+}
+
+/// Fields that gateways sometimes send as JSON numbers (`numbers_as_json`).
+pub const NUMERIC_FIELDS: [&str; 9] =
+    ["NIK", "NO_KK", "NO_RT", "NO_RW", "NO_PROP", "NO_KAB", "NO_KEC", "NO_KEL", "KODE_POS"];
+
+/// Date fields of a full record (`date_format`).
+pub const DATE_FIELDS: [&str; 3] = ["TGL_LHR", "TGL_KWN", "TGL_CRAI"];
+
+/// A `dd-mm-yyyy` text rewritten in `format` (anything else left alone).
+pub fn reformat_date(dmy: &str, format: DateFormat) -> String {
+    let parts: Vec<&str> = dmy.split('-').collect();
+    match (format, parts.as_slice()) {
+        (DateFormat::YyyyMmDd, [d, m, y]) => format!("{y}-{m}-{d}"),
+        (DateFormat::DdMmYyyyDots, [d, m, y]) => format!("{d}.{m}.{y}"),
+        _ => dmy.to_owned(),
+    }
+}
+
+/// Applies the format variants (`numbers_as_json`, `date_format`) to an entry.
+pub fn apply_format_variants(entry: &mut Map<String, Value>, faults: &Faults) {
+    for key in DATE_FIELDS {
+        if let Some(Value::String(d)) = entry.get_mut(key) {
+            if !d.is_empty() {
+                *d = reformat_date(d, faults.date_format);
+            }
+        }
+    }
+    if faults.numbers_as_json {
+        for key in NUMERIC_FIELDS {
+            if let Some(v) = entry.get_mut(key) {
+                let n = v.as_str().filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()));
+                if let Some(n) = n.and_then(|s| s.parse::<u64>().ok()) {
+                    *v = Value::from(n);
+                }
+            }
+        }
+    }
+}
+
+/// The full `CALL_NIK` record of a person (every field Dukcapil sends,
+/// no simulator-only field), with the format variants applied.
+pub fn record_entry(person: &Person, faults: &Faults) -> Map<String, Value> {
+    let mut entry = match serde_json::to_value(person) {
+        Ok(Value::Object(m)) => m,
+        _ => Map::new(),
+    };
+    entry.remove("SIM_RECORD_STATUS");
+    apply_format_variants(&mut entry, faults);
+    entry
 }
 
 /// Rewrites an entry as an older gateway would: `RESPON` (short text)

@@ -187,3 +187,44 @@ fn serialises_with_dukcapil_wire_names() {
     }
     assert!(!format!("{p:?}").contains("DEWI"));
 }
+
+#[test]
+fn certificates_and_marriage_dates_agree_with_family_status() {
+    use padan_protocol::validate::CivilDate;
+    let pop = big();
+    let plus_years = |d: CivilDate, y: u16| CivilDate { year: d.year + y, ..d };
+    let (mut married, mut divorced, mut akta_lhr) = (0, 0, 0);
+    for p in pop.persons() {
+        if p.status_kawin == "BELUM KAWIN" {
+            assert!(p.tgl_kwn.is_none() && p.no_akta_kwn.is_empty(), "singles have no marriage");
+            assert!(p.tgl_crai.is_none() && p.no_akta_crai.is_empty());
+        } else {
+            married += 1;
+            let kwn = p.tgl_kwn.expect("married persons have TGL_KWN");
+            assert!(!p.no_akta_kwn.is_empty(), "married persons have NO_AKTA_KWN");
+            assert!(kwn >= plus_years(p.tgl_lhr, 16), "married after 16");
+            assert!(kwn <= REFERENCE, "married before the reference date");
+        }
+        if p.status_kawin == "CERAI HIDUP" {
+            divorced += 1;
+            let crai = p.tgl_crai.expect("divorced persons have TGL_CRAI");
+            assert!(crai >= p.tgl_kwn.unwrap() && !p.no_akta_crai.is_empty());
+        } else {
+            assert!(p.tgl_crai.is_none() && p.no_akta_crai.is_empty());
+        }
+        if !p.no_akta_lhr.is_empty() {
+            akta_lhr += 1;
+            // RRRR-LT-DDMMYYYY-SSSS, registered on or after the birth.
+            let parts: Vec<&str> = p.no_akta_lhr.split('-').collect();
+            assert_eq!(parts.len(), 4, "{}", p.no_akta_lhr);
+            assert!(parts[0].len() == 4 && parts[1] == "LT" && parts[2].len() == 8 && parts[3].len() == 4);
+            assert!(parts.iter().filter(|s| **s != "LT").all(|s| s.bytes().all(|b| b.is_ascii_digit())));
+            let d = &parts[2];
+            let reg = CivilDate::parse(&format!("{}-{}-{}", &d[..2], &d[2..4], &d[4..])).expect("a date");
+            assert!(reg >= p.tgl_lhr && reg <= REFERENCE, "registered after birth");
+        }
+    }
+    assert!(married > 10_000 && divorced > 100 && akta_lhr > 10_000, "{married} {divorced} {akta_lhr}");
+}
+
+const REFERENCE: padan_protocol::validate::CivilDate = padan_sim_dukcapil::REFERENCE_DATE;

@@ -1,1 +1,2 @@
 pub mod elements;
+pub mod face;

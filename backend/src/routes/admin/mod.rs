@@ -1,0 +1,4 @@
+pub mod agreements_create;
+pub mod agreements_list;
+pub mod alerts_list;
+pub mod alerts_resolve;

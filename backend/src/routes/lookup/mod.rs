@@ -1,0 +1,2 @@
+pub mod ikd;
+pub mod portal;

@@ -1,0 +1,73 @@
+//! Admin alerts, deduplicated while open.
+
+use padan_protocol::v1::AdminAlert;
+use sqlx::{AnyPool, Row};
+
+/// Raises an alert, or counts a recurrence of the same open one.
+pub async fn raise(
+    pool: &AnyPool,
+    kind: &str,
+    code: Option<&str>,
+    message: &str,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    let code = code.unwrap_or("");
+    let updated = sqlx::query(
+        "UPDATE admin_alerts SET count = count + 1, last_at = $1, message = $2 \
+         WHERE kind = $3 AND code = $4 AND resolved_at IS NULL",
+    )
+    .bind(now_ms)
+    .bind(message)
+    .bind(kind)
+    .bind(code)
+    .execute(pool)
+    .await?;
+    if updated.rows_affected() == 0 {
+        sqlx::query("INSERT INTO admin_alerts (at, last_at, kind, code, message) VALUES ($1, $1, $2, $3, $4)")
+            .bind(now_ms)
+            .bind(kind)
+            .bind(code)
+            .bind(message)
+            .execute(pool)
+            .await?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone)]
+pub struct AlertRecord {
+    pub alert: AdminAlert,
+    pub last_at: i64,
+}
+
+pub async fn open(pool: &AnyPool, format_time: impl Fn(i64) -> String) -> Result<Vec<AdminAlert>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT id, at, kind, code, message, count FROM admin_alerts WHERE resolved_at IS NULL ORDER BY last_at DESC",
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let code: String = r.try_get(3)?;
+            Ok(AdminAlert {
+                id: r.try_get(0)?,
+                at: format_time(r.try_get(1)?),
+                kind: r.try_get(2)?,
+                code: Some(code).filter(|c| !c.is_empty()),
+                message: r.try_get(4)?,
+                count: r.try_get(5)?,
+            })
+        })
+        .collect()
+}
+
+pub async fn resolve(pool: &AnyPool, id: i64, by: &str, now_ms: i64) -> Result<bool, sqlx::Error> {
+    let r =
+        sqlx::query("UPDATE admin_alerts SET resolved_at = $1, resolved_by = $2 WHERE id = $3 AND resolved_at IS NULL")
+            .bind(now_ms)
+            .bind(by)
+            .bind(id)
+            .execute(pool)
+            .await?;
+    Ok(r.rows_affected() == 1)
+}
