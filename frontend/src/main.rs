@@ -1,1 +1,6 @@
-fn main() {}
+//! Trunk entry point: mounts the SPA on `<body>`.
+
+fn main() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(padan_frontend::App);
+}

@@ -92,8 +92,8 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     let root = crate::repo_root()?;
 
     header("tools and release builds");
-    tools::ensure_spa_tools()?;
-    spa::build(&root, Freshness::IfChanged)?;
+    let tool_path = tools::ensure_spa_tools()?;
+    spa::build(&root, Freshness::IfChanged, &tool_path)?;
     run_cmd(
         Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
             .args(["build", "--release", "-p", "padan-backend", "-p", "padan-sim-dukcapil"])

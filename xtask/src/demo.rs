@@ -63,8 +63,8 @@ pub(crate) fn run(args: &[String]) -> anyhow::Result<()> {
     let stop = crate::proc::interrupt_flag()?;
 
     header("tools");
-    tools::ensure_spa_tools()?;
-    spa::build(&root, Freshness::IfChanged)?;
+    let tool_path = tools::ensure_spa_tools()?;
+    spa::build(&root, Freshness::IfChanged, &tool_path)?;
     header("release binaries: padan, padan-sim-dukcapil");
     proc::run(
         Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))

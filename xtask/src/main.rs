@@ -49,8 +49,8 @@ fn dispatch() -> anyhow::Result<()> {
         "test" => test::run(rest),
         "spa" => {
             let root = repo_root()?;
-            tools::ensure_spa_tools()?;
-            spa::build(&root, spa::Freshness::Always)
+            let tool_path = tools::ensure_spa_tools()?;
+            spa::build(&root, spa::Freshness::Always, &tool_path)
         }
         "bench" => bench::run(rest),
         "-h" | "--help" | "help" => {

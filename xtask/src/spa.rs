@@ -19,15 +19,24 @@ pub(crate) enum Freshness {
     IfChanged,
 }
 
-pub(crate) fn build(root: &Path, freshness: Freshness) -> anyhow::Result<()> {
+/// `tool_path`: the folder with wasm-opt, put first on PATH for Trunk.
+pub(crate) fn build(root: &Path, freshness: Freshness, tool_path: &Path) -> anyhow::Result<()> {
     if freshness == Freshness::IfChanged && is_current(root) {
         crate::header("SPA: dist/ is up to date (nothing under frontend/, protocol/, style/ changed)");
         return Ok(());
     }
     crate::header("SPA: trunk build --release --offline");
     // Trunk's own backtraces bury the compiler's message that matters.
-    run(Command::new("trunk").args(["build", "--release", "--offline"]).env("RUST_BACKTRACE", "0").current_dir(root))
-        .context("building the SPA failed")?;
+    let path = std::env::join_paths(
+        std::iter::once(tool_path.to_path_buf())
+            .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
+    )?;
+    run(Command::new("trunk")
+        .args(["build", "--release", "--offline"])
+        .env("RUST_BACKTRACE", "0")
+        .env("PATH", path)
+        .current_dir(root))
+    .context("building the SPA failed")?;
     let index = root.join("dist/index.html");
     anyhow::ensure!(index.is_file(), "trunk finished but {} is missing", index.display());
     Ok(())

@@ -13,7 +13,7 @@ use crate::{header, tools};
 
 pub(crate) fn run_all(root: &Path) -> anyhow::Result<()> {
     header("tools and test prerequisites");
-    tools::ensure_test_tools()?;
+    let tool_path = tools::ensure_test_tools()?;
 
     header("cargo fmt --all -- --check");
     proc::run(cargo(root).args(["fmt", "--all", "--", "--check"]))
@@ -46,7 +46,7 @@ pub(crate) fn run_all(root: &Path) -> anyhow::Result<()> {
     ]))?;
 
     // The browser tests load the real SPA from dist/.
-    spa::build(root, Freshness::IfChanged)?;
+    spa::build(root, Freshness::IfChanged, &tool_path)?;
 
     header("debug binaries for the end-to-end tests");
     proc::run(cargo(root).args(["build", "-p", "padan-backend", "-p", "padan-sim-dukcapil"]))?;

@@ -1,7 +1,9 @@
 //! The tools the commands need, installed when missing: the wasm32 target
 //! (rustup), Trunk 0.21 and wasm-bindgen-cli at the Cargo.lock version
-//! (crates.io through `cargo install`), and Debian packages (apt). Nothing
-//! else is downloaded: Trunk runs with `--offline` and finds them on PATH.
+//! (crates.io through `cargo install`), binaryen's wasm-opt (the npm
+//! registry's `binaryen` package, into `target/tools`), and Debian packages
+//! (apt). Nothing else is downloaded: Trunk runs with `--offline` and finds
+//! them on PATH.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -13,28 +15,55 @@ use crate::proc::{probe, run};
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 const TRUNK_SERIES: &str = "0.21";
 
-/// Everything `trunk build` needs.
-pub(crate) fn ensure_spa_tools() -> anyhow::Result<()> {
-    ensure_apt(&[AptNeed::binary("binaryen", "/usr/bin/wasm-opt")])?;
+/// binaryen's version for wasm-opt; Trunk.toml pins the same.
+/// Debian's binaryen (108) corrupts the externref table that wasm-bindgen
+/// emits for today's rustc, so the SPA would not start.
+const BINARYEN: &str = "132.0.0";
+
+/// Everything `trunk build` needs. Returns the folder to put first on
+/// PATH (where wasm-opt lives) when running Trunk.
+pub(crate) fn ensure_spa_tools() -> anyhow::Result<PathBuf> {
+    ensure_apt(&[AptNeed { package: "npm", provides: Provides::OnPath("npm") }])?;
     ensure_wasm_target()?;
     ensure_trunk()?;
-    ensure_wasm_bindgen(&crate::repo_root()?)?;
-    Ok(())
+    let root = crate::repo_root()?;
+    ensure_wasm_bindgen(&root)?;
+    ensure_wasm_opt(&root)
 }
 
 /// What the test suite needs on top of the SPA tools: a browser with its
-/// WebDriver, and PostgreSQL for the store tests.
-pub(crate) fn ensure_test_tools() -> anyhow::Result<()> {
+/// WebDriver, PostgreSQL for the store tests, and pcscd with vsmartcard's
+/// virtual reader (plus the PC/SC headers the reader-agent builds against).
+pub(crate) fn ensure_test_tools() -> anyhow::Result<PathBuf> {
     ensure_apt(&[
-        AptNeed::binary("binaryen", "/usr/bin/wasm-opt"),
         AptNeed::binary("chromium", "/usr/bin/chromium"),
         AptNeed::binary("chromium-driver", "/usr/bin/chromedriver"),
         AptNeed { package: "postgresql", provides: Provides::PostgresServer },
+        AptNeed::binary("pcscd", "/usr/sbin/pcscd"),
+        AptNeed::binary("libpcsclite-dev", "/usr/include/PCSC/winscard.h"),
+        AptNeed::binary("vsmartcard-vpcd", "/etc/reader.conf.d/vpcd"),
+        AptNeed::binary("pcsc-tools", "/usr/bin/pcsc_scan"),
     ])?;
-    ensure_wasm_target()?;
-    ensure_trunk()?;
-    ensure_wasm_bindgen(&crate::repo_root()?)?;
-    Ok(())
+    ensure_spa_tools()
+}
+
+/// wasm-opt from the npm registry's `binaryen` package, kept per checkout
+/// under `target/tools` (git-ignored). Returns its `bin` folder.
+fn ensure_wasm_opt(root: &Path) -> anyhow::Result<PathBuf> {
+    let prefix = root.join("target/tools/binaryen");
+    let bin = prefix.join("node_modules/binaryen/bin");
+    let major = BINARYEN.split('.').next().unwrap_or_default();
+    let version = probe(Command::new(bin.join("wasm-opt")).arg("--version")).unwrap_or_default();
+    if version.contains(&format!("version_{major}")) {
+        return Ok(bin);
+    }
+    crate::header(&format!("installing wasm-opt (binaryen {BINARYEN}, npm registry)"));
+    std::fs::create_dir_all(&prefix).with_context(|| format!("creating {}", prefix.display()))?;
+    run(Command::new("npm")
+        .args(["install", "--no-audit", "--no-fund", "--no-save", "--prefix"])
+        .arg(&prefix)
+        .arg(format!("binaryen@{BINARYEN}")))?;
+    Ok(bin)
 }
 
 /// The newest `/usr/lib/postgresql/<major>/bin` that has `initdb`.
@@ -61,6 +90,8 @@ struct AptNeed {
 /// (a binary copied by hand counts too).
 enum Provides {
     File(&'static str),
+    /// A command found on PATH (wherever the package put it).
+    OnPath(&'static str),
     PostgresServer,
 }
 
@@ -72,6 +103,7 @@ impl AptNeed {
     fn present(&self) -> bool {
         match self.provides {
             Provides::File(path) => Path::new(path).is_file(),
+            Provides::OnPath(cmd) => probe(Command::new(cmd).arg("--version")).is_some(),
             Provides::PostgresServer => postgres_bin_dir().is_some(),
         }
     }

@@ -1,0 +1,209 @@
+//! The one client for Padan's backend (`/api/v1`, same origin, cookie session).
+//!
+//! Everything the SPA asks the backend goes through [`send`], which owns the
+//! cross-cutting rules so pages never repeat them:
+//!
+//! * **CSRF.** The session cookie is `HttpOnly`; the backend hands the CSRF
+//!   token out in [`SessionInfo`]. This module keeps it (in memory only) and
+//!   echoes it in `x-csrf-token` on every state-changing request.
+//! * **Expired sessions.** A 401 on any call other than signing in or the
+//!   start-up session probe runs the handler registered with
+//!   [`on_session_expired`], which sends the officer back to the sign-in page.
+//! * **Request ids.** Errors carry the backend's request id (from the body,
+//!   else from `x-request-id`) so the officer can quote it to the helpdesk.
+//! * **No caching.** Responses may hold population data: `cache: no-store`.
+//! * **Abort on cleanup.** A request started under a reactive owner (a page,
+//!   a resource) is aborted when that owner is cleaned up, e.g. on navigation.
+
+use std::cell::RefCell;
+use std::fmt;
+
+use gloo_net::http::{Request, RequestBuilder, Response};
+use leptos::prelude::on_cleanup;
+use padan_protocol::v1::{
+    ApiError, CSRF_HEADER, ErrorCode, MechanismsResponse, REQUEST_ID_HEADER, SessionInfo, SignInRequest,
+    VerifyElementsRequest, VerifyElementsResponse,
+};
+use send_wrapper::SendWrapper;
+use serde::de::DeserializeOwned;
+use web_sys::RequestCache;
+
+const SESSION: &str = "/api/v1/session";
+const MECHANISMS: &str = "/api/v1/mechanisms";
+const VERIFY_ELEMENTS: &str = "/api/v1/verify/elements";
+
+/// Why a call did not produce the expected answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiFailure {
+    /// The backend answered with its error body.
+    Api { status: u16, error: ApiError },
+    /// The backend answered, but not with a body we understand (a proxy
+    /// error page, a truncated response…).
+    Unexpected { status: u16, request_id: Option<String> },
+    /// No answer at all: network down, server stopped, request aborted.
+    Network,
+}
+
+impl ApiFailure {
+    pub fn code(&self) -> Option<ErrorCode> {
+        match self {
+            ApiFailure::Api { error, .. } => Some(error.code),
+            _ => None,
+        }
+    }
+
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            ApiFailure::Api { error, .. } => Some(error.request_id.as_str()).filter(|id| !id.is_empty()),
+            ApiFailure::Unexpected { request_id, .. } => request_id.as_deref(),
+            ApiFailure::Network => None,
+        }
+    }
+
+    pub fn is_unauthenticated(&self) -> bool {
+        matches!(self, ApiFailure::Api { status: 401, .. } | ApiFailure::Unexpected { status: 401, .. })
+    }
+}
+
+impl fmt::Display for ApiFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApiFailure::Api { status, error } => write!(f, "HTTP {status}: {}", error.message_en),
+            ApiFailure::Unexpected { status, .. } => write!(f, "HTTP {status}: unexpected response"),
+            ApiFailure::Network => f.write_str("network error"),
+        }
+    }
+}
+
+impl std::error::Error for ApiFailure {}
+
+type ApiResult<T> = Result<T, ApiFailure>;
+
+thread_local! {
+    /// The CSRF token of the current session; never persisted.
+    static CSRF_TOKEN: RefCell<Option<String>> = const { RefCell::new(None) };
+    static ON_SESSION_EXPIRED: RefCell<Option<Box<dyn Fn()>>> = const { RefCell::new(None) };
+}
+
+/// Registers what to do when the backend says the session is gone.
+pub fn on_session_expired(handler: impl Fn() + 'static) {
+    ON_SESSION_EXPIRED.with(|h| *h.borrow_mut() = Some(Box::new(handler)));
+}
+
+fn remember_session(session: &SessionInfo) {
+    CSRF_TOKEN.with(|t| *t.borrow_mut() = Some(session.csrf_token.clone()));
+}
+
+/// Drops the CSRF token (after sign-out or expiry).
+pub fn forget_session() {
+    CSRF_TOKEN.with(|t| *t.borrow_mut() = None);
+}
+
+fn session_expired() {
+    forget_session();
+    ON_SESSION_EXPIRED.with(|h| {
+        if let Some(handler) = h.borrow().as_ref() {
+            handler();
+        }
+    });
+}
+
+/// How a request relates to the session rules.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// GET: no CSRF header; 401 means the session expired.
+    Read,
+    /// POST/PUT/PATCH/DELETE: CSRF header; 401 means the session expired.
+    Write,
+    /// The start-up probe or the sign-in itself: 401 is an ordinary answer.
+    Anonymous,
+}
+
+/// Sends a request and decodes a JSON answer (or `()` for 204).
+async fn send<T: DeserializeOwned>(builder: RequestBuilder, kind: Kind, body: Option<String>) -> ApiResult<T> {
+    let mut builder = builder.cache(RequestCache::NoStore).header("accept", "application/json");
+    if kind == Kind::Write {
+        if let Some(token) = CSRF_TOKEN.with(|t| t.borrow().clone()) {
+            builder = builder.header(CSRF_HEADER, &token);
+        }
+    }
+
+    // Abort the request if whoever started it goes away (navigation).
+    let controller = web_sys::AbortController::new().ok();
+    let signal = controller.as_ref().map(web_sys::AbortController::signal);
+    let controller = SendWrapper::new(controller);
+    on_cleanup(move || {
+        if let Some(controller) = controller.take() {
+            controller.abort();
+        }
+    });
+    let builder = builder.abort_signal(signal.as_ref());
+
+    let request = match body {
+        Some(json) => builder.header("content-type", "application/json").body(json),
+        None => builder.build(),
+    };
+    let response = request.map_err(|_| ApiFailure::Network)?.send().await.map_err(|_| ApiFailure::Network)?;
+    let result = decode(response).await;
+    if kind != Kind::Anonymous && result.as_ref().is_err_and(ApiFailure::is_unauthenticated) {
+        session_expired();
+    }
+    result
+}
+
+async fn decode<T: DeserializeOwned>(response: Response) -> ApiResult<T> {
+    let status = response.status();
+    let header_id = response.headers().get(REQUEST_ID_HEADER);
+    let text = response.text().await.map_err(|_| ApiFailure::Network)?;
+    if response.ok() {
+        // 204 and other empty bodies decode as `null`, which `()` accepts.
+        let text = if text.trim().is_empty() { "null" } else { text.as_str() };
+        return serde_json::from_str(text).map_err(|_| ApiFailure::Unexpected { status, request_id: header_id });
+    }
+    match serde_json::from_str::<ApiError>(&text) {
+        Ok(mut error) => {
+            if error.request_id.is_empty() {
+                error.request_id = header_id.unwrap_or_default();
+            }
+            Err(ApiFailure::Api { status, error })
+        }
+        Err(_) => Err(ApiFailure::Unexpected { status, request_id: header_id }),
+    }
+}
+
+fn json_body<B: serde::Serialize>(body: &B) -> ApiResult<String> {
+    serde_json::to_string(body).map_err(|_| ApiFailure::Network)
+}
+
+/// `GET /api/v1/session`: who is signed in, if anyone.
+pub async fn current_session() -> ApiResult<SessionInfo> {
+    let session: SessionInfo = send(Request::get(SESSION), Kind::Anonymous, None).await?;
+    remember_session(&session);
+    Ok(session)
+}
+
+/// `POST /api/v1/session`: sign in; the backend sets the session cookie.
+pub async fn sign_in(request: SignInRequest) -> ApiResult<SessionInfo> {
+    let body = json_body(&request)?;
+    let session: SessionInfo = send(Request::post(SESSION), Kind::Anonymous, Some(body)).await?;
+    remember_session(&session);
+    Ok(session)
+}
+
+/// `DELETE /api/v1/session`: sign out. The token is forgotten either way.
+pub async fn sign_out() -> ApiResult<()> {
+    let result = send::<()>(Request::delete(SESSION), Kind::Write, None).await;
+    forget_session();
+    result
+}
+
+/// `GET /api/v1/mechanisms`: what today's agreements allow this officer.
+pub async fn mechanisms() -> ApiResult<MechanismsResponse> {
+    send(Request::get(MECHANISMS), Kind::Read, None).await
+}
+
+/// `POST /api/v1/verify/elements`: per-element verdicts from Dukcapil.
+pub async fn verify_elements(request: VerifyElementsRequest) -> ApiResult<VerifyElementsResponse> {
+    let body = json_body(&request)?;
+    send(Request::post(VERIFY_ELEMENTS), Kind::Write, Some(body)).await
+}

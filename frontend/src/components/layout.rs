@@ -1,0 +1,126 @@
+//! The page frame: skip link, header (officer, language, sign-out), main
+//! landmark and footer.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::api;
+use crate::i18n::{self, tr, use_i18n};
+use crate::session::{Notice, use_auth};
+
+#[component]
+pub fn Shell(children: Children) -> impl IntoView {
+    view! {
+        <a class="skip-link" href="#main">{tr(i18n::SKIP_TO_CONTENT)}</a>
+        <Header />
+        <main id="main" class="main" tabindex="-1">
+            <div class="container">{children()}</div>
+        </main>
+        <footer class="site-footer">
+            <div class="container">
+                <p>{tr(i18n::FOOTER_NOTICE)}</p>
+            </div>
+        </footer>
+    }
+}
+
+#[component]
+fn Header() -> impl IntoView {
+    let i18n = use_i18n();
+    let auth = use_auth();
+
+    view! {
+        <header class="site-header">
+            <div class="container site-header__bar">
+                <a class="brand" href=crate::HOME>
+                    <span class="brand__mark" aria-hidden="true">"P"</span>
+                    <span class="brand__text">
+                        <span class="brand__name">{tr(i18n::APP_NAME)}</span>
+                        <span class="brand__tagline">{tr(i18n::APP_TAGLINE)}</span>
+                    </span>
+                </a>
+                <div class="site-header__tools">
+                    <OfficerBadge />
+                    <button
+                        id="lang-toggle"
+                        type="button"
+                        class="button button--ghost"
+                        lang=move || i18n.lang().other().code()
+                        title=tr(i18n::LANG_TOGGLE_HINT)
+                        on:click=move |_| i18n.toggle()
+                    >
+                        {tr(i18n::LANG_TOGGLE)}
+                    </button>
+                    <Show when=move || auth.is_signed_in()>
+                        <SignOutButton />
+                    </Show>
+                </div>
+            </div>
+            <Show when=move || auth.is_signed_in()>
+                <nav class="site-nav" aria-label="Menu">
+                    <div class="container">
+                        <A href=crate::HOME>{tr(i18n::NAV_VERIFY_ELEMENTS)}</A>
+                    </div>
+                </nav>
+            </Show>
+        </header>
+    }
+}
+
+/// Officer name, role and office, from the session.
+#[component]
+fn OfficerBadge() -> impl IntoView {
+    let i18n = use_i18n();
+    let auth = use_auth();
+    move || {
+        auth.officer().map(|officer| {
+            let role = officer.role;
+            view! {
+                <div class="officer">
+                    <span class="visually-hidden">{tr(i18n::SIGNED_IN_AS)}</span>
+                    <span id="officer-name" class="officer__name">{officer.display_name}</span>
+                    <span class="officer__meta">
+                        <span id="officer-role">{move || i18n.lang().pick(role.label_id(), role_label_en(role))}</span>
+                        " · "
+                        <span id="officer-office" title=officer.office.code>{officer.office.name}</span>
+                    </span>
+                </div>
+            }
+        })
+    }
+}
+
+fn role_label_en(role: padan_protocol::v1::Role) -> &'static str {
+    use padan_protocol::v1::Role;
+    match role {
+        Role::Officer => "Officer",
+        Role::Supervisor => "Supervisor",
+        Role::Helpdesk => "Helpdesk",
+        Role::Admin => "Administrator",
+        Role::Auditor => "Auditor",
+    }
+}
+
+#[component]
+fn SignOutButton() -> impl IntoView {
+    let auth = use_auth();
+    let sign_out = Action::new_local(move |_: &()| async move {
+        // Whatever the backend says, this tab forgets the session: a failed
+        // DELETE leaves only a cookie that expires on its own.
+        let _ = api::sign_out().await;
+        auth.end(Notice::SignedOut);
+    });
+    view! {
+        <button
+            id="sign-out"
+            type="button"
+            class="button button--secondary"
+            disabled=move || sign_out.pending().get()
+            on:click=move |_| {
+                sign_out.dispatch(());
+            }
+        >
+            {tr(i18n::SIGN_OUT)}
+        </button>
+    }
+}

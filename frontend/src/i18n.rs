@@ -1,0 +1,364 @@
+//! Bahasa Indonesia first, English second.
+//!
+//! A deliberately small, hand-written dictionary: each UI string is a
+//! [`Text`] constant holding both languages side by side, so a missing
+//! translation is a compile error rather than a blank label. The chosen
+//! language lives in a signal provided as context; it is remembered in a
+//! plain cookie (not localStorage/IndexedDB: the product keeps nothing in
+//! browser storage, and a language preference is not personal data).
+
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+const COOKIE: &str = "padan_lang";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Id,
+    En,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Id => "id",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Id => Lang::En,
+            Lang::En => Lang::Id,
+        }
+    }
+
+    /// Picks the string for this language.
+    pub fn pick<T>(self, id: T, en: T) -> T {
+        match self {
+            Lang::Id => id,
+            Lang::En => en,
+        }
+    }
+}
+
+/// One UI string in both languages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Text {
+    pub id: &'static str,
+    pub en: &'static str,
+}
+
+const fn text(id: &'static str, en: &'static str) -> Text {
+    Text { id, en }
+}
+
+/// The reactive language setting, provided once by `App`.
+#[derive(Debug, Clone, Copy)]
+pub struct I18n {
+    lang: RwSignal<Lang>,
+}
+
+impl I18n {
+    fn new() -> Self {
+        let initial = read_cookie().unwrap_or(Lang::Id);
+        set_document_lang(initial);
+        Self { lang: RwSignal::new(initial) }
+    }
+
+    /// The current language (tracked).
+    pub fn lang(self) -> Lang {
+        self.lang.get()
+    }
+
+    /// The string for the current language (tracked).
+    pub fn t(self, text: Text) -> &'static str {
+        self.lang().pick(text.id, text.en)
+    }
+
+    pub fn toggle(self) {
+        let next = self.lang.get_untracked().other();
+        self.lang.set(next);
+        set_document_lang(next);
+        write_cookie(next);
+    }
+}
+
+pub fn provide_i18n() -> I18n {
+    let i18n = I18n::new();
+    provide_context(i18n);
+    i18n
+}
+
+/// A reactive text node for `view!`: `{tr(i18n::SIGN_IN)}`. Every call
+/// returns the same closure type, which keeps the wasm small.
+pub fn tr(text: Text) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+    let i18n = use_i18n();
+    move || i18n.t(text)
+}
+
+pub fn use_i18n() -> I18n {
+    // Provided by `App` before anything else renders; the fallback only
+    // matters for components rendered in isolation.
+    use_context::<I18n>().unwrap_or_else(provide_i18n)
+}
+
+fn html_document() -> Option<web_sys::HtmlDocument> {
+    web_sys::window()?.document()?.dyn_into::<web_sys::HtmlDocument>().ok()
+}
+
+fn read_cookie() -> Option<Lang> {
+    let cookies = html_document()?.cookie().ok()?;
+    cookies.split(';').find_map(|pair| match pair.trim().split_once('=') {
+        Some((COOKIE, "en")) => Some(Lang::En),
+        Some((COOKIE, "id")) => Some(Lang::Id),
+        _ => None,
+    })
+}
+
+fn write_cookie(lang: Lang) {
+    if let Some(doc) = html_document() {
+        let cookie = format!("{COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Strict", lang.code());
+        // A refused cookie only means the choice is not remembered.
+        let _ = doc.set_cookie(&cookie);
+    }
+}
+
+/// Keeps `<html lang>` right for screen readers and hyphenation.
+fn set_document_lang(lang: Lang) {
+    if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+        let _ = root.set_attribute("lang", lang.code());
+    }
+}
+
+const MONTHS_ID: [&str; 12] = [
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+];
+const MONTHS_EN: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// `2025-12-31` → `31 Desember 2025` / `31 December 2025`; anything that is
+/// not an ISO date is shown as given.
+pub fn format_date(iso: &str, lang: Lang) -> String {
+    match padan_protocol::validate::CivilDate::parse(iso) {
+        Some(d) => {
+            let months = lang.pick(&MONTHS_ID, &MONTHS_EN);
+            let month = months.get(usize::from(d.month).saturating_sub(1)).copied().unwrap_or_default();
+            format!("{} {month} {}", d.day, d.year)
+        }
+        None => iso.to_owned(),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Dictionary
+// ---------------------------------------------------------------------------
+
+// Shell
+pub const APP_NAME: Text = text("Padan", "Padan");
+pub const APP_TAGLINE: Text = text("Pemadanan data kependudukan BKN–Dukcapil", "BKN–Dukcapil population data matching");
+pub const SKIP_TO_CONTENT: Text = text("Lewati ke konten utama", "Skip to main content");
+pub const LANG_TOGGLE: Text = text("English", "Bahasa Indonesia");
+pub const LANG_TOGGLE_HINT: Text = text("Switch the interface to English", "Ganti bahasa ke Bahasa Indonesia");
+pub const SIGN_OUT: Text = text("Keluar", "Sign out");
+pub const SIGNED_IN_AS: Text = text("Masuk sebagai", "Signed in as");
+pub const FOOTER_NOTICE: Text = text(
+    "Data kependudukan hanya untuk keperluan dinas sesuai PKS BKN–Dukcapil. Setiap akses dicatat.",
+    "Population data is for official use under the BKN–Dukcapil agreement only. Every access is recorded.",
+);
+pub const LOADING: Text = text("Memuat…", "Loading…");
+pub const NAV_VERIFY_ELEMENTS: Text = text("Verifikasi Elemen", "Verify elements");
+pub const REQUEST_ID: Text = text("Kode permintaan", "Request id");
+
+// Sign-in
+pub const SIGN_IN_TITLE: Text = text("Masuk ke Padan", "Sign in to Padan");
+pub const SIGN_IN_LEAD: Text = text("Gunakan akun petugas BKN Anda.", "Use your BKN officer account.");
+pub const USERNAME: Text = text("Nama pengguna", "Username");
+pub const PASSWORD: Text = text("Kata sandi", "Password");
+pub const SIGN_IN: Text = text("Masuk", "Sign in");
+pub const SIGNING_IN: Text = text("Memproses…", "Signing in…");
+pub const SESSION_EXPIRED: Text =
+    text("Sesi berakhir, silakan masuk kembali.", "Your session has ended, please sign in again.");
+pub const SIGNED_OUT: Text = text("Anda telah keluar.", "You have signed out.");
+pub const INVALID_CREDENTIALS: Text = text("Nama pengguna atau kata sandi salah.", "Wrong username or password.");
+pub const ACCOUNT_LOCKED: Text = text("Akun dikunci sementara.", "The account is temporarily locked.");
+pub const CREDENTIALS_REQUIRED: Text = text("Isi nama pengguna dan kata sandi.", "Enter your username and password.");
+
+// Errors and what to do about them
+pub const ERR_NETWORK: Text = text("Tidak dapat terhubung ke server Padan.", "Could not reach the Padan server.");
+pub const HINT_NETWORK: Text =
+    text("Periksa koneksi jaringan kantor, lalu coba lagi.", "Check the office network connection, then try again.");
+pub const ERR_UNEXPECTED: Text =
+    text("Server memberikan jawaban yang tidak dikenali.", "The server gave an unexpected answer.");
+pub const HINT_HELPDESK: Text = text(
+    "Coba lagi. Jika berulang, hubungi helpdesk dan sebutkan kode permintaan.",
+    "Try again. If it keeps happening, contact the helpdesk and quote the request id.",
+);
+pub const HINT_QUOTA: Text = text(
+    "Kuota harian Dukcapil telah habis. Lanjutkan besok, atau hubungi supervisor bila mendesak.",
+    "Dukcapil's daily quota is used up. Continue tomorrow, or contact your supervisor if urgent.",
+);
+pub const HINT_UPSTREAM_UNAVAILABLE: Text = text(
+    "Layanan Dukcapil sedang tidak dapat dihubungi. Tunggu beberapa menit lalu coba lagi.",
+    "Dukcapil's service cannot be reached right now. Wait a few minutes, then try again.",
+);
+pub const HINT_UPSTREAM_REJECTED: Text = text(
+    "Dukcapil menolak permintaan BKN. Hubungi helpdesk dan sebutkan kode permintaan.",
+    "Dukcapil refused BKN's request. Contact the helpdesk and quote the request id.",
+);
+pub const HINT_MECHANISM_CLOSED: Text = text(
+    "Mekanisme ini sedang ditutup. Hubungi pengelola perjanjian kerja sama di unit Anda.",
+    "This mechanism is closed. Contact the agreement administrator in your unit.",
+);
+pub const HINT_VALIDATION: Text =
+    text("Perbaiki isian berikut, lalu kirim lagi.", "Correct the following fields, then send again.");
+pub const HINT_FORBIDDEN: Text = text(
+    "Peran Anda tidak diizinkan untuk tindakan ini. Hubungi supervisor.",
+    "Your role does not allow this action. Contact your supervisor.",
+);
+pub const HINT_CSRF: Text = text("Muat ulang halaman, lalu coba lagi.", "Reload the page, then try again.");
+
+// Verify elements
+pub const VERIFY_TITLE: Text = text("Verifikasi Elemen Data", "Verify data elements");
+pub const VERIFY_LEAD: Text = text(
+    "Cocokkan data yang dinyatakan dengan data kependudukan Dukcapil. Isi NIK, tujuan, dan elemen yang ingin diperiksa.",
+    "Match claimed data against Dukcapil's population registry. Enter the NIK, the purpose and the elements to check.",
+);
+pub const MECHANISMS_LOADING: Text = text("Memuat hak akses…", "Loading access rights…");
+pub const MECHANISM_CLOSED_TITLE: Text = text("Verifikasi elemen sedang ditutup", "Element verification is closed");
+pub const MECHANISM_NOT_LISTED: Text =
+    text("Tidak ada perjanjian yang memberikan mekanisme ini.", "No agreement grants this mechanism.");
+pub const AGREEMENT: Text = text("Dasar perjanjian", "Agreement");
+pub const VALID_UNTIL: Text = text("berlaku s.d.", "valid until");
+pub const DEMO_AGREEMENT: Text =
+    text("Perjanjian DEMO — bukan perjanjian sebenarnya", "DEMO agreement — not a real agreement");
+pub const EXPIRES_SOON_PREFIX: Text = text("Perjanjian kerja sama berakhir dalam", "The cooperation agreement ends in");
+pub const EXPIRES_SOON_DAYS: Text = text("hari", "days");
+pub const EXPIRES_TODAY: Text =
+    text("Perjanjian kerja sama berakhir hari ini.", "The cooperation agreement ends today.");
+pub const EXPIRES_SOON_HINT: Text = text(
+    "Setelah itu verifikasi akan ditutup sampai ada perpanjangan.",
+    "After that, verification closes until the agreement is renewed.",
+);
+pub const ROLE_CANNOT_VERIFY: Text = text(
+    "Peran Anda tidak termasuk petugas yang boleh melakukan verifikasi.",
+    "Your role is not among those allowed to verify.",
+);
+pub const NIK_LABEL: Text = text("NIK", "NIK");
+pub const NIK_HINT: Text = text("16 digit, sesuai KTP-el.", "16 digits, as on the KTP-el.");
+pub const PURPOSE_LABEL: Text = text("Tujuan penggunaan data", "Purpose of use");
+pub const PURPOSE_HINT: Text = text(
+    "Sesuai ruang lingkup PKS (Pasal 1). Dicatat dalam jejak audit.",
+    "Within the agreement's scope (Article 1). Recorded in the audit trail.",
+);
+pub const PURPOSE_PLACEHOLDER: Text = text("— Pilih tujuan —", "— Choose a purpose —");
+pub const PURPOSE_REQUIRED: Text = text("Pilih tujuan penggunaan data.", "Choose the purpose of use.");
+pub const CHOICE_PLACEHOLDER: Text = text("— Tidak diperiksa —", "— Not checked —");
+pub const CLAIMED_ELEMENTS: Text = text("Data yang dinyatakan", "Claimed data");
+pub const CLAIMED_ELEMENTS_HINT: Text = text(
+    "Isi hanya elemen yang ingin dicocokkan; yang kosong tidak dikirim.",
+    "Fill in only the elements to match; empty ones are not sent.",
+);
+pub const DATE_INVALID: Text = text("Tanggal tidak valid.", "Invalid date.");
+pub const NOTHING_TO_CHECK: Text =
+    text("Isi minimal satu elemen untuk dicocokkan.", "Fill in at least one element to match.");
+pub const MISMATCH_TITLE: Text = text("Data tidak sejalan dengan NIK", "Data disagrees with the NIK");
+pub const MISMATCH_BIRTH_DATE: Text = text(
+    "Tanggal lahir yang diisi berbeda dengan tanggal lahir yang terkandung dalam NIK.",
+    "The date of birth entered differs from the one encoded in the NIK.",
+);
+pub const MISMATCH_SEX: Text = text(
+    "Jenis kelamin yang diisi berbeda dengan jenis kelamin yang terkandung dalam NIK.",
+    "The sex entered differs from the one encoded in the NIK.",
+);
+pub const MISMATCH_HINT: Text = text(
+    "Periksa kembali dokumen sumber. Jika data memang demikian, centang konfirmasi untuk tetap mengirim.",
+    "Check the source documents again. If the data is right, tick the confirmation to send anyway.",
+);
+pub const CONFIRM_MISMATCH: Text = text(
+    "Saya sudah memeriksa dan tetap ingin mengirim permintaan ini.",
+    "I have checked and still want to send this request.",
+);
+pub const SUBMIT_VERIFY: Text = text("Periksa ke Dukcapil", "Check with Dukcapil");
+pub const SUBMITTING_VERIFY: Text = text("Memeriksa…", "Checking…");
+pub const SUBMIT_BLOCKED_NIK: Text = text("Isi NIK yang valid untuk mengirim.", "Enter a valid NIK to send.");
+pub const SUBMIT_BLOCKED_MISMATCH: Text =
+    text("Centang konfirmasi di atas untuk mengirim.", "Tick the confirmation above to send.");
+pub const RESET: Text = text("Periksa NIK lain", "Check another NIK");
+
+// Results
+pub const RESULT_TITLE: Text = text("Hasil verifikasi", "Verification result");
+pub const COL_ELEMENT: Text = text("Elemen", "Element");
+pub const COL_VERDICT: Text = text("Hasil", "Result");
+pub const SESUAI: Text = text("Sesuai", "Match");
+pub const TIDAK_SESUAI: Text = text("Tidak sesuai", "No match");
+pub const THRESHOLD: Text = text(
+    "Ambang kemiripan untuk nama, tempat lahir dan alamat",
+    "Similarity threshold for name, place of birth and address",
+);
+pub const NO_VERDICTS: Text = text("Tidak ada elemen yang dicocokkan.", "No elements were matched.");
+pub const NOT_GRANTED: Text = text(
+    "Elemen berikut tidak termasuk hak akses dan tidak dikirim:",
+    "These elements are outside the grant and were not sent:",
+);
+pub const NOT_FOUND_TITLE: Text = text("Data tidak ditemukan", "No record found");
+pub const NOT_FOUND_HINT: Text = text(
+    "Periksa kembali NIK pada dokumen sumber. Bila NIK sudah benar, arahkan pemilik data ke Dinas Dukcapil setempat.",
+    "Check the NIK against the source documents. If it is right, refer the person to their local Dukcapil office.",
+);
+pub const REASON_NOT_REGISTERED: Text = text(
+    "NIK tidak terdaftar dalam database kependudukan (kode 13).",
+    "The NIK is not in the population database (code 13).",
+);
+pub const REASON_BAD_FORMAT: Text =
+    text("Format NIK tidak sesuai ketentuan Dukcapil (kode 15).", "The NIK is not in Dukcapil's format (code 15).");
+pub const REASON_UNPROCESSABLE: Text =
+    text("NIK tidak dapat diproses oleh Dukcapil (kode 08).", "Dukcapil cannot process this NIK (code 08).");
+pub const STATUS_LABEL: Text = text("Status penduduk", "Person status");
+pub const STATUS_AKTIF: Text = text("Aktif", "Active");
+pub const STATUS_AKTIF_HINT: Text =
+    text("Data kependudukan ditemukan dan aktif.", "The record was found and is active.");
+pub const STATUS_MENINGGAL: Text = text("Meninggal dunia", "Deceased");
+pub const STATUS_MENINGGAL_HINT: Text = text(
+    "Dukcapil mencatat penduduk ini telah meninggal dunia. Jangan lanjutkan proses kepegawaian sebelum dikonfirmasi.",
+    "Dukcapil records this person as deceased. Do not continue any personnel process until it is confirmed.",
+);
+pub const STATUS_DATA_GANDA: Text = text("Data ganda", "Duplicate records");
+pub const STATUS_DATA_GANDA_HINT: Text = text(
+    "NIK ini memiliki data ganda di Dukcapil. Minta pemilik data menghubungi Dinas Dukcapil setempat.",
+    "This NIK has duplicate records at Dukcapil. Ask the person to contact their local Dukcapil office.",
+);
+pub const STATUS_NON_AKTIF: Text = text("Tidak aktif", "Inactive");
+pub const STATUS_NON_AKTIF_HINT: Text = text(
+    "Data kependudukan ini berstatus tidak aktif. Minta pemilik data memperbarui data di Dinas Dukcapil.",
+    "This record is inactive. Ask the person to update their data at the Dukcapil office.",
+);
+
+// Not found page
+pub const PAGE_NOT_FOUND_TITLE: Text = text("Halaman tidak ditemukan", "Page not found");
+pub const PAGE_NOT_FOUND_LEAD: Text =
+    text("Alamat yang Anda buka tidak ada di Padan.", "The address you opened does not exist in Padan.");
+pub const BACK_TO_VERIFY: Text = text("Kembali ke Verifikasi Elemen", "Back to element verification");

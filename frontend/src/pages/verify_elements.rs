@@ -1,0 +1,632 @@
+//! `/verifikasi/elemen`: verify claimed data elements of one NIK.
+//!
+//! The form offers exactly the elements today's agreement grants (from
+//! `GET /api/v1/mechanisms`), checks the NIK (and KK) with the shared
+//! validators as the officer types, warns when the claimed birth date or sex
+//! contradicts the NIK, and shows the per-element verdicts. All of it lives
+//! in this page's signals and is gone when the officer leaves the page.
+
+use leptos::prelude::*;
+use padan_protocol::v1::{
+    ClaimedElements, Element, Mechanism, MechanismStatus, MechanismsResponse, Purpose, VerifyElementsRequest,
+    VerifyElementsResponse,
+};
+use padan_protocol::validate::{
+    CivilDate, KkError, Mismatch, NikError, Sex, nik_agrees_with_claims, parse_kk, parse_nik,
+};
+
+use crate::api;
+use crate::components::error_banner::ErrorBanner;
+use crate::components::result_table::VerifyResultView;
+use crate::dom::focus;
+use crate::i18n::{self, Lang, Text, tr, use_i18n};
+use crate::session::use_auth;
+
+#[component]
+pub fn VerifyElements() -> impl IntoView {
+    let auth = use_auth();
+    let mechanisms = LocalResource::new(api::mechanisms);
+    let may_verify = move || auth.officer().is_none_or(|o| o.role.may_verify());
+
+    view! {
+        <section class="page" aria-labelledby="verify-title">
+            <h1 id="verify-title">{tr(i18n::VERIFY_TITLE)}</h1>
+            <p class="lead">{tr(i18n::VERIFY_LEAD)}</p>
+            <Show when=move || !may_verify()>
+                <div class="alert alert--warning" role="status">
+                    <p class="alert__title">{tr(i18n::ROLE_CANNOT_VERIFY)}</p>
+                </div>
+            </Show>
+            <Suspense fallback=move || {
+                view! { <p class="loading" role="status">{tr(i18n::MECHANISMS_LOADING)}</p> }
+            }>
+                {move || {
+                    mechanisms
+                        .get()
+                        .map(|result| match result {
+                            Ok(response) => view! { <MechanismGate response=response /> }.into_any(),
+                            // A 401 already sent the officer to the sign-in page.
+                            Err(failure) if failure.is_unauthenticated() => ().into_any(),
+                            Err(failure) => view! { <ErrorBanner id="verify-error" failure=failure /> }.into_any(),
+                        })
+                }}
+            </Suspense>
+        </section>
+    }
+}
+
+/// Shows the form when the verify-elements mechanism is open, and why not
+/// when it is closed.
+#[component]
+fn MechanismGate(response: MechanismsResponse) -> impl IntoView {
+    let status = response.mechanisms.into_iter().find(|m| m.mechanism == Mechanism::VerifyElements);
+    match status {
+        Some(status) if status.open => {
+            let elements: Vec<Element> = status.elements.iter().copied().filter(|e| is_claimable(*e)).collect();
+            view! {
+                <AgreementInfo status=status />
+                <VerifyForm elements=elements />
+            }
+            .into_any()
+        }
+        status => view! { <MechanismClosed status=status /> }.into_any(),
+    }
+}
+
+/// Elements the officer can type a claimed value for. NIK has its own
+/// field; photos, family lists and the like are not claims.
+fn is_claimable(element: Element) -> bool {
+    element != Element::Nik && ClaimedElements::default().get_mut(element).is_some()
+}
+
+#[component]
+fn MechanismClosed(status: Option<MechanismStatus>) -> impl IntoView {
+    let reason = status.as_ref().and_then(|s| s.closed_reason.clone()).filter(|r| !r.trim().is_empty());
+    let agreement = status.and_then(|s| s.agreement);
+    view! {
+        <div id="mechanism-closed" class="panel panel--closed" role="alert">
+            <h2 class="panel__title">{tr(i18n::MECHANISM_CLOSED_TITLE)}</h2>
+            <p>
+                {match reason {
+                    Some(reason) => reason.into_any(),
+                    None => tr(i18n::MECHANISM_NOT_LISTED).into_any(),
+                }}
+            </p>
+            <p class="muted">{tr(i18n::HINT_MECHANISM_CLOSED)}</p>
+            {agreement.map(|a| view! { <AgreementLine agreement=a /> })}
+        </div>
+    }
+}
+
+/// The agreement behind the grant, the DEMO label and the expiry warning.
+#[component]
+fn AgreementInfo(status: MechanismStatus) -> impl IntoView {
+    let i18n = use_i18n();
+    let expires = status.expires_in_days;
+    view! {
+        {expires
+            .map(|days| {
+                view! {
+                    <div id="agreement-expiry" class="alert alert--warning" role="status">
+                        <p class="alert__title">
+                            {move || {
+                                if days <= 0 {
+                                    i18n.t(i18n::EXPIRES_TODAY).to_owned()
+                                } else {
+                                    format!(
+                                        "{} {days} {}.",
+                                        i18n.t(i18n::EXPIRES_SOON_PREFIX),
+                                        i18n.t(i18n::EXPIRES_SOON_DAYS),
+                                    )
+                                }
+                            }}
+                        </p>
+                        <p class="alert__hint">{tr(i18n::EXPIRES_SOON_HINT)}</p>
+                    </div>
+                }
+            })}
+        {status.agreement.map(|a| view! { <AgreementLine agreement=a /> })}
+    }
+}
+
+#[component]
+fn AgreementLine(agreement: padan_protocol::v1::AgreementRef) -> impl IntoView {
+    let i18n = use_i18n();
+    let valid_until = agreement.valid_until.clone();
+    view! {
+        <p class="agreement">
+            {agreement
+                .demo
+                .then(|| {
+                    view! {
+                        <span id="demo-agreement" class="tag tag--demo">
+                            {tr(i18n::DEMO_AGREEMENT)}
+                        </span>
+                    }
+                })}
+            <span class="agreement__label">{tr(i18n::AGREEMENT)} ": "</span>
+            <span class="agreement__title">{agreement.title}</span>
+            " ("
+            {agreement.numbers}
+            ") · "
+            {tr(i18n::VALID_UNTIL)}
+            " "
+            <time datetime=agreement.valid_until>{move || i18n::format_date(&valid_until, i18n.lang())}</time>
+        </p>
+    }
+}
+
+/// One claimed-value input.
+#[derive(Debug, Clone, Copy)]
+struct Field {
+    element: Element,
+    value: RwSignal<String>,
+}
+
+impl Field {
+    fn dom_id(self) -> String {
+        format!("el-{}", self.element.wire_name())
+    }
+
+    fn error_id(self) -> String {
+        format!("el-{}-error", self.element.wire_name())
+    }
+
+    /// A structural problem with what was typed, if any.
+    fn problem(self) -> Option<FieldProblem> {
+        let value = self.value.get();
+        let value = value.trim();
+        if value.is_empty() {
+            return None;
+        }
+        match self.element {
+            Element::NoKk => parse_kk(value).err().map(FieldProblem::Kk),
+            Element::TglLhr | Element::TglKwn => CivilDate::parse(value).is_none().then_some(FieldProblem::Date),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum FieldProblem {
+    Kk(KkError),
+    Date,
+}
+
+impl FieldProblem {
+    fn message(&self, lang: Lang) -> String {
+        match self {
+            FieldProblem::Kk(e) => lang.pick(e.message_id(), e.message_en()),
+            FieldProblem::Date => lang.pick(i18n::DATE_INVALID.id, i18n::DATE_INVALID.en).to_owned(),
+        }
+    }
+}
+
+fn nik_message(error: &NikError, lang: Lang) -> String {
+    lang.pick(error.message_id(), error.message_en())
+}
+
+fn claimed_sex(value: &str) -> Option<Sex> {
+    match value.trim() {
+        "LAKI-LAKI" => Some(Sex::Male),
+        "PEREMPUAN" => Some(Sex::Female),
+        _ => None,
+    }
+}
+
+#[component]
+fn VerifyForm(elements: Vec<Element>) -> impl IntoView {
+    let i18n = use_i18n();
+
+    let nik = RwSignal::new(String::new());
+    let nik_touched = RwSignal::new(false);
+    let purpose = RwSignal::new(String::new());
+    let submitted = RwSignal::new(false);
+    let confirm = RwSignal::new(false);
+    let fields: Vec<Field> =
+        elements.into_iter().map(|element| Field { element, value: RwSignal::new(String::new()) }).collect();
+    let fields = StoredValue::new(fields);
+    let field_value =
+        move |element: Element| fields.with_value(|fs| fs.iter().find(|f| f.element == element).map(|f| f.value.get()));
+
+    let nik_result = Memo::new(move |_| parse_nik(&nik.get()).map(|_| ()));
+    let nik_error = Memo::new(move |_| {
+        let shown = !nik.with(|n| n.trim().is_empty()) || nik_touched.get() || submitted.get();
+        match parse_nik(&nik.get()) {
+            Err(e) if shown => Some(e),
+            _ => None,
+        }
+    });
+    let purpose_error = Memo::new(move |_| submitted.get() && Purpose::parse(&purpose.get()).is_none());
+    let mismatches = Memo::new(move |_| {
+        let Ok(parsed) = parse_nik(&nik.get()) else { return Vec::new() };
+        let birth = field_value(Element::TglLhr).and_then(|v| CivilDate::parse(&v));
+        let sex = field_value(Element::JenisKlmin).and_then(|v| claimed_sex(&v));
+        nik_agrees_with_claims(&parsed, birth, sex)
+    });
+    // A confirmation covers the mismatch the officer saw, not a later one.
+    Effect::new(move |_| {
+        if mismatches.with(Vec::is_empty) {
+            confirm.set(false);
+        }
+    });
+
+    let verify = Action::new_local(|request: &VerifyElementsRequest| api::verify_elements(request.clone()));
+    let pending = verify.pending();
+    let outcome = verify.value();
+
+    let blocked = Memo::new(move |_| {
+        if nik_result.with(Result::is_err) {
+            Some(i18n::SUBMIT_BLOCKED_NIK)
+        } else if !mismatches.with(Vec::is_empty) && !confirm.get() {
+            Some(i18n::SUBMIT_BLOCKED_MISMATCH)
+        } else {
+            None
+        }
+    });
+
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        submitted.set(true);
+        if pending.get_untracked() {
+            return;
+        }
+        let Ok(parsed) = parse_nik(&nik.get_untracked()) else {
+            focus("nik");
+            return;
+        };
+        let Some(purpose) = Purpose::parse(&purpose.get_untracked()) else {
+            focus("purpose");
+            return;
+        };
+        if let Some(bad) = fields.with_value(|fs| fs.iter().copied().find(|f| f.problem().is_some())) {
+            focus(&bad.dom_id());
+            return;
+        }
+        let mismatch = !mismatches.get_untracked().is_empty();
+        if mismatch && !confirm.get_untracked() {
+            focus("confirm-mismatch");
+            return;
+        }
+        let mut claims = ClaimedElements::default();
+        fields.with_value(|fs| {
+            for f in fs {
+                let value = f.value.get_untracked().trim().to_owned();
+                if let (false, Some(slot)) = (value.is_empty(), claims.get_mut(f.element)) {
+                    *slot = Some(value);
+                }
+            }
+        });
+        verify.dispatch(VerifyElementsRequest {
+            nik: parsed.as_str().to_owned(),
+            purpose,
+            elements: claims,
+            confirm_mismatch: mismatch,
+        });
+    };
+
+    let reset = move |_| {
+        nik.set(String::new());
+        nik_touched.set(false);
+        purpose.set(String::new());
+        submitted.set(false);
+        confirm.set(false);
+        fields.with_value(|fs| fs.iter().for_each(|f| f.value.set(String::new())));
+        verify.clear();
+        focus("nik");
+    };
+
+    // Bring the answer to the officer's (and the screen reader's) attention.
+    Effect::new(move |_| match &*outcome.read() {
+        Some(Ok(_)) => focus("verify-result"),
+        Some(Err(_)) => focus("verify-error"),
+        None => {}
+    });
+
+    view! {
+        <form
+            class="form form--verify"
+            autocomplete="off"
+            novalidate
+            on:submit=on_submit
+            // Enter with a disabled submit button does nothing natively:
+            // show why instead.
+            on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                if ev.key() == "Enter" && blocked.with_untracked(Option::is_some) {
+                    submitted.set(true);
+                }
+            }
+        >
+            <fieldset class="fieldset">
+                <legend class="visually-hidden">{tr(i18n::VERIFY_TITLE)}</legend>
+                <div class="field" class:field--error=move || nik_error.with(Option::is_some)>
+                    <label class="field__label" for="nik">{tr(i18n::NIK_LABEL)}</label>
+                    <p id="nik-hint" class="field__hint">{tr(i18n::NIK_HINT)}</p>
+                    {move || {
+                        nik_error
+                            .get()
+                            .map(|e| {
+                                view! {
+                                    <p id="nik-error" class="field__error" role="alert">
+                                        {move || nik_message(&e, i18n.lang())}
+                                    </p>
+                                }
+                            })
+                    }}
+                    <input
+                        id="nik"
+                        name="nik"
+                        class="input input--nik"
+                        type="text"
+                        inputmode="numeric"
+                        maxlength="16"
+                        autocomplete="off"
+                        spellcheck="false"
+                        required
+                        autofocus
+                        aria-describedby=move || {
+                            if nik_error.with(Option::is_some) { "nik-hint nik-error" } else { "nik-hint" }
+                        }
+                        aria-invalid=move || nik_error.with(Option::is_some).to_string()
+                        prop:value=move || nik.get()
+                        on:input=move |ev| nik.set(event_target_value(&ev))
+                        on:blur=move |_| nik_touched.set(true)
+                    />
+                </div>
+
+                <div class="field" class:field--error=move || purpose_error.get()>
+                    <label class="field__label" for="purpose">{tr(i18n::PURPOSE_LABEL)}</label>
+                    <p id="purpose-hint" class="field__hint">{tr(i18n::PURPOSE_HINT)}</p>
+                    <Show when=move || purpose_error.get()>
+                        <p id="purpose-error" class="field__error" role="alert">
+                            {tr(i18n::PURPOSE_REQUIRED)}
+                        </p>
+                    </Show>
+                    <select
+                        id="purpose"
+                        name="purpose"
+                        class="select"
+                        required
+                        aria-describedby="purpose-hint"
+                        aria-invalid=move || purpose_error.get().to_string()
+                        on:change=move |ev| purpose.set(event_target_value(&ev))
+                    >
+                        <option value="" prop:selected=move || purpose.with(String::is_empty)>
+                            {tr(i18n::PURPOSE_PLACEHOLDER)}
+                        </option>
+                        {Purpose::ALL
+                            .into_iter()
+                            .map(|p| {
+                                view! {
+                                    <option value=p.as_str() prop:selected=move || purpose.with(|v| v == p.as_str())>
+                                        {move || i18n.lang().pick(p.label_id(), p.label_en())}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                </div>
+            </fieldset>
+
+            <fieldset class="fieldset fieldset--claims data-area">
+                <legend class="fieldset__legend">{tr(i18n::CLAIMED_ELEMENTS)}</legend>
+                <p class="field__hint">{tr(i18n::CLAIMED_ELEMENTS_HINT)}</p>
+                <div class="grid">
+                    {fields.get_value().into_iter().map(|f| view! { <ElementInput field=f /> }).collect_view()}
+                </div>
+            </fieldset>
+
+            <MismatchWarning mismatches=mismatches confirm=confirm />
+
+            <div class="actions">
+                <button
+                    id="verify-submit"
+                    type="submit"
+                    class="button button--primary"
+                    aria-describedby="verify-blocked"
+                    disabled=move || blocked.with(Option::is_some) || pending.get()
+                >
+                    {move || if pending.get() { i18n.t(i18n::SUBMITTING_VERIFY) } else { i18n.t(i18n::SUBMIT_VERIFY) }}
+                </button>
+                <p id="verify-blocked" class="actions__note" aria-live="polite">
+                    {move || blocked.get().map(|t: Text| i18n.t(t))}
+                </p>
+            </div>
+        </form>
+
+        {move || {
+            outcome
+                .get()
+                .map(|result| match result {
+                    Ok(response) => view! { <ResultSection response=response on_reset=reset /> }.into_any(),
+                    Err(failure) if failure.is_unauthenticated() => ().into_any(),
+                    Err(failure) => {
+                        view! {
+                            <ErrorBanner id="verify-error" failure=failure />
+                            <ResetButton on_reset=reset />
+                        }
+                            .into_any()
+                    }
+                })
+        }}
+    }
+}
+
+#[component]
+fn ResultSection(
+    response: VerifyElementsResponse,
+    on_reset: impl Fn(leptos::ev::MouseEvent) + 'static,
+) -> impl IntoView {
+    let request_id = response.request_id.clone();
+    view! {
+        <section
+            id="verify-result"
+            class="result data-area"
+            tabindex="-1"
+            aria-labelledby="verify-result-title"
+            data-request-id=request_id
+        >
+            <h2 id="verify-result-title">{tr(i18n::RESULT_TITLE)}</h2>
+            <VerifyResultView response=response />
+        </section>
+        <ResetButton on_reset=on_reset />
+    }
+}
+
+#[component]
+fn ResetButton(on_reset: impl Fn(leptos::ev::MouseEvent) + 'static) -> impl IntoView {
+    view! {
+        <div class="actions">
+            <button id="verify-reset" type="button" class="button button--secondary" on:click=on_reset>
+                {tr(i18n::RESET)}
+            </button>
+        </div>
+    }
+}
+
+/// One input per granted element: a `<select>` for coded elements, a date
+/// picker for dates, text otherwise.
+#[component]
+fn ElementInput(field: Field) -> impl IntoView {
+    let i18n = use_i18n();
+    let element = field.element;
+    let id = field.dom_id();
+    let error_id = field.error_id();
+    let problem = Memo::new(move |_| field.problem());
+    let has_problem = move || problem.with(Option::is_some);
+    let described_by = {
+        let error_id = error_id.clone();
+        move || has_problem().then(|| error_id.clone())
+    };
+    let label = move || i18n.lang().pick(element.label_id(), element.label_en());
+    let set = move |ev: leptos::ev::Event| field.value.set(event_target_value(&ev));
+
+    let control = if !element.choices().is_empty() {
+        view! {
+            <select id=id.clone() name=element.wire_name() class="select" aria-describedby=described_by on:change=set>
+                <option value="" prop:selected=move || field.value.with(String::is_empty)>
+                    {tr(i18n::CHOICE_PLACEHOLDER)}
+                </option>
+                {element
+                    .choices()
+                    .iter()
+                    .map(|&choice| {
+                        view! {
+                            <option value=choice prop:selected=move || field.value.with(|v| v == choice)>
+                                {choice}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+        }
+        .into_any()
+    } else {
+        let (kind, inputmode, maxlength) = match element {
+            Element::TglLhr | Element::TglKwn => ("date", None, None),
+            Element::NoKk => ("text", Some("numeric"), Some("16")),
+            _ => ("text", None, None),
+        };
+        view! {
+            <input
+                id=id.clone()
+                name=element.wire_name()
+                class="input"
+                type=kind
+                inputmode=inputmode
+                maxlength=maxlength
+                autocomplete="off"
+                spellcheck="false"
+                aria-invalid=move || has_problem().to_string()
+                aria-describedby=described_by
+                prop:value=move || field.value.get()
+                on:input=set
+            />
+        }
+        .into_any()
+    };
+
+    view! {
+        <div
+            class="field"
+            class:field--wide=matches!(element, Element::NamaLgkp | Element::Alamat)
+            class:field--error=has_problem
+        >
+            <label class="field__label" for=id>{label}</label>
+            {move || {
+                problem
+                    .get()
+                    .map(|p| {
+                        view! {
+                            <p id=error_id.clone() class="field__error" role="alert">
+                                {move || p.message(i18n.lang())}
+                            </p>
+                        }
+                    })
+            }}
+            {control}
+        </div>
+    }
+}
+
+/// Warns (does not block) when the claims contradict what the NIK encodes;
+/// sending then needs an explicit confirmation.
+#[component]
+fn MismatchWarning(mismatches: Memo<Vec<Mismatch>>, confirm: RwSignal<bool>) -> impl IntoView {
+    view! {
+        <Show when=move || !mismatches.with(Vec::is_empty)>
+            <div id="mismatch-warning" class="alert alert--warning" role="alert">
+                <p class="alert__title">{tr(i18n::MISMATCH_TITLE)}</p>
+                <ul>
+                    {move || {
+                        mismatches
+                            .get()
+                            .into_iter()
+                            .map(|m| {
+                                let text = match m {
+                                    Mismatch::BirthDate => i18n::MISMATCH_BIRTH_DATE,
+                                    Mismatch::Sex => i18n::MISMATCH_SEX,
+                                };
+                                view! { <li>{tr(text)}</li> }
+                            })
+                            .collect_view()
+                    }}
+                </ul>
+                <p class="alert__hint">{tr(i18n::MISMATCH_HINT)}</p>
+                <div class="checkbox">
+                    <input
+                        id="confirm-mismatch"
+                        type="checkbox"
+                        class="checkbox__input"
+                        prop:checked=move || confirm.get()
+                        on:change=move |ev| confirm.set(event_target_checked(&ev))
+                    />
+                    <label class="checkbox__label" for="confirm-mismatch">
+                        {tr(i18n::CONFIRM_MISMATCH)}
+                    </label>
+                </div>
+            </div>
+        </Show>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nik_and_media_are_not_claim_fields() {
+        assert!(!is_claimable(Element::Nik));
+        assert!(!is_claimable(Element::Foto));
+        assert!(!is_claimable(Element::AnggotaKeluarga));
+        assert!(is_claimable(Element::NamaLgkp));
+        assert!(is_claimable(Element::TglLhr));
+    }
+
+    #[test]
+    fn sex_labels_map_to_nik_sex() {
+        assert_eq!(claimed_sex("LAKI-LAKI"), Some(Sex::Male));
+        assert_eq!(claimed_sex("PEREMPUAN"), Some(Sex::Female));
+        assert_eq!(claimed_sex(""), None);
+    }
+}

@@ -1,0 +1,429 @@
+//! The reader side of Padan's KTP-el emulation profile
+//! (`docs/ktp-el-emulation-profile.md`): SAM opening, SAM-mediated mutual
+//! authentication, secure reads, issuer-signature check and the attestation.
+//!
+//! This module is the only card-specific part of the agent; a licensed
+//! profile would replace it without touching the transport or the WebSocket.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use aes::Aes128;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
+use cmac::{Cmac, Mac};
+use padan_protocol::agent::v1::{
+    ActivationInfo, AgentErrorCode, Attestation, Biodata, CardData, CardField, CardReadResult, FileDigest, ReadStep,
+    SamState, SamStatus,
+};
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+use crate::apdu::{self, ApduError, Command, Status};
+use crate::transport::{CardTransport, TransportError};
+
+pub const PROFILE_NAME: &str = "padan-emulation/1";
+const DF_KTPEL: u16 = 0x7F0A;
+const EF_CONTROL: u16 = 0x6FF0;
+const EFS: [u16; 7] = [0x6FF0, 0x6FF1, 0x6FF2, 0x6FF3, 0x6FF4, 0x6FF5, 0x6FF6];
+const CONTROL_LEN: usize = 0x35;
+const CHUNK: u8 = 0xC0;
+const SAM_AID: [u8; 9] = [0xA0, 0x00, 0x00, 0x06, 0x24, 0x4B, 0x54, 0x50, 0x53];
+const ACTIVATION_LEN: usize = 121;
+/// Refuse EFs larger than this (the length prefix is 2 bytes anyway).
+const MAX_EF: usize = 0xFFFF + 2;
+
+/// A failed profile operation: a stable code plus a detail without personal data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadError {
+    pub code: AgentErrorCode,
+    pub detail: String,
+}
+
+impl ReadError {
+    pub fn new(code: AgentErrorCode, detail: impl Into<String>) -> ReadError {
+        ReadError { code, detail: detail.into() }
+    }
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}: {}", self.code, self.detail)
+    }
+}
+
+impl std::error::Error for ReadError {}
+
+/// Which device an error came from decides its meaning.
+#[derive(Clone, Copy)]
+enum Side {
+    Card,
+    Sam,
+}
+
+fn map_transport(side: Side, e: &TransportError) -> AgentErrorCode {
+    match (side, e) {
+        (_, TransportError::ServiceDown) => AgentErrorCode::PcscServiceDown,
+        (Side::Card, TransportError::CardRemoved | TransportError::NoCard) => AgentErrorCode::CardRemoved,
+        (Side::Card, TransportError::ReaderGone) => AgentErrorCode::NoReader,
+        (Side::Sam, TransportError::CardRemoved | TransportError::NoCard | TransportError::ReaderGone) => {
+            AgentErrorCode::NoSam
+        }
+        (_, TransportError::Other(_)) => AgentErrorCode::CardError,
+    }
+}
+
+fn sam_err(e: ApduError, what: &str) -> ReadError {
+    let code = match &e {
+        ApduError::Transport(t) => map_transport(Side::Sam, t),
+        ApduError::Status(Status::AuthBlocked) => AgentErrorCode::SamLocked,
+        ApduError::Status(Status::WrongKey { .. }) => AgentErrorCode::SamAuthFailed,
+        ApduError::Status(Status::SamNotActivated) => AgentErrorCode::SamNotActivated,
+        ApduError::Status(Status::SamExpired) => AgentErrorCode::SamExpired,
+        ApduError::Status(Status::SamDeactivated) => AgentErrorCode::SamDeactivated,
+        ApduError::Status(Status::IssuerSignatureInvalid) => AgentErrorCode::DataTampered,
+        ApduError::Status(Status::FileNotFound) => AgentErrorCode::NoSam,
+        _ => AgentErrorCode::CardError,
+    };
+    ReadError::new(code, format!("SAM {what}: {e}"))
+}
+
+fn card_err(e: ApduError, what: &str) -> ReadError {
+    let code = match &e {
+        ApduError::Transport(t) => map_transport(Side::Card, t),
+        ApduError::Status(Status::FileNotFound | Status::InsNotSupported | Status::ClaNotSupported) => {
+            AgentErrorCode::CardUnsupported
+        }
+        ApduError::Status(Status::AuthFailed | Status::SecureMessaging) => AgentErrorCode::CardNotGenuine,
+        _ => AgentErrorCode::CardError,
+    };
+    ReadError::new(code, format!("card {what}: {e}"))
+}
+
+fn sam_cmd(sam: &mut dyn CardTransport, cmd: &Command, what: &str) -> Result<Vec<u8>, ReadError> {
+    apdu::transmit(sam, cmd).and_then(|r| r.ok()).map_err(|e| sam_err(e, what))
+}
+
+fn card_cmd(card: &mut dyn CardTransport, cmd: &Command, what: &str) -> Result<Vec<u8>, ReadError> {
+    apdu::transmit(card, cmd).and_then(|r| r.ok()).map_err(|e| card_err(e, what))
+}
+
+/// The installation secret that opens the SAM. `Debug` hides it.
+#[derive(Clone)]
+pub struct SamCredentials {
+    pub pcid: [u8; 16],
+    pub config_key: Zeroizing<[u8; 16]>,
+}
+
+impl std::fmt::Debug for SamCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SamCredentials(..)")
+    }
+}
+
+/// Selects the SAM application and opens it with PCID + configuration key at `now`.
+pub fn open_sam(sam: &mut dyn CardTransport, creds: &SamCredentials, now: u64) -> Result<(), ReadError> {
+    sam_cmd(sam, &Command::new(0x00, 0xA4, 0x04, 0x00).data(SAM_AID.to_vec()), "select")?;
+    let challenge = sam_cmd(sam, &Command::new(0x00, 0x84, 0x00, 0x00).le(8), "challenge")?;
+    let mut mac = <Cmac<Aes128> as cmac::digest::KeyInit>::new((&*creds.config_key).into());
+    mac.update(&creds.pcid);
+    mac.update(&challenge);
+    let mut data = Zeroizing::new(Vec::with_capacity(40));
+    data.extend_from_slice(&creds.pcid);
+    data.extend_from_slice(&mac.finalize().into_bytes());
+    data.extend_from_slice(&now.to_be_bytes());
+    sam_cmd(sam, &Command::new(0x80, 0x10, 0x00, 0x00).data(data.to_vec()), "open")?;
+    Ok(())
+}
+
+/// Parses a Dukcapil activation record (layout in profile §8; the signature is the backend's to check).
+pub fn parse_activation(raw: &[u8]) -> Option<ActivationInfo> {
+    if raw.len() != ACTIVATION_LEN || raw[0] != 0x01 {
+        return None;
+    }
+    let text = |b: &[u8]| String::from_utf8_lossy(b).trim_end().to_string();
+    let num = |at: usize| {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(&raw[at..at + 8]);
+        u64::from_be_bytes(a)
+    };
+    Some(ActivationInfo {
+        sam_serial: hex::encode(&raw[1..9]),
+        reader_serial: text(&raw[9..25]),
+        office: text(&raw[25..41]),
+        valid_from: num(41),
+        valid_until: num(49),
+    })
+}
+
+/// The SAM's state as the SPA shows it. Errors (absent SAM…) become a status, not a failure.
+pub fn sam_status(sam: Option<&mut dyn CardTransport>, now: u64) -> SamStatus {
+    let Some(sam) = sam else {
+        return SamStatus { present: false, state: SamState::Unknown, activation: None, valid: false };
+    };
+    let mut status = SamStatus { present: true, state: SamState::Unknown, activation: None, valid: false };
+    if sam_cmd(sam, &Command::new(0x00, 0xA4, 0x04, 0x00).data(SAM_AID.to_vec()), "select").is_err() {
+        return status;
+    }
+    if let Ok(st) = sam_cmd(sam, &Command::new(0x80, 0x14, 0x00, 0x00).le(256), "status") {
+        status.state = match st.first() {
+            _ if st.get(1) == Some(&1) => SamState::Locked,
+            Some(1) => SamState::Personalised,
+            Some(2) => SamState::Activated,
+            Some(3) => SamState::Deactivated,
+            _ => SamState::Unknown,
+        };
+    }
+    if status.state != SamState::Personalised {
+        if let Ok(raw) = sam_cmd(sam, &Command::new(0x80, 0x22, 0x00, 0x00).le(256), "activation") {
+            status.activation = parse_activation(&raw);
+        }
+    }
+    status.valid = status.state == SamState::Activated
+        && status.activation.as_ref().is_some_and(|a| a.valid_from <= now && now <= a.valid_until);
+    status
+}
+
+/// What to read, for whom.
+#[derive(Debug, Clone)]
+pub struct ReadRequest<'a> {
+    pub origin: &'a str,
+    pub nonce: &'a str,
+    pub fields: &'a [CardField],
+    pub now: u64,
+    pub credentials: &'a SamCredentials,
+}
+
+fn check_cancel(cancel: &AtomicBool) -> Result<(), ReadError> {
+    if cancel.load(Ordering::Relaxed) {
+        return Err(ReadError::new(AgentErrorCode::Internal, "cancelled"));
+    }
+    Ok(())
+}
+
+/// Error code a cancelled read reports (the server turns it into `CANCELLED`).
+pub fn is_cancelled(e: &ReadError) -> bool {
+    e.code == AgentErrorCode::Internal && e.detail == "cancelled"
+}
+
+fn select(card: &mut dyn CardTransport, fid: u16) -> Result<(), ReadError> {
+    card_cmd(card, &Command::new(0x00, 0xA4, 0x00, 0x00).data(fid.to_be_bytes().to_vec()), "select").map(|_| ())
+}
+
+/// Reads one protected EF through the SAM. Returns the EF body (length prefix included).
+fn read_protected(
+    card: &mut dyn CardTransport,
+    sam: &mut dyn CardTransport,
+    fid: u16,
+    cancel: &AtomicBool,
+) -> Result<Vec<u8>, ReadError> {
+    select(card, fid)?;
+    let mut body = Vec::new();
+    let mut total = None;
+    loop {
+        check_cancel(cancel)?;
+        let offset = body.len();
+        let want = total.map_or(usize::from(CHUNK), |t: usize| (t - offset).min(usize::from(CHUNK)));
+        let [p1, p2] = (offset as u16).to_be_bytes();
+        let wrapped =
+            sam_cmd(sam, &Command::new(0x80, 0x40, 0, 0).data(vec![0x00, 0xB0, p1, p2, want as u8]).le(256), "wrap")?;
+        let raw = card.transmit(&wrapped).map_err(|e| card_err(ApduError::Transport(e), "read"))?;
+        let resp = apdu::Response::parse(&raw).map_err(|e| card_err(e, "read"))?;
+        if resp.sw != 0x9000 {
+            return Err(card_err(ApduError::Status(resp.status()), "protected read"));
+        }
+        let [f1, f2] = fid.to_be_bytes();
+        let plain = sam_cmd(sam, &Command::new(0x80, 0x42, f1, f2).data(resp.data).le(256), "unwrap").map_err(|e| {
+            if e.code == AgentErrorCode::CardError {
+                ReadError::new(AgentErrorCode::CardNotGenuine, e.detail)
+            } else {
+                e
+            }
+        })?;
+        if plain.len() < 2 {
+            return Err(ReadError::new(AgentErrorCode::CardError, "short unwrap"));
+        }
+        let inner = u16::from_be_bytes([plain[0], plain[1]]);
+        if inner != 0x9000 && inner != 0x6282 {
+            return Err(card_err(ApduError::Status(Status::from(inner)), "protected read"));
+        }
+        body.extend_from_slice(&plain[2..]);
+        if total.is_none() && body.len() >= 2 {
+            let t = 2 + usize::from(u16::from_be_bytes([body[0], body[1]]));
+            if t > MAX_EF {
+                return Err(ReadError::new(AgentErrorCode::CardUnsupported, "EF too large"));
+            }
+            total = Some(t);
+        }
+        match total {
+            Some(t) if body.len() >= t => {
+                body.truncate(t);
+                return Ok(body);
+            }
+            _ if plain.len() == 2 || inner == 0x6282 => {
+                return Err(ReadError::new(AgentErrorCode::CardUnsupported, "EF shorter than its length prefix"));
+            }
+            _ => {}
+        }
+    }
+}
+
+fn parse_biodata(ef: &[u8]) -> Option<Biodata> {
+    let mut b = Biodata::default();
+    let mut rest = ef.get(2..)?;
+    while !rest.is_empty() {
+        let tag = rest[0];
+        let (len, used) = match *rest.get(1)? {
+            l if l < 0x80 => (usize::from(l), 1),
+            0x81 => (usize::from(*rest.get(2)?), 2),
+            0x82 => (usize::from(u16::from_be_bytes([*rest.get(2)?, *rest.get(3)?])), 3),
+            _ => return None,
+        };
+        let value = std::str::from_utf8(rest.get(1 + used..1 + used + len)?).ok()?.to_string();
+        rest = &rest[1 + used + len..];
+        let slot = match tag {
+            0x01 => &mut b.nik,
+            0x02 => &mut b.nama,
+            0x03 => &mut b.tempat_lahir,
+            0x04 => &mut b.tanggal_lahir,
+            0x05 => &mut b.jenis_kelamin,
+            0x06 => &mut b.golongan_darah,
+            0x07 => &mut b.alamat,
+            0x08 => &mut b.rt,
+            0x09 => &mut b.rw,
+            0x0A => &mut b.kel_desa,
+            0x0B => &mut b.kecamatan,
+            0x0C => &mut b.kabupaten,
+            0x0D => &mut b.provinsi,
+            0x0E => &mut b.agama,
+            0x0F => &mut b.status_perkawinan,
+            0x10 => &mut b.pekerjaan,
+            0x11 => &mut b.kewarganegaraan,
+            0x12 => &mut b.berlaku_hingga,
+            0x13 => &mut b.tanggal_terbit,
+            0x14 => &mut b.tempat_terbit,
+            _ => continue, // unknown tags are skipped (forward compatibility)
+        };
+        *slot = value;
+    }
+    Some(b)
+}
+
+/// A full read: SAM open, mutual authentication, every EF under secure
+/// messaging, issuer signature (verified by the SAM), attestation.
+pub fn read_card(
+    card: &mut dyn CardTransport,
+    sam: &mut dyn CardTransport,
+    req: &ReadRequest<'_>,
+    progress: &mut dyn FnMut(ReadStep, u8),
+    cancel: &AtomicBool,
+) -> Result<CardReadResult, ReadError> {
+    progress(ReadStep::OpeningSam, 0);
+    open_sam(sam, req.credentials, req.now)?;
+    let activation = sam_cmd(sam, &Command::new(0x80, 0x22, 0, 0).le(256), "activation")?;
+    let certificate = sam_cmd(sam, &Command::new(0x80, 0x54, 0, 0).le(256), "certificate")?;
+    check_cancel(cancel)?;
+
+    progress(ReadStep::Authenticating, 5);
+    let uid = card_cmd(card, &Command::new(0xFF, 0xCA, 0, 0).le(256), "uid")?;
+    if uid.len() != 7 {
+        return Err(ReadError::new(AgentErrorCode::CardUnsupported, "UID is not 7 bytes"));
+    }
+    select(card, DF_KTPEL)?;
+    select(card, EF_CONTROL)?;
+    let control = card_cmd(card, &Command::new(0x00, 0xB0, 0, 0).le(CONTROL_LEN), "control")?;
+    if control.len() != CONTROL_LEN || control[0] != 0x01 {
+        return Err(ReadError::new(AgentErrorCode::CardUnsupported, "unknown card control"));
+    }
+    let rnd_ic = card_cmd(card, &Command::new(0x00, 0x84, 0, 0).le(8), "challenge")?;
+    let ext =
+        sam_cmd(sam, &Command::new(0x80, 0x30, 0, 0).data([&uid[..], &control, &rnd_ic].concat()).le(256), "auth")?;
+    if ext.len() != 48 {
+        return Err(ReadError::new(AgentErrorCode::CardError, "SAM auth answer"));
+    }
+    card_cmd(card, &Command::new(0x00, 0x82, 0, 0).data(ext[..40].to_vec()), "external authenticate")?;
+    let c2 = card_cmd(card, &Command::new(0x00, 0x88, 0, 0).data(ext[40..].to_vec()).le(256), "internal authenticate")?;
+    sam_cmd(sam, &Command::new(0x80, 0x32, 0, 0).data(c2), "verify card").map_err(|e| {
+        if e.code == AgentErrorCode::CardError { ReadError::new(AgentErrorCode::CardNotGenuine, e.detail) } else { e }
+    })?;
+
+    let mut files: Vec<Vec<u8>> = vec![control];
+    let steps = [
+        (ReadStep::ReadingBiodata, 15),
+        (ReadStep::ReadingPhoto, 25),
+        (ReadStep::ReadingSignature, 65),
+        (ReadStep::ReadingMinutiae, 75),
+        (ReadStep::ReadingMinutiae, 80),
+        (ReadStep::VerifyingSignature, 85),
+    ];
+    for (fid, (step, pct)) in EFS[1..].iter().zip(steps) {
+        progress(step, pct);
+        files.push(read_protected(card, sam, *fid, cancel)?);
+    }
+    progress(ReadStep::VerifyingSignature, 90);
+    sam_cmd(sam, &Command::new(0x80, 0x50, 0, 0), "verify issuer")?;
+    check_cancel(cancel)?;
+
+    progress(ReadStep::Attesting, 95);
+    let h = |s: &str| Sha256::digest(s.as_bytes());
+    let att = sam_cmd(
+        sam,
+        &Command::new(0x80, 0x52, 0, 0).data([&h(req.origin)[..], &h(req.nonce)[..]].concat()).le(256),
+        "attest",
+    )?;
+    if att.len() != 96 {
+        return Err(ReadError::new(AgentErrorCode::CardError, "SAM attestation answer"));
+    }
+    let want = |f: CardField| req.fields.contains(&f);
+    let card_data = CardData {
+        uid: hex::encode(&uid),
+        card_serial: hex::encode(&files[0][1..9]),
+        files: EFS
+            .iter()
+            .zip(&files)
+            .map(|(fid, body)| FileDigest { fid: format!("{fid:04X}"), sha256: hex::encode(Sha256::digest(body)) })
+            .collect(),
+        biodata_raw: want(CardField::Biodata).then(|| B64.encode(&files[1])),
+        biodata: if want(CardField::Biodata) {
+            Some(
+                parse_biodata(&files[1])
+                    .ok_or_else(|| ReadError::new(AgentErrorCode::CardUnsupported, "biodata TLV"))?,
+            )
+        } else {
+            None
+        },
+        photo_jpeg: want(CardField::Photo).then(|| B64.encode(&files[2][2..])),
+        signature_jpeg: want(CardField::Signature).then(|| B64.encode(&files[3][2..])),
+        minutiae: if want(CardField::Minutiae) {
+            vec![B64.encode(&files[4][2..]), B64.encode(&files[5][2..])]
+        } else {
+            Vec::new()
+        },
+    };
+    progress(ReadStep::Attesting, 100);
+    Ok(CardReadResult {
+        card: card_data,
+        attestation: Attestation {
+            algorithm: "ECDSA-P256-SHA256".into(),
+            origin: req.origin.to_string(),
+            nonce: req.nonce.to_string(),
+            canonical_sha256: hex::encode(&att[..32]),
+            signature: B64.encode(&att[32..]),
+            sam_certificate: B64.encode(&certificate),
+            activation_record: B64.encode(&activation),
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn biodata_parser_skips_unknown_tags_and_rejects_truncation() {
+        let ef =
+            [&[0x00, 0x0C][..], &[0x01, 0x02, b'1', b'2', 0x7F, 0x01, b'x', 0x02, 0x03, b'A', b'N', b'I']].concat();
+        let b = parse_biodata(&ef).unwrap();
+        assert_eq!((b.nik.as_str(), b.nama.as_str()), ("12", "ANI"));
+        assert!(parse_biodata(&[0, 4, 0x01, 0x05, b'1']).is_none());
+    }
+}
