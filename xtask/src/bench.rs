@@ -32,6 +32,25 @@ use crate::{
 
 const DEMO_PASSWORD: &str = "padan-demo-2026";
 
+type Make = Arc<dyn Fn(usize) -> Request + Send + Sync>;
+
+fn cycle(requests: Vec<Request>) -> Make {
+    Arc::new(move |i: usize| requests[i % requests.len()].clone())
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [chunk[0], chunk.get(1).copied().unwrap_or(0), chunk.get(2).copied().unwrap_or(0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            out.push(if i <= chunk.len() { T[((n >> (18 - 6 * i)) & 63) as usize] as char } else { '=' });
+        }
+    }
+    out
+}
+
 fn free_port() -> anyhow::Result<SocketAddr> {
     Ok(TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?.local_addr()?)
 }
@@ -136,6 +155,7 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
             .env("PADAN_SERVER__SPA_DIR", root.join("dist"))
             .env("PADAN_DATABASE__URL", format!("sqlite://{}", work.join("padan.db").display()))
             .env("PADAN_DUKCAPIL__BASE_URL", format!("http://{sim_addr}"))
+            .env("PADAN_DUKCAPIL__FR_PUBLIC_KEY_FILE", root.join("sim/dukcapil/keys/fr-demo-public.pem"))
             .env("PADAN_LOG__FILTER", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::null()),
@@ -161,52 +181,135 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     let (status, body) = http::get(sim_addr, "/_sim/persons/sample?count=500&offset=1000")?;
     anyhow::ensure!(status == 200, "simulator fixtures: HTTP {status}");
     let persons: Vec<Value> = serde_json::from_str(&body)?;
-    let bodies: Vec<Value> = persons
-        .iter()
-        .map(|p| {
-            json!({ "nik": p["NIK"], "purpose": "pelamar_casn", "elements": {
-                "NAMA_LGKP": p["NAMA_LGKP"], "JENIS_KLMIN": p["JENIS_KLMIN"], "TMPT_LHR": p["TMPT_LHR"],
-                "TGL_LHR": p["TGL_LHR"], "AGAMA": p["AGAMA"], "STATUS_KAWIN": p["STATUS_KAWIN"],
-                "ALAMAT": p["ALAMAT"] } })
-        })
-        .collect();
-    let verify_requests: Arc<Vec<Request>> = Arc::new(
-        bodies
-            .iter()
-            .map(|b| {
-                Request::post_json("/api/v1/verify/elements", b).header("cookie", &cookie).header("x-csrf-token", &csrf)
-            })
-            .collect(),
-    );
-    let upstream_requests: Arc<Vec<Request>> = Arc::new(
+    let authed = |r: Request| r.header("cookie", &cookie).header("x-csrf-token", &csrf);
+    let with_creds = |mut b: Value| {
+        b["USER_ID"] = json!("BKN_DEMO");
+        b["PASSWORD"] = json!("demo-dukcapil-password");
+        b["IP_USER"] = json!("127.0.0.1");
+        b
+    };
+    let gateway = |method: &str| format!("/dukcapil/get_json/BKN/{method}");
+
+    let mut backend_verify = Vec::new();
+    let mut direct_verify = Vec::new();
+    let mut backend_ikd = Vec::new();
+    let mut backend_portal = Vec::new();
+    let mut direct_nik = Vec::new();
+    let mut direct_kk = Vec::new();
+    let mut direct_foto = Vec::new();
+    for p in &persons {
+        let claims = json!({ "NAMA_LGKP": p["NAMA_LGKP"], "JENIS_KLMIN": p["JENIS_KLMIN"], "TMPT_LHR": p["TMPT_LHR"],
+            "TGL_LHR": p["TGL_LHR"], "AGAMA": p["AGAMA"], "STATUS_KAWIN": p["STATUS_KAWIN"], "ALAMAT": p["ALAMAT"] });
+        backend_verify.push(authed(Request::post_json(
+            "/api/v1/verify/elements",
+            &json!({ "nik": p["NIK"], "purpose": "pelamar_casn", "elements": claims }),
+        )));
+        let mut upstream = claims.clone();
+        upstream["NIK"] = p["NIK"].clone();
+        upstream["TRESHOLD"] = json!("80");
+        direct_verify.push(Request::post_json(&gateway("CALL_VERIFY_BY_ELEMEN"), &with_creds(upstream)));
+        let lookup = json!({ "nik": p["NIK"], "purpose": "data_casn_asn", "reason": "Pengukuran kinerja (benchmark)" });
+        backend_ikd.push(authed(Request::post_json("/api/v1/lookup/ikd", &lookup)));
+        backend_portal.push(authed(Request::post_json("/api/v1/lookup/portal", &lookup)));
+        direct_nik.push(Request::post_json(&gateway("CALL_NIK"), &with_creds(json!({ "NIK": p["NIK"] }))));
+        direct_kk.push(Request::post_json(&gateway("CALL_KK"), &with_creds(json!({ "NO_KK": p["NO_KK"] }))));
+        direct_foto.push(Request::post_json(&gateway("CALL_FOTO"), &with_creds(json!({ "NIK": p["NIK"] }))));
+    }
+
+    // Face match: 50 persons' own photos; the FR fields are RSA-encrypted
+    // once per person with Dukcapil's (demo) public key, by openssl.
+    let mut fixtures = Conn::open(sim_addr)?;
+    let pem_path = work.join("fr-public.pem");
+    std::fs::write(&pem_path, fixtures.send(&Request::get("/_sim/fr-public-key.pem"))?.body)?;
+    let encrypt = |plain: &str| -> anyhow::Result<String> {
+        let input = work.join("plain");
+        std::fs::write(&input, plain)?;
+        let out = Command::new("openssl")
+            .args(["pkeyutl", "-encrypt", "-pubin", "-pkeyopt", "rsa_padding_mode:pkcs1", "-inkey"])
+            .arg(&pem_path)
+            .arg("-in")
+            .arg(&input)
+            .output()
+            .context("running openssl")?;
+        anyhow::ensure!(out.status.success(), "openssl failed: {}", String::from_utf8_lossy(&out.stderr));
+        Ok(base64(&out.stdout))
+    };
+    let (user, password) = (encrypt("BKN_DEMO")?, encrypt("demo-dukcapil-password")?);
+    let mut backend_face = Vec::new();
+    let mut direct_face = Vec::new();
+    for p in persons.iter().take(50) {
+        let nik = p["NIK"].as_str().context("NIK")?;
+        let jpeg = fixtures.send(&Request::get(&format!("/_sim/persons/{nik}/face.jpg")))?.body;
+        let image = base64(&jpeg);
+        backend_face.push(authed(Request::post_json(
+            "/api/v1/verify/face",
+            &json!({ "nik": nik, "purpose": "data_casn_asn", "image_jpeg_base64": image }),
+        )));
+        direct_face.push(json!({ "transactionSource": "BENCH", "nik": encrypt(nik)?, "user_id": user,
+            "password": password, "threshold": 75, "image": image, "template": "", "type": "Face",
+            "position": "F", "ip": "127.0.0.1" }));
+    }
+    let run_id = std::process::id();
+    let fr = Arc::new(move |i: usize| {
+        let mut b = direct_face[i % direct_face.len()].clone();
+        b["transactionId"] = json!(format!("bench-{run_id}-{i}"));
+        Request::post_json("/api/face-recognition/dukcapil/BKN/CALL_FR", &b)
+    }) as Make;
+    let breaker_probe = cycle(
         persons
             .iter()
+            .take(20)
             .map(|p| {
-                let mut b = json!({ "NIK": p["NIK"], "NAMA_LGKP": p["NAMA_LGKP"], "TGL_LHR": p["TGL_LHR"],
-                    "TRESHOLD": "80", "USER_ID": "BKN_DEMO", "PASSWORD": "demo-dukcapil-password", "IP_USER": "127.0.0.1" });
-                b["AGAMA"] = p["AGAMA"].clone();
-                Request::post_json("/dukcapil/get_json/BKN/CALL_VERIFY_BY_ELEMEN", &b)
+                authed(Request::post_json(
+                    "/api/v1/verify/elements",
+                    &json!({ "nik": p["NIK"], "purpose": "pelamar_casn" }),
+                ))
             })
             .collect(),
     );
-    let verify = {
-        let r = Arc::clone(&verify_requests);
-        Arc::new(move |i: usize| r[i % r.len()].clone()) as Arc<dyn Fn(usize) -> Request + Send + Sync>
-    };
-    let upstream = {
-        let r = Arc::clone(&upstream_requests);
-        Arc::new(move |i: usize| r[i % r.len()].clone()) as Arc<dyn Fn(usize) -> Request + Send + Sync>
-    };
-    let livez = Arc::new(|_| Request::get("/livez")) as Arc<dyn Fn(usize) -> Request + Send + Sync>;
 
     header("measuring");
-    // Warm-up: connection pools, SQLite pages, allocator.
-    load::closed_loop(addr, 8, Duration::from_secs(1), Arc::clone(&verify))?;
-    let ceiling = load::closed_loop(addr, 16, secs(5), livez)?;
-    let sim_alone = load::closed_loop(sim_addr, 16, secs(5), Arc::clone(&upstream))?;
-    let verify_max = load::closed_loop(addr, 16, secs(10), Arc::clone(&verify))?;
-    let sim_200 = load::open_loop(sim_addr, 200, secs(10), 8, upstream)?;
-    let verify_200 = load::open_loop(addr, 200, secs(10), 8, verify)?;
+    // Warm-up: connection pools, SQLite pages, the simulator's face cache.
+    load::closed_loop(addr, 8, Duration::from_secs(1), cycle(backend_verify.clone()))?;
+    load::closed_loop(addr, 4, Duration::from_secs(3), cycle(backend_face.clone()))?;
+    let livez = Arc::new(|_| Request::get("/livez")) as Make;
+    let mut rows = vec![
+        ("`GET /livez` (ceiling), 16 connections, closed loop", load::closed_loop(addr, 16, secs(5), livez)?),
+        (
+            "simulator `CALL_VERIFY_BY_ELEMEN` alone, 16 connections, closed loop",
+            load::closed_loop(sim_addr, 16, secs(5), cycle(direct_verify.clone()))?,
+        ),
+        (
+            "verify through backend, 16 connections, closed loop",
+            load::closed_loop(addr, 16, secs(10), cycle(backend_verify.clone()))?,
+        ),
+    ];
+    let at_200 = |target: SocketAddr, make: Make| load::open_loop(target, 200, secs(10), 8, make);
+    let mut pairs: Vec<(&str, Report, Report)> = vec![
+        ("verify_elements", at_200(sim_addr, cycle(direct_verify))?, at_200(addr, cycle(backend_verify))?),
+        ("ikd_lookup (CALL_NIK)", at_200(sim_addr, cycle(direct_nik.clone()))?, at_200(addr, cycle(backend_ikd))?),
+        ("face_match (CALL_FR)", at_200(sim_addr, fr)?, at_200(addr, cycle(backend_face))?),
+    ];
+    // The portal makes three calls in a row (NIK, KK, FOTO): its upstream
+    // time is the sum of the three, each measured alone.
+    let nik = at_200(sim_addr, cycle(direct_nik))?;
+    let kk = at_200(sim_addr, cycle(direct_kk))?;
+    let foto = at_200(sim_addr, cycle(direct_foto))?;
+    let portal = at_200(addr, cycle(backend_portal))?;
+    pairs.push(("portal_lookup (CALL_NIK + CALL_KK + CALL_FOTO)", Report::sum(&[&nik, &kk, &foto]), portal));
+
+    // Breaker: Dukcapil answers HTTP 500; after five failures the circuit
+    // opens and further calls fail fast, without reaching Dukcapil.
+    let mut control = Conn::open(sim_addr)?;
+    let set = control.send(&Request::post_json("/_sim/faults", &json!({ "http_500": true })))?;
+    anyhow::ensure!(set.status == 200, "setting faults: HTTP {}", set.status);
+    let mut conn = Conn::open(addr)?;
+    for i in 0..5 {
+        conn.send(&breaker_probe(i))?;
+    }
+    let open = load::closed_loop_any_status(addr, 4, secs(3), breaker_probe)?;
+    control.send(&Request::post_json("/_sim/faults", &json!({})))?;
+    rows.push(("verify while the circuit is open (fails fast), 4 connections, closed loop", open));
 
     backend.stop(Duration::from_secs(10));
     sim.stop(Duration::from_secs(10));
@@ -225,20 +328,35 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     out.push_str(
         "| load | req/s | p50 ms | p99 ms | max ms | requests | errors |\n|---|---:|---:|---:|---:|---:|---:|\n",
     );
-    out.push_str(&row("`GET /livez` (ceiling), 16 connections, closed loop", &ceiling));
-    out.push('\n');
-    out.push_str(&row("simulator alone, 16 connections, closed loop", &sim_alone));
-    out.push('\n');
-    out.push_str(&row("verify through backend, 16 connections, closed loop", &verify_max));
-    out.push('\n');
-    out.push_str(&row("simulator alone at 200 req/s, open loop", &sim_200));
-    out.push('\n');
-    out.push_str(&row("verify through backend at 200 req/s, open loop", &verify_200));
-    out.push('\n');
+    for (name, r) in &rows {
+        out.push_str(&row(name, r));
+        out.push('\n');
+    }
+    out.push_str(
+        "\nAt 200 requests/s (open loop, 8 connections): the simulator alone, then through the backend (audit on):\n\n",
+    );
+    out.push_str(
+        "| mechanism | upstream p50 | upstream p99 | backend p50 | backend p99 | added p50 | added p99 | errors |\n",
+    );
+    out.push_str("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (name, up, back) in &pairs {
+        out.push_str(&format!(
+            "| {name} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {} |\n",
+            up.p50_ms,
+            up.p99_ms,
+            back.p50_ms,
+            back.p99_ms,
+            back.p50_ms - up.p50_ms,
+            back.p99_ms - up.p99_ms,
+            up.errors + back.errors
+        ));
+    }
     println!("\n{out}");
-    let total_errors = ceiling.errors + sim_alone.errors + verify_max.errors + sim_200.errors + verify_200.errors;
-    if total_errors > 0 {
-        bail!("{total_errors} requests failed during the benchmark");
+    // The breaker run's "errors" are its fast 502s: that is the point of it.
+    let errors: usize = rows.iter().filter(|(n, _)| !n.contains("circuit")).map(|(_, r)| r.errors).sum::<usize>()
+        + pairs.iter().map(|(_, a, b)| a.errors + b.errors).sum::<usize>();
+    if errors > 0 {
+        bail!("{errors} requests failed during the benchmark");
     }
     Ok(())
 }

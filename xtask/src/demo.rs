@@ -127,6 +127,7 @@ pub(crate) fn run(args: &[String]) -> anyhow::Result<()> {
             .env("PADAN_SERVER__SPA_DIR", root.join("dist"))
             .env("PADAN_DATABASE__URL", format!("sqlite://{}", state.join("padan.db").display()))
             .env("PADAN_DUKCAPIL__BASE_URL", format!("http://{sim_addr}"))
+            .env("PADAN_DUKCAPIL__FR_PUBLIC_KEY_FILE", root.join("sim/dukcapil/keys/fr-demo-public.pem"))
             .env("PADAN_LOG__FORMAT", "pretty"),
     )?;
     http::wait_healthy(&mut backend, addr, "/healthz", Duration::from_secs(60))?;

@@ -130,6 +130,19 @@ impl Report {
         self.requests as f64 / self.seconds
     }
 
+    /// Latencies of calls made one after another: percentiles add up
+    /// (an upper bound for p99, exact enough for "what the upstream costs").
+    pub fn sum(parts: &[&Report]) -> Self {
+        Self {
+            requests: parts.iter().map(|r| r.requests).min().unwrap_or(0),
+            errors: parts.iter().map(|r| r.errors).sum(),
+            seconds: parts.iter().map(|r| r.seconds).fold(0.0, f64::max),
+            p50_ms: parts.iter().map(|r| r.p50_ms).sum(),
+            p99_ms: parts.iter().map(|r| r.p99_ms).sum(),
+            max_ms: parts.iter().map(|r| r.max_ms).sum(),
+        }
+    }
+
     fn from(mut latencies: Vec<Duration>, errors: usize, seconds: f64) -> Self {
         latencies.sort_unstable();
         let pick = |q: f64| -> f64 {
@@ -158,6 +171,27 @@ pub fn closed_loop(
     duration: Duration,
     make: Arc<dyn Fn(usize) -> Request + Send + Sync>,
 ) -> anyhow::Result<Report> {
+    closed_loop_inner(addr, workers, duration, make, false)
+}
+
+/// Like [`closed_loop`], but every answer counts as a completed request
+/// (for measuring how fast errors come back).
+pub fn closed_loop_any_status(
+    addr: SocketAddr,
+    workers: usize,
+    duration: Duration,
+    make: Arc<dyn Fn(usize) -> Request + Send + Sync>,
+) -> anyhow::Result<Report> {
+    closed_loop_inner(addr, workers, duration, make, true)
+}
+
+fn closed_loop_inner(
+    addr: SocketAddr,
+    workers: usize,
+    duration: Duration,
+    make: Arc<dyn Fn(usize) -> Request + Send + Sync>,
+    any_status: bool,
+) -> anyhow::Result<Report> {
     let counter = Arc::new(AtomicUsize::new(0));
     let errors = Arc::new(AtomicUsize::new(0));
     let all = Arc::new(Mutex::new(Vec::new()));
@@ -176,7 +210,7 @@ pub fn closed_loop(
                     let request = make(counter.fetch_add(1, Ordering::Relaxed));
                     let t = Instant::now();
                     match conn.send(&request) {
-                        Ok(r) if r.status < 400 => mine.push(t.elapsed()),
+                        Ok(r) if r.status < 400 || any_status => mine.push(t.elapsed()),
                         Ok(_) => {
                             errors.fetch_add(1, Ordering::Relaxed);
                         }
