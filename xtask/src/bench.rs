@@ -9,7 +9,8 @@
 //! - verify-by-elements through the backend: maximum throughput (closed
 //!   loop) and latency at a fixed 200 requests/s (open loop).
 //!
-//! `--quick` shortens every run (for a smoke check, not for the docs).
+//! `--quick` shortens every run (for a smoke check, not for the docs);
+//! `--keep-spa` measures the `dist/` already built instead of rebuilding it.
 
 use std::{
     net::{Ipv4Addr, SocketAddr, TcpListener},
@@ -104,15 +105,19 @@ fn row(name: &str, r: &Report) -> String {
 
 pub fn run(args: &[String]) -> anyhow::Result<()> {
     let quick = args.iter().any(|a| a == "--quick");
-    if let Some(other) = args.iter().find(|a| *a != "--quick") {
-        bail!("unknown argument {other:?} (usage: cargo xtask bench [--quick])");
+    // Measure the dist/ already built (e.g. while the frontend is mid-change).
+    let keep_spa = args.iter().any(|a| a == "--keep-spa");
+    if let Some(other) = args.iter().find(|a| *a != "--quick" && *a != "--keep-spa") {
+        bail!("unknown argument {other:?} (usage: cargo xtask bench [--quick] [--keep-spa])");
     }
     let secs = |full: u64| Duration::from_secs(if quick { 2 } else { full });
     let root = crate::repo_root()?;
 
     header("tools and release builds");
-    let tool_path = tools::ensure_spa_tools()?;
-    spa::build(&root, Freshness::IfChanged, &tool_path)?;
+    if !keep_spa {
+        let tool_path = tools::ensure_spa_tools()?;
+        spa::build(&root, Freshness::IfChanged, &tool_path)?;
+    }
     run_cmd(
         Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
             .args(["build", "--release", "-p", "padan-backend", "-p", "padan-sim-dukcapil"])
@@ -197,7 +202,7 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     let mut direct_nik = Vec::new();
     let mut direct_kk = Vec::new();
     let mut direct_foto = Vec::new();
-    for p in &persons {
+    for (i, p) in persons.iter().enumerate() {
         let claims = json!({ "NAMA_LGKP": p["NAMA_LGKP"], "JENIS_KLMIN": p["JENIS_KLMIN"], "TMPT_LHR": p["TMPT_LHR"],
             "TGL_LHR": p["TGL_LHR"], "AGAMA": p["AGAMA"], "STATUS_KAWIN": p["STATUS_KAWIN"], "ALAMAT": p["ALAMAT"] });
         backend_verify.push(authed(Request::post_json(
@@ -210,10 +215,14 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         direct_verify.push(Request::post_json(&gateway("CALL_VERIFY_BY_ELEMEN"), &with_creds(upstream)));
         let lookup = json!({ "nik": p["NIK"], "purpose": "data_casn_asn", "reason": "Pengukuran kinerja (benchmark)" });
         backend_ikd.push(authed(Request::post_json("/api/v1/lookup/ikd", &lookup)));
-        backend_portal.push(authed(Request::post_json("/api/v1/lookup/portal", &lookup)));
         direct_nik.push(Request::post_json(&gateway("CALL_NIK"), &with_creds(json!({ "NIK": p["NIK"] }))));
-        direct_kk.push(Request::post_json(&gateway("CALL_KK"), &with_creds(json!({ "NO_KK": p["NO_KK"] }))));
-        direct_foto.push(Request::post_json(&gateway("CALL_FOTO"), &with_creds(json!({ "NIK": p["NIK"] }))));
+        // The portal also fetches the photo, which the simulator draws on
+        // first use and caches (512 faces): 100 persons, warmed up below.
+        if i < 100 {
+            backend_portal.push(authed(Request::post_json("/api/v1/lookup/portal", &lookup)));
+            direct_kk.push(Request::post_json(&gateway("CALL_KK"), &with_creds(json!({ "NO_KK": p["NO_KK"] }))));
+            direct_foto.push(Request::post_json(&gateway("CALL_FOTO"), &with_creds(json!({ "NIK": p["NIK"] }))));
+        }
     }
 
     // Face match: 50 persons' own photos; the FR fields are RSA-encrypted
@@ -272,6 +281,7 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     // Warm-up: connection pools, SQLite pages, the simulator's face cache.
     load::closed_loop(addr, 8, Duration::from_secs(1), cycle(backend_verify.clone()))?;
     load::closed_loop(addr, 4, Duration::from_secs(3), cycle(backend_face.clone()))?;
+    load::closed_loop(sim_addr, 4, Duration::from_secs(3), cycle(direct_foto.clone()))?;
     let livez = Arc::new(|_| Request::get("/livez")) as Make;
     let mut rows = vec![
         ("`GET /livez` (ceiling), 16 connections, closed loop", load::closed_loop(addr, 16, secs(5), livez)?),
@@ -285,10 +295,14 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         ),
     ];
     let at_200 = |target: SocketAddr, make: Make| load::open_loop(target, 200, secs(10), 8, make);
+    // The simulator's face matcher (three RSA decryptions and an image
+    // search per call) tops out far below 200/s on this machine: face match
+    // is measured at 20/s, where the simulator is not saturated.
+    let at_20 = |target: SocketAddr, make: Make| load::open_loop(target, 20, secs(10), 4, make);
     let mut pairs: Vec<(&str, Report, Report)> = vec![
         ("verify_elements", at_200(sim_addr, cycle(direct_verify))?, at_200(addr, cycle(backend_verify))?),
         ("ikd_lookup (CALL_NIK)", at_200(sim_addr, cycle(direct_nik.clone()))?, at_200(addr, cycle(backend_ikd))?),
-        ("face_match (CALL_FR)", at_200(sim_addr, fr)?, at_200(addr, cycle(backend_face))?),
+        ("face_match (CALL_FR), at 20 req/s", at_20(sim_addr, fr)?, at_20(addr, cycle(backend_face))?),
     ];
     // The portal makes three calls in a row (NIK, KK, FOTO): its upstream
     // time is the sum of the three, each measured alone.
