@@ -182,6 +182,10 @@ fn print_welcome(addr: SocketAddr, sim_addr: SocketAddr) {
         println!("  {nik}  {what}");
     }
     println!();
+    println!("The SIASN service API (POST /api/v1/siasn/lookup) answers the demo key:");
+    println!("  Authorization: Bearer padan-demo-siasn-key-0000000000000000");
+    println!("Everything runs under a DEMONSTRATION agreement; the two real agreements have expired.");
+    println!();
 }
 
 /// NIK and name of a few generated persons (synthetic data, demo console only).
