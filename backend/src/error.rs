@@ -42,6 +42,16 @@ pub enum AppError {
     AccountLocked { until: String },
     #[error("mechanism closed: {0}")]
     MechanismClosed(String),
+    #[error("origin not allowed for the reader-agent")]
+    OriginNotAllowed,
+    #[error("card read not genuine: {0}")]
+    CardNotGenuine(&'static str),
+    #[error("card data differ from the attested digests: {0}")]
+    CardDataTampered(&'static str),
+    #[error("reader not activated: {0}")]
+    ReaderNotActivated(String),
+    #[error("card nonce unknown, expired, used or not this officer's")]
+    NonceInvalid,
     #[error("not found")]
     NotFound,
     #[error("payload too large")]
@@ -123,6 +133,37 @@ impl AppError {
                 reason.clone(),
                 "This mechanism is closed: no valid cooperation agreement grants it today.".into(),
             ),
+            Self::OriginNotAllowed => (
+                S::FORBIDDEN,
+                ErrorCode::OriginNotAllowed,
+                "Halaman ini tidak terdaftar untuk pembaca KTP-el. Buka Padan dari alamat resminya.".into(),
+                "This page's origin is not registered for the KTP-el reader. Open Padan from its official address."
+                    .into(),
+            ),
+            Self::CardNotGenuine(_) => (
+                S::UNPROCESSABLE_ENTITY,
+                ErrorCode::CardNotGenuine,
+                "Kartu tidak asli: hasil pembacaan tidak dapat dibuktikan oleh SAM yang sah.".into(),
+                "Card not genuine: the read could not be proven by a legitimate SAM.".into(),
+            ),
+            Self::CardDataTampered(_) => (
+                S::UNPROCESSABLE_ENTITY,
+                ErrorCode::CardDataTampered,
+                "Data kartu telah diubah: data yang diterima tidak sama dengan yang dibaca dari chip.".into(),
+                "Card data altered: the data received differ from what was read from the chip.".into(),
+            ),
+            Self::ReaderNotActivated(reason) => (
+                S::FORBIDDEN,
+                ErrorCode::ReaderNotActivated,
+                reason.clone(),
+                "This KTP-el reader/SAM is not registered and activated for your office.".into(),
+            ),
+            Self::NonceInvalid => (
+                S::CONFLICT,
+                ErrorCode::NonceInvalid,
+                "Kode pembacaan sudah dipakai, kedaluwarsa, atau bukan milik Anda. Baca ulang kartu.".into(),
+                "The read code was already used, has expired, or is not yours. Read the card again.".into(),
+            ),
             Self::NotFound => (S::NOT_FOUND, ErrorCode::NotFound, "Tidak ditemukan.".into(), "Not found.".into()),
             Self::PayloadTooLarge => (
                 S::PAYLOAD_TOO_LARGE,
@@ -136,7 +177,7 @@ impl AppError {
                 "Kuota akses Dukcapil hari ini telah habis. Coba lagi besok atau hubungi admin.".into(),
                 "Today's Dukcapil access quota is exhausted. Try again tomorrow or contact an admin.".into(),
             ),
-            Self::Upstream(DukcapilError::Rejected(_)) => (
+            Self::Upstream(e) if e.is_configuration_fault() => (
                 S::BAD_GATEWAY,
                 ErrorCode::UpstreamRejected,
                 "Layanan Dukcapil sedang tidak tersedia (konfigurasi akses ditolak). Admin sudah diberi tahu; \

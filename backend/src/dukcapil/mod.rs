@@ -217,7 +217,7 @@ impl DukcapilError {
     pub fn is_configuration_fault(&self) -> bool {
         match self {
             Self::Rejected(code) => code.is_configuration_fault(),
-            Self::FrError(code) => matches!(code, 5001 | 5003 | 5006 | 9002),
+            Self::FrError(code) => matches!(code, 5001 | 5003 | 5004 | 5005 | 5006 | 9002),
             Self::NotConfigured(_) => true,
             _ => false,
         }

@@ -37,11 +37,13 @@ fn what_to_check(e: &DukcapilError) -> Option<(&'static str, String, String)> {
             R::UserInactive => cfg(code.code().into(), "User ID tidak aktif (17): minta aktivasi ke Dukcapil."),
             _ => None,
         },
-        DukcapilError::FrError(code @ (5001 | 5003 | 5006 | 9002)) => cfg(
+        DukcapilError::FrError(code @ (5001 | 5003 | 5004 | 5005 | 5006 | 9002)) => cfg(
             format!("FR-{code}"),
             match code {
-                5001 => "Pengenalan wajah: akun tidak ditemukan (5001): periksa kredensial.",
+                5001 => "Pengenalan wajah: akun tidak ditemukan (5001): periksa kredensial dan dukcapil.fr_credential.",
                 5003 => "Pengenalan wajah: IP tidak diizinkan (5003): periksa dukcapil.ip_user.",
+                5004 => "Pengenalan wajah: parameter tidak valid (5004): periksa versi klien.",
+                5005 => "Pengenalan wajah: ambang tidak valid (5005): periksa dukcapil.fr_threshold.",
                 5006 => "Pengenalan wajah: dekripsi gagal (5006): periksa dukcapil.fr_public_key.",
                 _ => "Pengenalan wajah: kata sandi salah (9002): periksa dukcapil.password.",
             },

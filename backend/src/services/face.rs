@@ -10,7 +10,7 @@ use padan_protocol::{
 use crate::{
     AppState,
     auth::Officer,
-    dukcapil::{FaceResult, Service},
+    dukcapil::{DukcapilError, FaceResult, Service},
     error::AppError,
     services::access::{Access, Caller},
 };
@@ -51,7 +51,16 @@ pub async fn face_match(
             FaceResult::NotFound => ("not_found", r.code.to_string()),
             FaceResult::Score(s) => ("ok", format!("{} score:{s:.1}", r.code)),
         })
-        .await?;
+        .await
+        .map_err(|e| match e {
+            // Dukcapil could not use this photo: the officer can take another.
+            AppError::Upstream(DukcapilError::FrError(6006 | 6015)) => AppError::field(
+                "image_jpeg_base64",
+                "Dukcapil tidak dapat memproses foto ini. Ambil ulang foto: wajah menghadap kamera, pencahayaan cukup.",
+                "Dukcapil could not process this photo. Take another: face the camera, in good light.",
+            ),
+            other => other,
+        })?;
     let outcome = match reply.result {
         FaceResult::NotFound => FaceOutcome::NotFound,
         FaceResult::Score(score) => FaceOutcome::Scored { score, band: FaceBand::of(score, threshold) },
