@@ -21,8 +21,9 @@ use std::fmt;
 use gloo_net::http::{Request, RequestBuilder, Response};
 use leptos::prelude::on_cleanup;
 use padan_protocol::v1::{
-    ApiError, CSRF_HEADER, ErrorCode, MechanismsResponse, REQUEST_ID_HEADER, SessionInfo, SignInRequest,
-    VerifyElementsRequest, VerifyElementsResponse,
+    AgreementView, AgreementsResponse, AlertsResponse, ApiError, CSRF_HEADER, ErrorCode, FaceMatchRequest,
+    FaceMatchResponse, LookupRequest, LookupResponse, MechanismsResponse, NewAgreementRequest, REQUEST_ID_HEADER,
+    SessionInfo, SignInRequest, VerifyElementsRequest, VerifyElementsResponse,
 };
 use send_wrapper::SendWrapper;
 use serde::de::DeserializeOwned;
@@ -31,6 +32,11 @@ use web_sys::RequestCache;
 const SESSION: &str = "/api/v1/session";
 const MECHANISMS: &str = "/api/v1/mechanisms";
 const VERIFY_ELEMENTS: &str = "/api/v1/verify/elements";
+const VERIFY_FACE: &str = "/api/v1/verify/face";
+const LOOKUP_PORTAL: &str = "/api/v1/lookup/portal";
+const LOOKUP_IKD: &str = "/api/v1/lookup/ikd";
+const AGREEMENTS: &str = "/api/v1/admin/agreements";
+const ALERTS: &str = "/api/v1/admin/alerts";
 
 /// Why a call did not produce the expected answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -206,4 +212,37 @@ pub async fn mechanisms() -> ApiResult<MechanismsResponse> {
 pub async fn verify_elements(request: VerifyElementsRequest) -> ApiResult<VerifyElementsResponse> {
     let body = json_body(&request)?;
     send(Request::post(VERIFY_ELEMENTS), Kind::Write, Some(body)).await
+}
+
+/// `POST /api/v1/verify/face`: a similarity score for one photo.
+pub async fn verify_face(request: FaceMatchRequest) -> ApiResult<FaceMatchResponse> {
+    let body = json_body(&request)?;
+    send(Request::post(VERIFY_FACE), Kind::Write, Some(body)).await
+}
+
+/// `POST /api/v1/lookup/portal` or `/ikd`: granted elements, display only.
+pub async fn lookup(ikd: bool, request: LookupRequest) -> ApiResult<LookupResponse> {
+    let body = json_body(&request)?;
+    send(Request::post(if ikd { LOOKUP_IKD } else { LOOKUP_PORTAL }), Kind::Write, Some(body)).await
+}
+
+/// `GET /api/v1/admin/agreements` (admin, auditor).
+pub async fn agreements() -> ApiResult<AgreementsResponse> {
+    send(Request::get(AGREEMENTS), Kind::Read, None).await
+}
+
+/// `POST /api/v1/admin/agreements` (admin): a new agreement or an extension.
+pub async fn create_agreement(request: NewAgreementRequest) -> ApiResult<AgreementView> {
+    let body = json_body(&request)?;
+    send(Request::post(AGREEMENTS), Kind::Write, Some(body)).await
+}
+
+/// `GET /api/v1/admin/alerts` (admin).
+pub async fn alerts() -> ApiResult<AlertsResponse> {
+    send(Request::get(ALERTS), Kind::Read, None).await
+}
+
+/// `POST /api/v1/admin/alerts/{id}/resolve` (admin).
+pub async fn resolve_alert(id: i64) -> ApiResult<()> {
+    send(Request::post(&format!("{ALERTS}/{id}/resolve")), Kind::Write, Some("{}".to_owned())).await
 }

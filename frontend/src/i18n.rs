@@ -248,7 +248,6 @@ pub const VERIFY_LEAD: Text = text(
     "Match claimed data against Dukcapil's population registry. Enter the NIK, the purpose and the elements to check.",
 );
 pub const MECHANISMS_LOADING: Text = text("Memuat hak akses…", "Loading access rights…");
-pub const MECHANISM_CLOSED_TITLE: Text = text("Verifikasi elemen sedang ditutup", "Element verification is closed");
 pub const MECHANISM_NOT_LISTED: Text =
     text("Tidak ada perjanjian yang memberikan mekanisme ini.", "No agreement grants this mechanism.");
 pub const AGREEMENT: Text = text("Dasar perjanjian", "Agreement");
@@ -362,3 +361,167 @@ pub const PAGE_NOT_FOUND_TITLE: Text = text("Halaman tidak ditemukan", "Page not
 pub const PAGE_NOT_FOUND_LEAD: Text =
     text("Alamat yang Anda buka tidak ada di Padan.", "The address you opened does not exist in Padan.");
 pub const BACK_TO_VERIFY: Text = text("Kembali ke Verifikasi Elemen", "Back to element verification");
+
+// Navigation and roles
+pub const NAV_FACE: Text = text("Pencocokan Wajah", "Face match");
+pub const NAV_PORTAL: Text = text("Portal Data", "Data portal");
+pub const NAV_IKD: Text = text("IKD", "IKD");
+pub const NAV_AGREEMENTS: Text = text("Perjanjian", "Agreements");
+pub const NAV_ALERTS: Text = text("Peringatan", "Alerts");
+pub const FORBIDDEN_TITLE: Text = text("Tidak diizinkan", "Not allowed");
+pub const FORBIDDEN_LEAD: Text =
+    text("Peran Anda tidak diizinkan membuka halaman ini.", "Your role is not allowed to open this page.");
+
+// Mechanisms
+pub const IS_CLOSED: Text = text("sedang ditutup", "is closed");
+
+/// A mechanism's name in both languages.
+pub fn mechanism_label(m: padan_protocol::v1::Mechanism) -> Text {
+    use padan_protocol::v1::Mechanism;
+    match m {
+        Mechanism::VerifyElements => text("Verifikasi elemen data", "Element verification"),
+        Mechanism::FaceMatch => text("Pencocokan wajah", "Face match"),
+        Mechanism::PortalLookup => text("Portal data kependudukan", "Population data portal"),
+        Mechanism::IkdLookup => text("Identitas Kependudukan Digital (IKD)", "Digital ID (IKD)"),
+        Mechanism::SiasnLookup => text("Layanan SIASN", "SIASN service"),
+    }
+}
+
+// Face match
+pub const FACE_TITLE: Text = text("Pencocokan Wajah", "Face match");
+pub const FACE_LEAD: Text = text(
+    "Bandingkan wajah orang di hadapan Anda dengan foto KTP-el di Dukcapil. Foto tidak disimpan.",
+    "Compare the face of the person in front of you with Dukcapil's KTP-el photo. The photo is not stored.",
+);
+pub const PHOTO_LEGEND: Text = text("Foto wajah", "Face photo");
+pub const PHOTO_HINT: Text = text(
+    "Ambil dari kamera atau unggah berkas JPEG/PNG. Foto diperkecil (maks. 480×640) dan dikirim sebagai JPEG ≤ 200 KB.",
+    "Take it with the camera or upload a JPEG/PNG file. It is scaled down (max 480×640) and sent as a JPEG ≤ 200 KB.",
+);
+pub const CAMERA_START: Text = text("Aktifkan kamera", "Turn on camera");
+pub const CAMERA_CAPTURE: Text = text("Ambil foto", "Take photo");
+pub const CAMERA_UNAVAILABLE: Text = text(
+    "Kamera tidak dapat digunakan (izin ditolak atau tidak ada kamera). Unggah berkas foto sebagai gantinya.",
+    "The camera cannot be used (permission denied or no camera). Upload a photo file instead.",
+);
+pub const CAMERA_NOT_READY: Text =
+    text("Kamera belum siap, tunggu sebentar lalu coba lagi.", "The camera is not ready yet; wait a moment and retry.");
+pub const PHOTO_FILE: Text = text("Atau unggah berkas foto", "Or upload a photo file");
+pub const PHOTO_UNREADABLE: Text =
+    text("Berkas tidak dapat dibaca sebagai gambar.", "The file cannot be read as an image.");
+pub const PHOTO_REQUIRED: Text = text("Ambil atau unggah foto wajah dahulu.", "Take or upload a face photo first.");
+pub const PREVIEW_ALT: Text = text("Pratinjau foto yang akan dikirim", "Preview of the photo to send");
+pub const PREVIEW_CAPTION: Text = text("Foto yang akan dikirim", "Photo to be sent");
+pub const SUBMIT_FACE: Text = text("Cocokkan ke Dukcapil", "Match with Dukcapil");
+pub const SUBMITTING_FACE: Text = text("Mencocokkan…", "Matching…");
+pub const FACE_RESULT_TITLE: Text = text("Hasil pencocokan wajah", "Face match result");
+pub const FACE_NOT_FOUND_HINT: Text =
+    text("Dukcapil tidak memiliki data atau foto untuk NIK ini.", "Dukcapil has no record or photo for this NIK.");
+pub const FACE_SCORE: Text = text("Skor kemiripan", "Similarity score");
+pub const FACE_THRESHOLD: Text = text("Ambang batas kecocokan", "Match threshold");
+pub const BAND_COCOK: Text = text("Cocok", "Match");
+pub const BAND_MERAGUKAN: Text = text("Meragukan — periksa langsung", "Doubtful — check in person");
+pub const BAND_TIDAK_COCOK: Text = text("Tidak cocok", "No match");
+
+// Portal and IKD
+pub const PORTAL_TITLE: Text = text("Portal Data Kependudukan", "Population data portal");
+pub const PORTAL_LEAD: Text = text(
+    "Lihat data kependudukan yang diizinkan perjanjian untuk satu NIK. Hanya untuk dilihat: tidak dapat dicetak atau disalin, dan setiap akses dicatat.",
+    "View the population data the agreement grants for one NIK. Display only: it cannot be printed or copied, and every access is recorded.",
+);
+pub const IKD_TITLE: Text = text("Identitas Kependudukan Digital (IKD)", "Digital ID (IKD)");
+pub const IKD_LEAD: Text = text(
+    "Masukkan NIK yang ditunjukkan pemilik data di aplikasi IKD.",
+    "Enter the NIK the person shows in their IKD app.",
+);
+pub const IKD_QR_NOTE: Text = text(
+    "Verifikasi kode QR IKD belum tersedia: format QR IKD belum dipublikasikan Dukcapil.",
+    "IKD QR code verification is not available yet: Dukcapil has not published the IKD QR format.",
+);
+pub const IKD_NIK_LABEL: Text = text("NIK dari aplikasi IKD", "NIK from the IKD app");
+pub const REASON_LABEL: Text = text("Alasan akses", "Reason for access");
+pub const REASON_HINT: Text = text(
+    "Wajib, 10–500 karakter. Dicatat dalam jejak audit.",
+    "Required, 10–500 characters. Recorded in the audit trail.",
+);
+pub const REASON_INVALID: Text =
+    text("Tuliskan alasan akses (10–500 karakter).", "Write the reason for access (10–500 characters).");
+pub const GRANTED_COUNT: Text = text("Jumlah elemen yang diizinkan:", "Granted elements:");
+pub const SUBMIT_LOOKUP: Text = text("Tampilkan data", "Show data");
+pub const SUBMITTING_LOOKUP: Text = text("Memuat data…", "Loading data…");
+pub const LOOKUP_RESULT_TITLE: Text = text("Data kependudukan", "Population data");
+pub const PHOTO_ALT: Text = text("Foto wajah dari Dukcapil", "Face photo from Dukcapil");
+pub const FAMILY_TITLE: Text = text("Anggota keluarga dalam KK", "Family members in the KK");
+pub const COL_NAME: Text = text("Nama lengkap", "Full name");
+pub const COL_RELATION: Text = text("Hubungan keluarga", "Relationship");
+pub const DISPLAY_NOTE: Text = text(
+    "Hanya untuk dilihat. Data dibersihkan otomatis setelah tidak ada aktivitas selama",
+    "Display only. The data is cleared automatically after no activity for",
+);
+pub const SECONDS: Text = text("detik.", "seconds.");
+pub const CLOSE: Text = text("Tutup", "Close");
+pub const DATA_CLEARED: Text =
+    text("Data dibersihkan karena tidak ada aktivitas.", "The data was cleared because of inactivity.");
+
+// Admin: agreements
+pub const AGREEMENTS_TITLE: Text = text("Perjanjian Kerja Sama", "Cooperation agreements");
+pub const AGREEMENTS_LEAD: Text = text(
+    "Perjanjian yang tercatat, hak akses yang diberikan, dan masa berlakunya. Setiap perubahan dicatat.",
+    "Agreements on record, the access they grant and their validity. Every change is recorded.",
+);
+pub const TODAY: Text = text("Hari ini", "Today");
+pub const COL_AGREEMENT: Text = text("Perjanjian", "Agreement");
+pub const COL_VALIDITY: Text = text("Masa berlaku", "Validity");
+pub const COL_STATE: Text = text("Status", "Status");
+pub const COL_DAYS_LEFT: Text = text("Sisa", "Left");
+pub const DETAILS: Text = text("Rincian", "Details");
+pub const HIDE_DETAILS: Text = text("Tutup rincian", "Hide details");
+pub const STATE_ACTIVE: Text = text("Berlaku", "Active");
+pub const STATE_EXPIRING: Text = text("Segera berakhir", "Expiring");
+pub const STATE_EXPIRED: Text = text("Berakhir", "Expired");
+pub const STATE_NOT_YET_VALID: Text = text("Belum berlaku", "Not yet valid");
+pub const STATE_TERMINATED: Text = text("Diakhiri", "Terminated");
+pub const DISCREPANCIES: Text = text(
+    "Pasal yang tidak sejalan (yang lebih sempit yang berlaku):",
+    "Clauses that disagree (the narrower one applies):",
+);
+pub const GRANTS: Text = text("Hak akses", "Grants");
+pub const COL_MECHANISM: Text = text("Mekanisme", "Mechanism");
+pub const COL_CLIENT: Text = text("Klien", "Client");
+pub const COL_CLAUSE: Text = text("Pasal", "Clause");
+pub const COL_ELEMENTS: Text = text("Elemen", "Elements");
+pub const AGREEMENT_FORM_TITLE: Text =
+    text("Catat perpanjangan atau perjanjian baru", "Record an extension or a new agreement");
+pub const AGREEMENT_FORM_HINT: Text = text(
+    "Perpanjangan menyalin hak akses perjanjian yang diperpanjang. Perjanjian baru: pilih elemen per mekanisme.",
+    "An extension copies the grants of the agreement it extends. A new agreement: choose elements per mechanism.",
+);
+pub const EXTENDS_LABEL: Text = text("Memperpanjang", "Extends");
+pub const NEW_AGREEMENT: Text = text("— Perjanjian baru —", "— New agreement —");
+pub const AGREEMENT_CODE: Text = text("Kode (huruf kecil, angka, -)", "Code (a-z, 0-9, -)");
+pub const AGREEMENT_NUMBERS: Text = text("Nomor perjanjian", "Agreement numbers");
+pub const AGREEMENT_TITLE_LABEL: Text = text("Judul", "Title");
+pub const SIGNED_ON: Text = text("Tanggal ditandatangani", "Signed on");
+pub const VALID_UNTIL_LABEL: Text = text("Berlaku sampai dengan", "Valid until");
+pub const GRANTS_COPIED: Text = text(
+    "Hak akses disalin dari perjanjian yang diperpanjang.",
+    "The grants are copied from the agreement being extended.",
+);
+pub const SAVE_AGREEMENT: Text = text("Simpan perjanjian", "Save agreement");
+pub const AGREEMENT_SAVED: Text = text("Perjanjian tersimpan:", "Agreement saved:");
+
+// Admin: alerts
+pub const ALERTS_TITLE: Text = text("Peringatan", "Alerts");
+pub const ALERTS_LEAD: Text = text(
+    "Gangguan konfigurasi, kuota dan ketersediaan layanan Dukcapil yang perlu ditindaklanjuti.",
+    "Configuration faults, quota and availability of Dukcapil's service that need attention.",
+);
+pub const QUOTA_REMAINING: Text = text("Sisa kuota Dukcapil terakhir", "Last known Dukcapil quota");
+pub const UNKNOWN: Text = text("belum diketahui", "not known yet");
+pub const COL_TIME: Text = text("Waktu", "Time");
+pub const COL_KIND: Text = text("Jenis", "Kind");
+pub const COL_CODE: Text = text("Kode", "Code");
+pub const COL_MESSAGE: Text = text("Pesan", "Message");
+pub const COL_COUNT: Text = text("Jumlah", "Count");
+pub const RESOLVE: Text = text("Selesai", "Resolve");
+pub const NO_ALERTS: Text = text("Tidak ada peringatan terbuka.", "No open alerts.");

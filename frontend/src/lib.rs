@@ -5,8 +5,13 @@
 //! | path | page |
 //! |---|---|
 //! | `/masuk` | sign in |
-//! | `/verifikasi/elemen` | verify by elements (needs a session) |
-//! | `/` | redirects to `/verifikasi/elemen` |
+//! | `/verifikasi/elemen` | verify by elements (officers) |
+//! | `/verifikasi/wajah` | face match (officers) |
+//! | `/portal` | population data portal, display only (officers) |
+//! | `/ikd` | look-up of the NIK from the IKD app (officers) |
+//! | `/admin/perjanjian` | agreements (admin; auditor read-only) |
+//! | `/admin/peringatan` | alerts (admin) |
+//! | `/` | redirects to the role's first page |
 //! | anything else | not found |
 //!
 //! Population data lives only in the signals of the page that shows it and
@@ -25,11 +30,29 @@ use leptos_router::path;
 
 use crate::components::layout::Shell;
 use crate::i18n::tr;
+use crate::pages::admin::{Agreements, Alerts, RequireRole};
+use crate::pages::face_match::FaceMatch;
+use crate::pages::lookup::{IkdLookup, PortalLookup};
 use crate::pages::{not_found::NotFound, sign_in::SignIn, verify_elements::VerifyElements};
 use crate::session::{provide_auth, use_auth};
+use padan_protocol::v1::Role;
 
 pub const HOME: &str = "/verifikasi/elemen";
 pub const SIGN_IN: &str = "/masuk";
+pub const AGREEMENTS: &str = "/admin/perjanjian";
+
+/// The first page of a role.
+pub fn home_for(role: Role) -> &'static str {
+    if role.may_verify() { HOME } else { AGREEMENTS }
+}
+
+fn admin_or_auditor(role: Role) -> bool {
+    matches!(role, Role::Admin | Role::Auditor)
+}
+
+fn admin_only(role: Role) -> bool {
+    role == Role::Admin
+}
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -49,7 +72,40 @@ pub fn App() -> impl IntoView {
                             path=path!("/verifikasi/elemen")
                             view=|| view! { <RequireSession><VerifyElements /></RequireSession> }
                         />
-                        <Route path=path!("/") view=|| view! { <Redirect path=HOME /> } />
+                        <Route
+                            path=path!("/verifikasi/wajah")
+                            view=|| view! { <RequireSession><FaceMatch /></RequireSession> }
+                        />
+                        <Route
+                            path=path!("/portal")
+                            view=|| view! { <RequireSession><PortalLookup /></RequireSession> }
+                        />
+                        <Route path=path!("/ikd") view=|| view! { <RequireSession><IkdLookup /></RequireSession> } />
+                        <Route
+                            path=path!("/admin/perjanjian")
+                            view=|| {
+                                view! {
+                                    <RequireSession>
+                                        <RequireRole allow=admin_or_auditor>
+                                            <Agreements />
+                                        </RequireRole>
+                                    </RequireSession>
+                                }
+                            }
+                        />
+                        <Route
+                            path=path!("/admin/peringatan")
+                            view=|| {
+                                view! {
+                                    <RequireSession>
+                                        <RequireRole allow=admin_only>
+                                            <Alerts />
+                                        </RequireRole>
+                                    </RequireSession>
+                                }
+                            }
+                        />
+                        <Route path=path!("/") view=Home />
                     </Routes>
                 </Shell>
             </Router>
@@ -66,5 +122,15 @@ fn RequireSession(children: ChildrenFn) -> impl IntoView {
         <Show when=move || auth.is_signed_in() fallback=|| view! { <Redirect path=SIGN_IN /> }>
             {children()}
         </Show>
+    }
+}
+
+/// `/`: the signed-in officer's first page, else sign in.
+#[component]
+fn Home() -> impl IntoView {
+    let auth = use_auth();
+    move || {
+        let path = auth.officer().map_or(SIGN_IN, |o| home_for(o.role));
+        view! { <Redirect path=path /> }
     }
 }

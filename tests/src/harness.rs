@@ -181,6 +181,12 @@ pub struct Stack {
 
 impl Stack {
     pub async fn start(prerequisites: Prerequisites) -> anyhow::Result<Self> {
+        Self::start_with_env(prerequisites, &[]).await
+    }
+
+    /// Like [`Stack::start`], with extra backend configuration as
+    /// `PADAN_*` environment variables (e.g. `PADAN_SERVER__DISPLAY_SECONDS`).
+    pub async fn start_with_env(prerequisites: Prerequisites, backend_env: &[(&str, &str)]) -> anyhow::Result<Self> {
         let dir = tempfile::Builder::new().prefix("padan-e2e-").tempdir().context("creating a temp dir")?;
         let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build()?;
 
@@ -219,6 +225,9 @@ impl Stack {
                 backend_cmd.env_remove(key);
             }
         }
+        for (key, value) in backend_env {
+            backend_cmd.env(key, value);
+        }
         let mut backend = Proc::spawn(
             "the backend",
             backend_cmd
@@ -254,6 +263,12 @@ impl Stack {
     pub async fn browser(&self) -> anyhow::Result<Session> {
         let profile = tempfile::Builder::new().prefix("profile-").tempdir_in(self.dir.path())?.keep();
         Session::new(&self.driver_url, &self.prerequisites.chromium, &profile).await
+    }
+
+    /// A new headless Chromium with a fresh profile and extra flags.
+    pub async fn browser_with_args(&self, extra_args: &[String]) -> anyhow::Result<Session> {
+        let profile = tempfile::Builder::new().prefix("profile-").tempdir_in(self.dir.path())?.keep();
+        Session::with_args(&self.driver_url, &self.prerequisites.chromium, &profile, extra_args).await
     }
 
     pub fn dir(&self) -> &Path {

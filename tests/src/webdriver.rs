@@ -44,9 +44,21 @@ impl Session {
     /// Opens a session on the driver at `driver_url`, with Chromium at
     /// `chromium` using `profile_dir` as a fresh profile.
     pub async fn new(driver_url: &str, chromium: &Path, profile_dir: &Path) -> anyhow::Result<Self> {
+        Self::with_args(driver_url, chromium, profile_dir, &[]).await
+    }
+
+    /// Like [`Session::new`], with extra Chromium flags (e.g. the fake
+    /// camera: `--use-fake-device-for-media-stream`).
+    pub async fn with_args(
+        driver_url: &str,
+        chromium: &Path,
+        profile_dir: &Path,
+        extra_args: &[String],
+    ) -> anyhow::Result<Self> {
         let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build()?;
         let mut args: Vec<String> = CHROMIUM_ARGS.iter().map(|&a| a.to_owned()).collect();
         args.push(format!("--user-data-dir={}", profile_dir.display()));
+        args.extend(extra_args.iter().cloned());
         let capabilities = json!({
             "capabilities": {
                 "alwaysMatch": {
@@ -171,6 +183,12 @@ impl Session {
     pub async fn is_displayed(&self, el: &ElementRef) -> anyhow::Result<bool> {
         let v = self.get(&format!("/element/{}/displayed", el.id)).await?;
         Ok(v.as_bool().unwrap_or(false))
+    }
+
+    /// Runs an async `script`: its last argument is the callback to call
+    /// with the result (WebDriver's execute/async).
+    pub async fn execute_async(&self, script: &str, args: Vec<Value>) -> anyhow::Result<Value> {
+        self.post("/execute/async", json!({ "script": script, "args": args })).await
     }
 
     /// Runs `script` (a function body; `arguments[i]` are `args`) and returns its value.

@@ -52,7 +52,9 @@ pub fn next_step(failure: &ApiFailure, lang: Lang) -> Option<String> {
             ErrorCode::Forbidden => pick(i18n::HINT_FORBIDDEN),
             ErrorCode::CsrfRejected => pick(i18n::HINT_CSRF),
             ErrorCode::Unauthenticated => pick(i18n::SESSION_EXPIRED),
-            ErrorCode::NotFound | ErrorCode::PayloadTooLarge | ErrorCode::Internal => pick(i18n::HINT_HELPDESK),
+            // NotFound, PayloadTooLarge, Internal and codes of other
+            // surfaces (the KTP-el reader) the message itself explains.
+            _ => pick(i18n::HINT_HELPDESK),
         },
     }
 }

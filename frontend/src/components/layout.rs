@@ -32,7 +32,7 @@ fn Header() -> impl IntoView {
     view! {
         <header class="site-header">
             <div class="container site-header__bar">
-                <a class="brand" href=crate::HOME>
+                <a class="brand" href="/">
                     <span class="brand__mark" aria-hidden="true">"P"</span>
                     <span class="brand__text">
                         <span class="brand__name">{tr(i18n::APP_NAME)}</span>
@@ -58,13 +58,27 @@ fn Header() -> impl IntoView {
             </div>
             <Show when=move || auth.is_signed_in()>
                 <nav class="site-nav" aria-label="Menu">
-                    <div class="container">
-                        <A href=crate::HOME>{tr(i18n::NAV_VERIFY_ELEMENTS)}</A>
-                    </div>
+                    <div class="container">{move || auth.officer().map(|o| nav_items(o.role))}</div>
                 </nav>
             </Show>
         </header>
     }
+}
+
+/// The pages a role may open.
+fn nav_items(role: padan_protocol::v1::Role) -> impl IntoView {
+    use padan_protocol::v1::Role;
+    let items: &[(&str, i18n::Text)] = match role {
+        Role::Officer | Role::Supervisor | Role::Helpdesk => &[
+            (crate::HOME, i18n::NAV_VERIFY_ELEMENTS),
+            ("/verifikasi/wajah", i18n::NAV_FACE),
+            ("/portal", i18n::NAV_PORTAL),
+            ("/ikd", i18n::NAV_IKD),
+        ],
+        Role::Admin => &[(crate::AGREEMENTS, i18n::NAV_AGREEMENTS), ("/admin/peringatan", i18n::NAV_ALERTS)],
+        Role::Auditor => &[(crate::AGREEMENTS, i18n::NAV_AGREEMENTS)],
+    };
+    items.iter().map(|&(href, label)| view! { <A href=href>{tr(label)}</A> }).collect_view()
 }
 
 /// Officer name, role and office, from the session.

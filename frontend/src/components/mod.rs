@@ -1,5 +1,7 @@
 //! Small presentational pieces shared by the pages.
 
 pub mod error_banner;
+pub mod fields;
 pub mod layout;
+pub mod mechanism;
 pub mod result_table;

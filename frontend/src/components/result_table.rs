@@ -19,7 +19,9 @@ pub fn VerifyResultView(response: VerifyElementsResponse) -> impl IntoView {
             <VerdictTable verdicts=verdicts threshold=threshold />
         }
         .into_any(),
-        VerifyOutcome::NotFound { reason } => view! { <NotFoundPanel reason=reason /> }.into_any(),
+        VerifyOutcome::NotFound { reason } => {
+            view! { <NotFoundPanel id="verify-not-found" reason=reason /> }.into_any()
+        }
     };
     view! {
         {body}
@@ -44,7 +46,7 @@ fn status_info(status: PersonStatus) -> (&'static str, Text, Text, &'static str)
 }
 
 #[component]
-fn PersonStatusBanner(status: PersonStatus) -> impl IntoView {
+pub fn PersonStatusBanner(status: PersonStatus) -> impl IntoView {
     let (code, label, hint, modifier) = status_info(status);
     // Anything but "aktif" must not be missed: announce it as an alert.
     let role = if status == PersonStatus::Aktif { "status" } else { "alert" };
@@ -118,14 +120,14 @@ fn VerdictRow(verdict: ElementVerdict) -> impl IntoView {
 }
 
 #[component]
-fn NotFoundPanel(reason: NotFoundReason) -> impl IntoView {
+pub fn NotFoundPanel(id: &'static str, reason: NotFoundReason) -> impl IntoView {
     let (code, text) = match reason {
         NotFoundReason::NikTidakTerdaftar => ("nik_tidak_terdaftar", i18n::REASON_NOT_REGISTERED),
         NotFoundReason::FormatNikTidakSesuai => ("format_nik_tidak_sesuai", i18n::REASON_BAD_FORMAT),
         NotFoundReason::NikTidakDapatDiproses => ("nik_tidak_dapat_diproses", i18n::REASON_UNPROCESSABLE),
     };
     view! {
-        <div id="verify-not-found" class="panel panel--warning" role="alert" data-reason=code>
+        <div id=id class="panel panel--warning" role="alert" data-reason=code>
             <h3 class="panel__title">{tr(i18n::NOT_FOUND_TITLE)}</h3>
             <p>{tr(text)}</p>
             <p class="muted">{tr(i18n::NOT_FOUND_HINT)}</p>

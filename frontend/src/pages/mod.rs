@@ -1,5 +1,8 @@
 //! One module per route.
 
+pub mod admin;
+pub mod face_match;
+pub mod lookup;
 pub mod not_found;
 pub mod sign_in;
 pub mod verify_elements;

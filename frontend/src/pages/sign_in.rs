@@ -14,7 +14,7 @@ use crate::session::use_auth;
 pub fn SignIn() -> impl IntoView {
     let auth = use_auth();
     view! {
-        <Show when=move || !auth.is_signed_in() fallback=|| view! { <Redirect path=crate::HOME /> }>
+        <Show when=move || !auth.is_signed_in() fallback=|| view! { <Redirect path="/" /> }>
             <SignInForm />
         </Show>
     }

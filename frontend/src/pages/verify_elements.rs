@@ -8,152 +8,38 @@
 
 use leptos::prelude::*;
 use padan_protocol::v1::{
-    ClaimedElements, Element, Mechanism, MechanismStatus, MechanismsResponse, Purpose, VerifyElementsRequest,
-    VerifyElementsResponse,
+    ClaimedElements, Element, Mechanism, MechanismStatus, Purpose, VerifyElementsRequest, VerifyElementsResponse,
 };
-use padan_protocol::validate::{
-    CivilDate, KkError, Mismatch, NikError, Sex, nik_agrees_with_claims, parse_kk, parse_nik,
-};
+use padan_protocol::validate::{CivilDate, KkError, Mismatch, Sex, nik_agrees_with_claims, parse_kk, parse_nik};
 
 use crate::api;
 use crate::components::error_banner::ErrorBanner;
+use crate::components::fields::{NikField, PurposeField};
+use crate::components::mechanism::MechanismGate;
 use crate::components::result_table::VerifyResultView;
 use crate::dom::focus;
 use crate::i18n::{self, Lang, Text, tr, use_i18n};
-use crate::session::use_auth;
 
 #[component]
 pub fn VerifyElements() -> impl IntoView {
-    let auth = use_auth();
-    let mechanisms = LocalResource::new(api::mechanisms);
-    let may_verify = move || auth.officer().is_none_or(|o| o.role.may_verify());
-
     view! {
         <section class="page" aria-labelledby="verify-title">
             <h1 id="verify-title">{tr(i18n::VERIFY_TITLE)}</h1>
             <p class="lead">{tr(i18n::VERIFY_LEAD)}</p>
-            <Show when=move || !may_verify()>
-                <div class="alert alert--warning" role="status">
-                    <p class="alert__title">{tr(i18n::ROLE_CANNOT_VERIFY)}</p>
-                </div>
-            </Show>
-            <Suspense fallback=move || {
-                view! { <p class="loading" role="status">{tr(i18n::MECHANISMS_LOADING)}</p> }
-            }>
-                {move || {
-                    mechanisms
-                        .get()
-                        .map(|result| match result {
-                            Ok(response) => view! { <MechanismGate response=response /> }.into_any(),
-                            // A 401 already sent the officer to the sign-in page.
-                            Err(failure) if failure.is_unauthenticated() => ().into_any(),
-                            Err(failure) => view! { <ErrorBanner id="verify-error" failure=failure /> }.into_any(),
-                        })
-                }}
-            </Suspense>
+            <MechanismGate mechanism=Mechanism::VerifyElements error_id="verify-error" form=verify_form />
         </section>
     }
 }
 
-/// Shows the form when the verify-elements mechanism is open, and why not
-/// when it is closed.
-#[component]
-fn MechanismGate(response: MechanismsResponse) -> impl IntoView {
-    let status = response.mechanisms.into_iter().find(|m| m.mechanism == Mechanism::VerifyElements);
-    match status {
-        Some(status) if status.open => {
-            let elements: Vec<Element> = status.elements.iter().copied().filter(|e| is_claimable(*e)).collect();
-            view! {
-                <AgreementInfo status=status />
-                <VerifyForm elements=elements />
-            }
-            .into_any()
-        }
-        status => view! { <MechanismClosed status=status /> }.into_any(),
-    }
+fn verify_form(status: MechanismStatus) -> AnyView {
+    let elements: Vec<Element> = status.elements.iter().copied().filter(|e| is_claimable(*e)).collect();
+    view! { <VerifyForm elements=elements /> }.into_any()
 }
 
 /// Elements the officer can type a claimed value for. NIK has its own
 /// field; photos, family lists and the like are not claims.
 fn is_claimable(element: Element) -> bool {
     element != Element::Nik && ClaimedElements::default().get_mut(element).is_some()
-}
-
-#[component]
-fn MechanismClosed(status: Option<MechanismStatus>) -> impl IntoView {
-    let reason = status.as_ref().and_then(|s| s.closed_reason.clone()).filter(|r| !r.trim().is_empty());
-    let agreement = status.and_then(|s| s.agreement);
-    view! {
-        <div id="mechanism-closed" class="panel panel--closed" role="alert">
-            <h2 class="panel__title">{tr(i18n::MECHANISM_CLOSED_TITLE)}</h2>
-            <p>
-                {match reason {
-                    Some(reason) => reason.into_any(),
-                    None => tr(i18n::MECHANISM_NOT_LISTED).into_any(),
-                }}
-            </p>
-            <p class="muted">{tr(i18n::HINT_MECHANISM_CLOSED)}</p>
-            {agreement.map(|a| view! { <AgreementLine agreement=a /> })}
-        </div>
-    }
-}
-
-/// The agreement behind the grant, the DEMO label and the expiry warning.
-#[component]
-fn AgreementInfo(status: MechanismStatus) -> impl IntoView {
-    let i18n = use_i18n();
-    let expires = status.expires_in_days;
-    view! {
-        {expires
-            .map(|days| {
-                view! {
-                    <div id="agreement-expiry" class="alert alert--warning" role="status">
-                        <p class="alert__title">
-                            {move || {
-                                if days <= 0 {
-                                    i18n.t(i18n::EXPIRES_TODAY).to_owned()
-                                } else {
-                                    format!(
-                                        "{} {days} {}.",
-                                        i18n.t(i18n::EXPIRES_SOON_PREFIX),
-                                        i18n.t(i18n::EXPIRES_SOON_DAYS),
-                                    )
-                                }
-                            }}
-                        </p>
-                        <p class="alert__hint">{tr(i18n::EXPIRES_SOON_HINT)}</p>
-                    </div>
-                }
-            })}
-        {status.agreement.map(|a| view! { <AgreementLine agreement=a /> })}
-    }
-}
-
-#[component]
-fn AgreementLine(agreement: padan_protocol::v1::AgreementRef) -> impl IntoView {
-    let i18n = use_i18n();
-    let valid_until = agreement.valid_until.clone();
-    view! {
-        <p class="agreement">
-            {agreement
-                .demo
-                .then(|| {
-                    view! {
-                        <span id="demo-agreement" class="tag tag--demo">
-                            {tr(i18n::DEMO_AGREEMENT)}
-                        </span>
-                    }
-                })}
-            <span class="agreement__label">{tr(i18n::AGREEMENT)} ": "</span>
-            <span class="agreement__title">{agreement.title}</span>
-            " ("
-            {agreement.numbers}
-            ") · "
-            {tr(i18n::VALID_UNTIL)}
-            " "
-            <time datetime=agreement.valid_until>{move || i18n::format_date(&valid_until, i18n.lang())}</time>
-        </p>
-    }
 }
 
 /// One claimed-value input.
@@ -202,10 +88,6 @@ impl FieldProblem {
     }
 }
 
-fn nik_message(error: &NikError, lang: Lang) -> String {
-    lang.pick(error.message_id(), error.message_en())
-}
-
 fn claimed_sex(value: &str) -> Option<Sex> {
     match value.trim() {
         "LAKI-LAKI" => Some(Sex::Male),
@@ -219,7 +101,6 @@ fn VerifyForm(elements: Vec<Element>) -> impl IntoView {
     let i18n = use_i18n();
 
     let nik = RwSignal::new(String::new());
-    let nik_touched = RwSignal::new(false);
     let purpose = RwSignal::new(String::new());
     let submitted = RwSignal::new(false);
     let confirm = RwSignal::new(false);
@@ -230,14 +111,6 @@ fn VerifyForm(elements: Vec<Element>) -> impl IntoView {
         move |element: Element| fields.with_value(|fs| fs.iter().find(|f| f.element == element).map(|f| f.value.get()));
 
     let nik_result = Memo::new(move |_| parse_nik(&nik.get()).map(|_| ()));
-    let nik_error = Memo::new(move |_| {
-        let shown = !nik.with(|n| n.trim().is_empty()) || nik_touched.get() || submitted.get();
-        match parse_nik(&nik.get()) {
-            Err(e) if shown => Some(e),
-            _ => None,
-        }
-    });
-    let purpose_error = Memo::new(move |_| submitted.get() && Purpose::parse(&purpose.get()).is_none());
     let mismatches = Memo::new(move |_| {
         let Ok(parsed) = parse_nik(&nik.get()) else { return Vec::new() };
         let birth = field_value(Element::TglLhr).and_then(|v| CivilDate::parse(&v));
@@ -307,7 +180,6 @@ fn VerifyForm(elements: Vec<Element>) -> impl IntoView {
 
     let reset = move |_| {
         nik.set(String::new());
-        nik_touched.set(false);
         purpose.set(String::new());
         submitted.set(false);
         confirm.set(false);
@@ -339,73 +211,8 @@ fn VerifyForm(elements: Vec<Element>) -> impl IntoView {
         >
             <fieldset class="fieldset">
                 <legend class="visually-hidden">{tr(i18n::VERIFY_TITLE)}</legend>
-                <div class="field" class:field--error=move || nik_error.with(Option::is_some)>
-                    <label class="field__label" for="nik">{tr(i18n::NIK_LABEL)}</label>
-                    <p id="nik-hint" class="field__hint">{tr(i18n::NIK_HINT)}</p>
-                    {move || {
-                        nik_error
-                            .get()
-                            .map(|e| {
-                                view! {
-                                    <p id="nik-error" class="field__error" role="alert">
-                                        {move || nik_message(&e, i18n.lang())}
-                                    </p>
-                                }
-                            })
-                    }}
-                    <input
-                        id="nik"
-                        name="nik"
-                        class="input input--nik"
-                        type="text"
-                        inputmode="numeric"
-                        maxlength="16"
-                        autocomplete="off"
-                        spellcheck="false"
-                        required
-                        autofocus
-                        aria-describedby=move || {
-                            if nik_error.with(Option::is_some) { "nik-hint nik-error" } else { "nik-hint" }
-                        }
-                        aria-invalid=move || nik_error.with(Option::is_some).to_string()
-                        prop:value=move || nik.get()
-                        on:input=move |ev| nik.set(event_target_value(&ev))
-                        on:blur=move |_| nik_touched.set(true)
-                    />
-                </div>
-
-                <div class="field" class:field--error=move || purpose_error.get()>
-                    <label class="field__label" for="purpose">{tr(i18n::PURPOSE_LABEL)}</label>
-                    <p id="purpose-hint" class="field__hint">{tr(i18n::PURPOSE_HINT)}</p>
-                    <Show when=move || purpose_error.get()>
-                        <p id="purpose-error" class="field__error" role="alert">
-                            {tr(i18n::PURPOSE_REQUIRED)}
-                        </p>
-                    </Show>
-                    <select
-                        id="purpose"
-                        name="purpose"
-                        class="select"
-                        required
-                        aria-describedby="purpose-hint"
-                        aria-invalid=move || purpose_error.get().to_string()
-                        on:change=move |ev| purpose.set(event_target_value(&ev))
-                    >
-                        <option value="" prop:selected=move || purpose.with(String::is_empty)>
-                            {tr(i18n::PURPOSE_PLACEHOLDER)}
-                        </option>
-                        {Purpose::ALL
-                            .into_iter()
-                            .map(|p| {
-                                view! {
-                                    <option value=p.as_str() prop:selected=move || purpose.with(|v| v == p.as_str())>
-                                        {move || i18n.lang().pick(p.label_id(), p.label_en())}
-                                    </option>
-                                }
-                            })
-                            .collect_view()}
-                    </select>
-                </div>
+                <NikField id="nik" value=nik submitted=submitted />
+                <PurposeField id="purpose" value=purpose submitted=submitted />
             </fieldset>
 
             <fieldset class="fieldset fieldset--claims data-area">

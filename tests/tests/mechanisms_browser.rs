@@ -1,0 +1,369 @@
+//! The officer mechanisms and the admin pages in a real headless Chromium,
+//! against the real backend serving the built SPA and the Dukcapil
+//! simulator: face match through upload (own face → cocok, someone else's
+//! → tidak cocok) and through Chromium's fake camera; the portal look-up
+//! (watermark with the officer's name, family table, photo, the idle clear,
+//! nothing in browser storage); the IKD look-up; agreements and alerts for
+//! the admin, read-only agreements for the auditor, and "not allowed" for an
+//! officer on an admin page.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, ensure};
+use padan_e2e::{Prerequisites, Session, Stack};
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "padan-demo-2026";
+const PURPOSE: &str = "data_casn_asn";
+const OFFICER_NAME: &str = "Rina Kusuma";
+/// Short, so the idle clear can be watched; the SPA takes it from the
+/// backend's `display_seconds`.
+const DISPLAY_SECONDS: &str = "5";
+const WAIT: Duration = Duration::from_secs(20);
+/// The simulator's demo-only CALL_FR public key: without one the backend
+/// keeps face match closed.
+const FR_PUBLIC_KEY_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../sim/dukcapil/keys/fr-demo-public.pem");
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn officer_mechanisms_in_chromium() {
+    let Some(prerequisites) = Prerequisites::from_env() else { return };
+    let env = [
+        ("PADAN_SERVER__DISPLAY_SECONDS", DISPLAY_SECONDS),
+        ("PADAN_DUKCAPIL__FR_PUBLIC_KEY_FILE", FR_PUBLIC_KEY_FILE),
+    ];
+    let stack = Stack::start_with_env(prerequisites, &env).await.expect("starting simulator, backend and chromedriver");
+    let persons = active_persons(&stack, 2).await.expect("two active persons");
+
+    let browser = stack.browser().await.expect("starting headless Chromium");
+    if let Err(e) = officer_flows(&stack, &browser, &persons).await {
+        keep_evidence(&stack, &browser, "mechanisms-officer").await;
+        let _ = browser.close().await;
+        panic!("officer mechanisms failed: {e:#}");
+    }
+    browser.close().await.expect("closing the browser session");
+
+    // Chromium's fake camera plays the person's portrait as video.
+    let nik = text(&persons[0], "NIK").expect("NIK");
+    let y4m = fetch_to_file(&stack, &format!("/_sim/persons/{nik}/face.y4m?frames=10"), "face.y4m")
+        .await
+        .expect("fetching the face video");
+    let args = vec![
+        "--use-fake-device-for-media-stream".to_owned(),
+        "--use-fake-ui-for-media-stream".to_owned(),
+        format!("--use-file-for-fake-video-capture={}", y4m.display()),
+    ];
+    let camera = stack.browser_with_args(&args).await.expect("starting Chromium with a fake camera");
+    if let Err(e) = camera_flow(&stack, &camera, &nik).await {
+        keep_evidence(&stack, &camera, "mechanisms-camera").await;
+        let _ = camera.close().await;
+        panic!("face match through the camera failed: {e:#}");
+    }
+    camera.close().await.expect("closing the camera session");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_pages_in_chromium() {
+    let Some(prerequisites) = Prerequisites::from_env() else { return };
+    let stack = Stack::start(prerequisites).await.expect("starting simulator, backend and chromedriver");
+    let browser = stack.browser().await.expect("starting headless Chromium");
+    if let Err(e) = admin_flows(&stack, &browser).await {
+        keep_evidence(&stack, &browser, "mechanisms-admin").await;
+        let _ = browser.close().await;
+        panic!("admin pages failed: {e:#}");
+    }
+    browser.close().await.expect("closing the browser session");
+}
+
+async fn officer_flows(stack: &Stack, browser: &Session, persons: &[Value]) -> anyhow::Result<()> {
+    let app = &stack.app_url;
+    sign_in(browser, app, "petugas").await?;
+    for nav in ["/verifikasi/elemen", "/verifikasi/wajah", "/portal", "/ikd"] {
+        ensure!(browser.exists(&format!(".site-nav a[href=\"{nav}\"]")).await?, "the officer's menu lacks {nav}");
+    }
+    ensure!(!browser.exists(".site-nav a[href=\"/admin/perjanjian\"]").await?, "an officer sees the admin menu");
+
+    let nik = text(&persons[0], "NIK")?;
+    let other = text(&persons[1], "NIK")?;
+    let own_face = fetch_to_file(stack, &format!("/_sim/persons/{nik}/face.jpg"), "own.jpg").await?;
+    let other_face = fetch_to_file(stack, &format!("/_sim/persons/{other}/face.jpg"), "other.jpg").await?;
+
+    // --- face match through upload: own face, then someone else's ---
+    for (file, band) in [(&own_face, "cocok"), (&other_face, "tidak_cocok")] {
+        open_face_page(browser, app, &nik).await?;
+        let input = browser.find("#face-file").await?;
+        browser.send_keys(&input, &file.display().to_string()).await?;
+        browser.wait_for("#face-preview", WAIT).await.context("the upload shows no #face-preview")?;
+        browser.click(&browser.find("#face-submit").await?).await?;
+        let result = browser
+            .wait_for("#face-result[data-kind=\"scored\"]", WAIT)
+            .await
+            .context("waiting for the face match result")?;
+        let got = browser.attribute(&result, "data-band").await?;
+        let score = browser.text(&browser.find("#face-score").await?).await?;
+        ensure!(got.as_deref() == Some(band), "{}: expected {band}, got {got:?} (score {score})", file.display());
+    }
+    // The preview is a data URL in memory: nothing was stored.
+    ensure_no_browser_storage(browser).await?;
+
+    // --- portal: display only, watermarked, cleared when idle ---
+    let name = text(&persons[0], "NAMA_LGKP")?;
+    browser.goto(&format!("{app}/portal")).await?;
+    browser.wait_for("#portal-submit", WAIT).await.context("the portal page shows no form")?;
+    type_into(browser, "#portal-nik", &nik).await?;
+    browser.set_value("#portal-purpose", PURPOSE).await?;
+    // A reason is required: the form refuses to send without one.
+    browser.click(&browser.find("#portal-submit").await?).await?;
+    browser.wait_for("#portal-reason-error", WAIT).await.context("a missing reason must be flagged")?;
+    type_into(browser, "#portal-reason", "Verifikasi berkas usul kenaikan pangkat").await?;
+    browser.click(&browser.find("#portal-submit").await?).await?;
+    browser.wait_for("#portal-result", WAIT).await.context("waiting for #portal-result")?;
+    // One script, at once: the idle clear is only seconds away.
+    let shown = browser
+        .execute(
+            "const q = s => document.querySelector(s);\
+             const photo = q('#portal-photo');\
+             return {\
+               watermark: (q('#portal-watermark') || {}).textContent || '',\
+               photo: !!photo, draggable: photo ? photo.getAttribute('draggable') : null,\
+               photoSrc: photo ? photo.src.slice(0, 23) : '',\
+               family: document.querySelectorAll('#portal-family tbody tr').length,\
+               name: (q('#portal-result [data-element=\"NAMA_LGKP\"] dd') || {}).textContent || '',\
+               rows: document.querySelectorAll('#portal-result [data-element]').length,\
+               userSelect: getComputedStyle(q('#portal-result')).userSelect,\
+               pointer: getComputedStyle(q('#portal-watermark')).pointerEvents,\
+               inlineStyles: document.querySelectorAll('[style]').length\
+             };",
+            vec![],
+        )
+        .await?;
+    ensure!(shown["watermark"].as_str().is_some_and(|w| w.contains(OFFICER_NAME)), "watermark: {shown}");
+    ensure!(shown["photo"] == true && shown["draggable"] == "false", "photo: {shown}");
+    ensure!(shown["photoSrc"] == "data:image/jpeg;base64,", "photo source: {shown}");
+    ensure!(shown["family"].as_u64().is_some_and(|n| n >= 1), "family table: {shown}");
+    ensure!(shown["name"].as_str() == Some(name.as_str()), "NAMA_LGKP row: {shown}");
+    ensure!(shown["rows"].as_u64().is_some_and(|n| n >= 10), "granted rows: {shown}");
+    ensure!(shown["userSelect"] == "none" && shown["pointer"] == "none", "display-only styles: {shown}");
+    ensure_no_browser_storage(browser).await?;
+
+    browser.wait_for("#portal-cleared", WAIT).await.context("the data must be cleared after the idle time")?;
+    ensure!(!browser.exists("#portal-result").await?, "#portal-result still shown after the idle clear");
+    let page = browser.execute("return document.body.innerText;", vec![]).await?;
+    ensure!(!page.as_str().unwrap_or_default().contains(&name), "the person's name is still on the page");
+
+    // "Tutup" clears at once.
+    browser.click(&browser.find("#portal-submit").await?).await?;
+    browser.wait_for("#portal-result", WAIT).await.context("the second portal look-up")?;
+    browser.click(&browser.find("#portal-close").await?).await?;
+    browser.wait_gone("#portal-result", WAIT).await.context("Tutup must clear the data")?;
+    ensure_no_browser_storage(browser).await?;
+
+    // --- IKD: the nine granted elements, watermarked ---
+    browser.goto(&format!("{app}/ikd")).await?;
+    browser.wait_for("#ikd-submit", WAIT).await.context("the IKD page shows no form")?;
+    ensure!(browser.exists("#ikd-qr-note").await?, "the IKD page must say QR verification is not available");
+    type_into(browser, "#ikd-nik", &other).await?;
+    browser.set_value("#ikd-purpose", "pelamar_casn").await?;
+    browser.click(&browser.find("#ikd-submit").await?).await?;
+    browser.wait_for("#ikd-result", WAIT).await.context("waiting for #ikd-result")?;
+    let rows =
+        browser.execute("return document.querySelectorAll('#ikd-result [data-element]').length;", vec![]).await?;
+    ensure!(rows == json!(9), "IKD shows {rows} elements, not 9");
+    ensure!(browser.exists("#ikd-watermark").await?, "the IKD result has no watermark");
+    ensure!(!browser.exists("#ikd-photo").await?, "IKD grants no photo");
+
+    // --- an officer on an admin page ---
+    browser.goto(&format!("{app}/admin/perjanjian")).await?;
+    browser.wait_for("#forbidden", WAIT).await.context("an officer on /admin/perjanjian must see #forbidden")?;
+    ensure!(!browser.exists("#agreements-table").await?, "an officer sees the agreements");
+    Ok(())
+}
+
+async fn camera_flow(stack: &Stack, browser: &Session, nik: &str) -> anyhow::Result<()> {
+    let app = &stack.app_url;
+    sign_in(browser, app, "petugas").await?;
+    open_face_page(browser, app, nik).await?;
+    ensure!(!camera_running(browser).await?, "the camera runs before Aktifkan kamera");
+    browser.click(&browser.find("#face-camera-start").await?).await?;
+    let capture = browser
+        .wait_for("#face-capture:not([disabled]):not([hidden])", WAIT)
+        .await
+        .context("the camera did not start playing")?;
+    ensure!(camera_running(browser).await?, "no live camera track after Aktifkan kamera");
+    browser.click(&capture).await?;
+    browser.wait_for("#face-preview", WAIT).await.context("capturing shows no #face-preview")?;
+    ensure!(!camera_running(browser).await?, "the camera still runs after the capture");
+    browser.click(&browser.find("#face-submit").await?).await?;
+    let result = browser.wait_for("#face-result[data-kind=\"scored\"]", WAIT).await.context("camera match result")?;
+    let band = browser.attribute(&result, "data-band").await?;
+    let score = browser.text(&browser.find("#face-score").await?).await?;
+    ensure!(band.as_deref() == Some("cocok"), "the camera capture scored {score} ({band:?}), expected cocok");
+    ensure_no_browser_storage(browser).await?;
+    Ok(())
+}
+
+/// Whether the video element holds a live camera track.
+async fn camera_running(browser: &Session) -> anyhow::Result<bool> {
+    let live = browser
+        .execute(
+            "const v = document.querySelector('#face-video');\
+             const s = v && v.srcObject;\
+             return !!s && s.getTracks().some(t => t.readyState === 'live');",
+            vec![],
+        )
+        .await?;
+    Ok(live == json!(true))
+}
+
+async fn admin_flows(stack: &Stack, browser: &Session) -> anyhow::Result<()> {
+    let app = &stack.app_url;
+    sign_in(browser, app, "admin").await?;
+    browser.goto(&format!("{app}/admin/perjanjian")).await?;
+    browser.wait_for("#agreements-table", WAIT).await.context("the admin sees no #agreements-table")?;
+    browser
+        .wait_for("#agreements-table tr[data-code=\"pks-2024\"][data-state=\"expired\"]", WAIT)
+        .await
+        .context("pks-2024 must be listed as expired")?;
+    browser
+        .wait_for("#agreements-table tr[data-code=\"adendum-2023\"][data-state=\"expired\"]", WAIT)
+        .await
+        .context("adendum-2023 must be listed as expired")?;
+    let demo = browser
+        .wait_for("#agreements-table tr[data-code=\"demo\"][data-state=\"active\"]", WAIT)
+        .await
+        .context("the demo agreement must be listed as active")?;
+    ensure!(browser.text(&demo).await?.contains("DEMO"), "the demo agreement carries no DEMO label");
+
+    // Expanding one shows its grants (and the addendum's discrepancy).
+    let toggle = browser.find("tr[data-code=\"adendum-2023\"] button[aria-expanded]").await?;
+    browser.click(&toggle).await?;
+    let detail = browser.wait_for("#agreement-detail-adendum-2023", WAIT).await.context("expanding a row")?;
+    let detail_text = browser.text(&detail).await?;
+    ensure!(detail_text.contains("JENIS_PKRJN"), "the addendum's discrepancy is not shown: {detail_text}");
+
+    // A 422 from the backend shows next to the field.
+    let pks_id = browser
+        .execute(
+            "return Array.from(document.querySelectorAll('#agreement-extends option'))\
+               .find(o => o.textContent.startsWith('pks-2024 ')).value;",
+            vec![],
+        )
+        .await?;
+    browser.set_value("#agreement-extends", pks_id.as_str().context("no pks-2024 option")?).await?;
+    type_into(browser, "#agreement-code", "pks-2024-ext").await?;
+    type_into(browser, "#agreement-title", "Perpanjangan PKS 2024").await?;
+    type_into(browser, "#agreement-numbers", "EXT/1").await?;
+    browser.set_value("#agreement-signed-on", "2026-12-01").await?;
+    browser.set_value("#agreement-valid-until", "2026-11-30").await?;
+    browser.click(&browser.find("#agreement-submit").await?).await?;
+    browser.wait_for("#agreement-valid-until-error", WAIT).await.context("valid_until before signed_on")?;
+    ensure!(browser.exists("#agreement-error").await?, "no #agreement-error for a 422");
+
+    browser.goto(&format!("{app}/admin/peringatan")).await?;
+    browser.wait_for("#alerts-table", WAIT).await.context("the admin sees no #alerts-table")?;
+    browser.wait_for("#quota-remaining", WAIT).await?;
+
+    // The auditor reads the agreements but records nothing, and has no alerts page.
+    browser.click(&browser.find("#sign-out").await?).await?;
+    browser.wait_for("#username", WAIT).await?;
+    sign_in(browser, app, "auditor").await?;
+    browser.goto(&format!("{app}/admin/perjanjian")).await?;
+    browser.wait_for("#agreements-table tr[data-code=\"pks-2024\"]", WAIT).await.context("the auditor's table")?;
+    ensure!(!browser.exists("#agreement-form").await?, "the auditor sees the agreement form");
+    browser.goto(&format!("{app}/admin/peringatan")).await?;
+    browser.wait_for("#forbidden", WAIT).await.context("the auditor must not open the alerts")?;
+    Ok(())
+}
+
+async fn sign_in(browser: &Session, app: &str, username: &str) -> anyhow::Result<()> {
+    browser.goto(&format!("{app}/masuk")).await?;
+    browser.wait_for("#username", WAIT).await?;
+    type_into(browser, "#username", username).await?;
+    type_into(browser, "#password", PASSWORD).await?;
+    browser.click(&browser.find("#sign-in").await?).await?;
+    browser.wait_for("#officer-name", WAIT).await.with_context(|| format!("signing in as {username}"))?;
+    Ok(())
+}
+
+async fn open_face_page(browser: &Session, app: &str, nik: &str) -> anyhow::Result<()> {
+    browser.goto(&format!("{app}/verifikasi/wajah")).await?;
+    browser.wait_for("#face-submit", WAIT).await.context("the face page shows no form")?;
+    type_into(browser, "#face-nik", nik).await?;
+    browser.set_value("#face-purpose", PURPOSE).await
+}
+
+async fn type_into(browser: &Session, css: &str, value: &str) -> anyhow::Result<()> {
+    let el = browser.find(css).await?;
+    browser.clear(&el).await?;
+    browser.send_keys(&el, value).await
+}
+
+/// localStorage + sessionStorage entries, IndexedDB databases and Cache
+/// Storage caches: all must be zero.
+async fn ensure_no_browser_storage(browser: &Session) -> anyhow::Result<()> {
+    let counts = browser
+        .execute_async(
+            "const done = arguments[arguments.length - 1];\
+             (async () => {\
+               const kv = localStorage.length + sessionStorage.length;\
+               const dbs = (await indexedDB.databases()).length;\
+               const cached = (await caches.keys()).length;\
+               done([kv, dbs, cached]);\
+             })().catch(e => done(String(e)));",
+            vec![],
+        )
+        .await?;
+    ensure!(counts == json!([0, 0, 0]), "browser storage is not empty: [web storage, IndexedDB, caches] = {counts}");
+    Ok(())
+}
+
+/// Generated persons whose record is active.
+async fn active_persons(stack: &Stack, count: usize) -> anyhow::Result<Vec<Value>> {
+    let persons: Vec<Value> = stack
+        .sample_persons(0, 40)
+        .await?
+        .into_iter()
+        .filter(|p| p["SIM_RECORD_STATUS"] == "ACTIVE" && p["NAMA_LGKP"].as_str().is_some_and(|n| !n.is_empty()))
+        .take(count)
+        .collect();
+    ensure!(persons.len() == count, "the simulator's sample has fewer than {count} active persons");
+    Ok(persons)
+}
+
+fn text(person: &Value, key: &str) -> anyhow::Result<String> {
+    person[key].as_str().map(str::to_owned).with_context(|| format!("the sample person has no {key}"))
+}
+
+/// GETs a simulator fixture into a file in the stack's directory.
+async fn fetch_to_file(stack: &Stack, path: &str, name: &str) -> anyhow::Result<PathBuf> {
+    let url = format!("{}{path}", stack.sim_url);
+    let bytes = stack.http.get(&url).send().await?.error_for_status()?.bytes().await?;
+    let file = stack.dir().join(name);
+    std::fs::write(&file, &bytes).with_context(|| format!("writing {}", file.display()))?;
+    Ok(file)
+}
+
+fn evidence_dir(label: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("e2e-evidence").join(label)
+}
+
+/// Screenshot, page, console and the servers' logs, kept after the temp dir is gone.
+async fn keep_evidence(stack: &Stack, browser: &Session, label: &str) {
+    let dir = evidence_dir(label);
+    let _ = std::fs::create_dir_all(&dir);
+    let _ = browser.screenshot(&dir.join("screen.png")).await;
+    if let Ok(html) = browser.execute("return document.documentElement.outerHTML;", vec![]).await {
+        let _ = std::fs::write(dir.join("page.html"), html.as_str().unwrap_or_default());
+    }
+    if let Ok(lines) = browser.console_log().await {
+        let _ = std::fs::write(dir.join("console.log"), lines.join("\n"));
+    }
+    copy_logs(stack.dir(), &dir);
+    eprintln!("evidence kept in {}", dir.display());
+}
+
+fn copy_logs(from: &Path, to: &Path) {
+    for name in ["backend.log", "simulator.log", "chromedriver.log"] {
+        let _ = std::fs::copy(from.join(name), to.join(name));
+    }
+}
