@@ -50,6 +50,8 @@ pub struct Config {
     #[serde(default)]
     pub log: LogConfig,
     #[serde(default)]
+    pub card: CardConfig,
+    #[serde(default)]
     pub demo: DemoConfig,
 }
 
@@ -235,6 +237,115 @@ impl Default for LogConfig {
     }
 }
 
+/// KTP-el reading through the reader-agent (`docs/agent-protocol.md`).
+/// Card reading stays closed until the three keys are set (the demo fills
+/// them with the demo keys).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CardConfig {
+    /// Hex Ed25519 seed (32 bytes) signing the agent tickets. Secret; give
+    /// it as `ticket_signing_key_file`. Agents are configured with its public half.
+    pub ticket_signing_key: Option<Secret>,
+    /// Dukcapil's SAM certificate authority: hex SEC1 P-256 public key.
+    pub sam_ca_public_key: Option<String>,
+    /// Dukcapil's activation authority: hex Ed25519 public key (32 bytes).
+    pub activation_public_key: Option<String>,
+    /// The SPA origins (`scheme://host[:port]`) agents accept; tickets and
+    /// nonces are issued only to pages on these.
+    pub allowed_origins: Vec<String>,
+    /// Lifetime of a read nonce, in seconds.
+    pub nonce_seconds: u64,
+    /// Lifetime of an agent ticket, in seconds (at most 300).
+    pub ticket_seconds: u64,
+    /// Where the SPA finds the agent.
+    pub agent_url: String,
+}
+
+impl Default for CardConfig {
+    fn default() -> Self {
+        Self {
+            ticket_signing_key: None,
+            sam_ca_public_key: None,
+            activation_public_key: None,
+            allowed_origins: Vec::new(),
+            nonce_seconds: 120,
+            ticket_seconds: 300,
+            agent_url: "ws://127.0.0.1:47443/".into(),
+        }
+    }
+}
+
+/// The parsed keys of [`CardConfig`].
+#[derive(Clone)]
+pub struct CardKeys {
+    pub ticket: ed25519_dalek::SigningKey,
+    pub sam_ca: p256::ecdsa::VerifyingKey,
+    pub activation: ed25519_dalek::VerifyingKey,
+}
+
+impl fmt::Debug for CardKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CardKeys")
+            .field("ticket_public", &hex::encode(self.ticket.verifying_key().to_bytes()))
+            .finish_non_exhaustive()
+    }
+}
+
+impl CardConfig {
+    /// `Ok(None)` when card reading is not configured at all.
+    pub fn keys(&self) -> Result<Option<CardKeys>, Vec<String>> {
+        let (ticket, ca, act) = (&self.ticket_signing_key, &self.sam_ca_public_key, &self.activation_public_key);
+        if ticket.is_none() && ca.is_none() && act.is_none() {
+            return Ok(None);
+        }
+        let mut problems = Vec::new();
+        let ticket = match ticket.as_ref().map(|k| hex::decode(k.expose().trim())) {
+            Some(Ok(b)) if b.len() == 32 => {
+                let mut seed = [0u8; 32];
+                seed.copy_from_slice(&b);
+                Some(ed25519_dalek::SigningKey::from_bytes(&seed))
+            }
+            _ => {
+                problems.push(
+                    "card.ticket_signing_key must be 64 hex characters (an Ed25519 seed): set                      PADAN_CARD__TICKET_SIGNING_KEY_FILE"
+                        .to_owned(),
+                );
+                None
+            }
+        };
+        let sam_ca = ca
+            .as_ref()
+            .and_then(|k| hex::decode(k.trim()).ok())
+            .and_then(|b| p256::ecdsa::VerifyingKey::from_sec1_bytes(&b).ok());
+        if sam_ca.is_none() {
+            problems.push("card.sam_ca_public_key must be a hex SEC1 P-256 public key".to_owned());
+        }
+        let activation = act
+            .as_ref()
+            .and_then(|k| hex::decode(k.trim()).ok())
+            .and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok())
+            .and_then(|b| ed25519_dalek::VerifyingKey::from_bytes(&b).ok());
+        if activation.is_none() {
+            problems.push("card.activation_public_key must be 64 hex characters (an Ed25519 public key)".to_owned());
+        }
+        match (ticket, sam_ca, activation) {
+            (Some(ticket), Some(sam_ca), Some(activation)) if problems.is_empty() => {
+                Ok(Some(CardKeys { ticket, sam_ca, activation }))
+            }
+            _ => Err(problems),
+        }
+    }
+}
+
+/// `scheme://host[:port]` with nothing after it.
+fn is_origin(s: &str) -> bool {
+    let Some((scheme, rest)) = s.split_once("://") else { return false };
+    matches!(scheme, "http" | "https")
+        && !rest.is_empty()
+        && !rest.contains(['/', '?', '#', '@', ' '])
+        && rest.rsplit_once(':').is_none_or(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok())
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DemoConfig {
@@ -251,6 +362,23 @@ const TOOLING_ENV_PREFIXES: [&str; 4] = ["test_", "e2e_", "pcsc_", "real_reader"
 pub const DEMO_DUKCAPIL_USER: &str = "BKN_DEMO";
 pub const DEMO_DUKCAPIL_PASSWORD: &str = "demo-dukcapil-password";
 const DEMO_NIK_TOKEN_KEY: &str = "64656d6f2d6f6e6c792d6e696b2d746f6b656e2d6b65792d6e6f742d666f722d70726f64";
+
+/// DEMO ONLY — the agent-ticket seed of the embedded demo:
+/// SHA-256("padan-demo-key/v1/backend-ticket"). Its public half, for the
+/// demo agent's `backend_ticket_public_key`, is [`DEMO_TICKET_PUBLIC_KEY`].
+pub const DEMO_TICKET_SIGNING_KEY: &str = "1a7c459a7e136cc05602ad28bbcd47bada0f9024426dc656d84107601bd231f4";
+pub const DEMO_TICKET_PUBLIC_KEY: &str = "b7ca315459539aa3148293635d2890ebe7b7131d2ef70b37c6df4af240804177";
+/// DEMO ONLY — the emulated Dukcapil SAM CA and activation authority of
+/// `sim/ktp-card` for the default population seed 20240628 (public keys, as
+/// printed by `padan-ktp-card keys`). Anyone can derive the matching private
+/// keys: never trust them in production.
+pub const DEMO_SAM_CA_PUBLIC_KEY: &str = "042a36f402328fda59d63f583cbbd608b098e0c986009cf2371d109e87306742487766f60d0ca6419cfa1bc4764e2bdf9534d99c8b7e1dea44e3c08179f3525505";
+pub const DEMO_ACTIVATION_PUBLIC_KEY: &str = "4e31efe0747493caf20d1a696c9f91be6f88e54f3a02d587a9748213bec414cf";
+/// DEMO ONLY — the reader/SAM `padan-ktp-card` emulates by default,
+/// registered at start-up for the demo officers' office.
+pub const DEMO_SAM_SERIAL: &str = "5aaf986ef79388b8";
+pub const DEMO_READER_SERIAL: &str = "PADAN-VR-0001";
+pub const DEMO_READER_OFFICE: &str = "KANREG-V";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -297,6 +425,17 @@ impl Config {
             self.dukcapil.user_id.get_or_insert_with(|| Secret::new(DEMO_DUKCAPIL_USER));
             self.dukcapil.password.get_or_insert_with(|| Secret::new(DEMO_DUKCAPIL_PASSWORD));
             self.security.nik_token_key.get_or_insert_with(|| Secret::new(DEMO_NIK_TOKEN_KEY));
+            let card = &mut self.card;
+            card.ticket_signing_key.get_or_insert_with(|| Secret::new(DEMO_TICKET_SIGNING_KEY));
+            card.sam_ca_public_key.get_or_insert_with(|| DEMO_SAM_CA_PUBLIC_KEY.to_owned());
+            card.activation_public_key.get_or_insert_with(|| DEMO_ACTIVATION_PUBLIC_KEY.to_owned());
+            if card.allowed_origins.is_empty() {
+                let listen = self.server.listen;
+                card.allowed_origins.push(format!("http://{listen}"));
+                if listen.ip().is_loopback() {
+                    card.allowed_origins.push(format!("http://localhost:{}", listen.port()));
+                }
+            }
         }
         if self.dukcapil.user_id.is_none() {
             problems.push(
@@ -361,6 +500,22 @@ impl Config {
         }
         if self.security.lockout_attempts == 0 {
             problems.push("security.lockout_attempts must be at least 1".to_owned());
+        }
+        if let Err(card) = self.card.keys() {
+            problems.extend(card);
+        }
+        for origin in &self.card.allowed_origins {
+            if !is_origin(origin) {
+                problems
+                    .push(format!("card.allowed_origins: {origin:?} is not an origin (scheme://host[:port], no path)"));
+            }
+        }
+        if !(10..=600).contains(&self.card.nonce_seconds) {
+            problems.push("card.nonce_seconds must be between 10 and 600".to_owned());
+        }
+        if !(10..=300).contains(&self.card.ticket_seconds) {
+            problems
+                .push("card.ticket_seconds must be between 10 and 300 (the agent refuses longer tickets)".to_owned());
         }
         if problems.is_empty() { Ok(self) } else { Err(ConfigError::Invalid(problems)) }
     }
@@ -433,6 +588,27 @@ mod tests {
         .unwrap();
         assert_eq!(c.dukcapil.password.as_ref().unwrap().expose(), "s3cret");
         assert!(!format!("{c:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn demo_card_keys_are_the_demo_keys_and_bad_card_keys_are_named() {
+        let c = load("[demo]\nenabled = true").unwrap();
+        let keys = c.card.keys().unwrap().unwrap();
+        assert_eq!(hex::encode(keys.ticket.verifying_key().to_bytes()), DEMO_TICKET_PUBLIC_KEY);
+        assert_eq!(c.card.allowed_origins, ["http://127.0.0.1:8080", "http://localhost:8080"]);
+        assert!(!format!("{c:?}").contains(DEMO_TICKET_SIGNING_KEY));
+        let err =
+            load("[demo]\nenabled = true\n[card]\nsam_ca_public_key = \"04ab\"\nallowed_origins = [\"http://x/app\"]")
+                .unwrap_err()
+                .to_string();
+        assert!(err.contains("card.sam_ca_public_key"), "{err}");
+        assert!(err.contains("http://x/app"), "{err}");
+        let c = load(&format!(
+            "[dukcapil]\nuser_id = \"u\"\npassword = \"p\"\n[security]\nnik_token_key = \"{}\"",
+            "ab".repeat(32)
+        ))
+        .unwrap();
+        assert!(c.card.keys().unwrap().is_none(), "card reading is off unless configured");
     }
 
     #[test]

@@ -40,6 +40,7 @@ struct Inner {
     agreements: RwLock<Arc<Vec<AgreementRecord>>>,
     spa: web::spa::Spa,
     metrics: Option<PrometheusHandle>,
+    card_keys: Option<config::CardKeys>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -58,7 +59,9 @@ impl AppState {
         store::seed::agreements(store.pool(), now).await?;
         if config.demo.enabled {
             seed_demo(&store, clock.today(), now).await?;
+            services::card::seed_demo_reader(store.pool(), now).await?;
         }
+        let card_keys = config.card.keys().map_err(|p| anyhow::anyhow!("card configuration: {}", p.join("; ")))?;
         let agreements = store::agreements::all(store.pool()).await?;
         let dukcapil = DukcapilClient::new(config.dukcapil.clone(), clock.clone())?;
         let spa = web::spa::Spa::load(&config.server.spa_dir)?;
@@ -73,6 +76,7 @@ impl AppState {
             agreements: RwLock::new(Arc::new(agreements)),
             spa,
             metrics,
+            card_keys,
         })))
     }
 
@@ -96,6 +100,10 @@ impl AppState {
     }
     pub fn spa(&self) -> &web::spa::Spa {
         &self.0.spa
+    }
+    /// The KTP-el keys, when card reading is configured.
+    pub fn card_keys(&self) -> Option<&config::CardKeys> {
+        self.0.card_keys.as_ref()
     }
     pub fn metrics(&self) -> Option<&PrometheusHandle> {
         self.0.metrics.as_ref()

@@ -22,13 +22,10 @@ use crate::apdu::{self, ApduError, Command, Status};
 use crate::transport::{CardTransport, TransportError};
 
 pub const PROFILE_NAME: &str = "padan-emulation/1";
-const DF_KTPEL: u16 = 0x7F0A;
-const EF_CONTROL: u16 = 0x6FF0;
-const EFS: [u16; 7] = [0x6FF0, 0x6FF1, 0x6FF2, 0x6FF3, 0x6FF4, 0x6FF5, 0x6FF6];
+use padan_ktpel::{ACTIVATION_LEN, ALL_EFS as EFS, DF_KTPEL, EF_CONTROL, tag};
 const CONTROL_LEN: usize = 0x35;
 const CHUNK: u8 = 0xC0;
 const SAM_AID: [u8; 9] = [0xA0, 0x00, 0x00, 0x06, 0x24, 0x4B, 0x54, 0x50, 0x53];
-const ACTIVATION_LEN: usize = 121;
 /// Refuse EFs larger than this (the length prefix is 2 bytes anyway).
 const MAX_EF: usize = 0xFFFF + 2;
 
@@ -269,38 +266,28 @@ fn read_protected(
 
 fn parse_biodata(ef: &[u8]) -> Option<Biodata> {
     let mut b = Biodata::default();
-    let mut rest = ef.get(2..)?;
-    while !rest.is_empty() {
-        let tag = rest[0];
-        let (len, used) = match *rest.get(1)? {
-            l if l < 0x80 => (usize::from(l), 1),
-            0x81 => (usize::from(*rest.get(2)?), 2),
-            0x82 => (usize::from(u16::from_be_bytes([*rest.get(2)?, *rest.get(3)?])), 3),
-            _ => return None,
-        };
-        let value = std::str::from_utf8(rest.get(1 + used..1 + used + len)?).ok()?.to_string();
-        rest = &rest[1 + used + len..];
-        let slot = match tag {
-            0x01 => &mut b.nik,
-            0x02 => &mut b.nama,
-            0x03 => &mut b.tempat_lahir,
-            0x04 => &mut b.tanggal_lahir,
-            0x05 => &mut b.jenis_kelamin,
-            0x06 => &mut b.golongan_darah,
-            0x07 => &mut b.alamat,
-            0x08 => &mut b.rt,
-            0x09 => &mut b.rw,
-            0x0A => &mut b.kel_desa,
-            0x0B => &mut b.kecamatan,
-            0x0C => &mut b.kabupaten,
-            0x0D => &mut b.provinsi,
-            0x0E => &mut b.agama,
-            0x0F => &mut b.status_perkawinan,
-            0x10 => &mut b.pekerjaan,
-            0x11 => &mut b.kewarganegaraan,
-            0x12 => &mut b.berlaku_hingga,
-            0x13 => &mut b.tanggal_terbit,
-            0x14 => &mut b.tempat_terbit,
+    for (t, value) in padan_ktpel::biodata_fields(ef)? {
+        let slot = match t {
+            tag::NIK => &mut b.nik,
+            tag::NAMA => &mut b.nama,
+            tag::TEMPAT_LAHIR => &mut b.tempat_lahir,
+            tag::TANGGAL_LAHIR => &mut b.tanggal_lahir,
+            tag::JENIS_KELAMIN => &mut b.jenis_kelamin,
+            tag::GOLONGAN_DARAH => &mut b.golongan_darah,
+            tag::ALAMAT => &mut b.alamat,
+            tag::RT => &mut b.rt,
+            tag::RW => &mut b.rw,
+            tag::KEL_DESA => &mut b.kel_desa,
+            tag::KECAMATAN => &mut b.kecamatan,
+            tag::KABUPATEN => &mut b.kabupaten,
+            tag::PROVINSI => &mut b.provinsi,
+            tag::AGAMA => &mut b.agama,
+            tag::STATUS_PERKAWINAN => &mut b.status_perkawinan,
+            tag::PEKERJAAN => &mut b.pekerjaan,
+            tag::KEWARGANEGARAAN => &mut b.kewarganegaraan,
+            tag::BERLAKU_HINGGA => &mut b.berlaku_hingga,
+            tag::TANGGAL_TERBIT => &mut b.tanggal_terbit,
+            tag::TEMPAT_TERBIT => &mut b.tempat_terbit,
             _ => continue, // unknown tags are skipped (forward compatibility)
         };
         *slot = value;

@@ -10,10 +10,11 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use common::*;
+use padan_ktpel::{AttestationError, AttestationInput, verify_attestation};
 use padan_protocol::agent::v1::{AgentErrorCode, CardField, CardReadResult, SamState};
 use padan_reader_agent::profile::{self, ReadError, ReadRequest};
 use padan_reader_agent::transport::{CardTransport, TransportError};
-use padan_sim_ktp_card::{AttestationError, AttestationInput, Scenario, verify_attestation};
+use padan_sim_ktp_card::Scenario;
 
 fn read_with(
     card: &mut dyn CardTransport,
@@ -119,7 +120,7 @@ fn sam_status_reports_state_and_activation() {
     let st = profile::sam_status(Some(&mut sam), NOW);
     assert_eq!(st.state, SamState::Activated);
     assert!(st.valid);
-    assert_eq!(st.activation.as_ref().unwrap().office, "BKN-PUSAT");
+    assert_eq!(st.activation.as_ref().unwrap().office, padan_sim_ktp_card::DEMO_OFFICE);
     let d = VirtualDevices::new(Scenario::SamExpired, Duration::ZERO);
     let st = profile::sam_status(Some(&mut d.sam.clone().unwrap()), NOW);
     assert!(!st.valid);

@@ -262,7 +262,7 @@ fn verify_result(r: &padan_protocol::agent::v1::CardReadResult) {
         std::array::from_fn(|i| hex::decode(&r.card.files[i].sha256).unwrap().try_into().unwrap());
     let (sig, cert, act) =
         (b(&r.attestation.signature), b(&r.attestation.sam_certificate), b(&r.attestation.activation_record));
-    let input = padan_sim_ktp_card::AttestationInput {
+    let input = padan_ktpel::AttestationInput {
         origin: ORIGIN,
         nonce: "n-ws",
         uid: &uid,
@@ -271,7 +271,7 @@ fn verify_result(r: &padan_protocol::agent::v1::CardReadResult) {
         sam_certificate: &cert,
         activation_record: &act,
     };
-    padan_sim_ktp_card::verify_attestation(&input, &keys().sam_ca_public(), &keys().activation_public(), NOW).unwrap();
+    padan_ktpel::verify_attestation(&input, &keys().sam_ca_public(), &keys().activation_public(), NOW).unwrap();
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@
 //! served at `/api/v1/openapi.json`; a test snapshots it.
 
 mod admin;
+mod card;
 mod health;
 mod lookup;
 mod mechanisms;
@@ -38,7 +39,8 @@ use crate::{AppState, error::AppError};
         (name = "verify", description = "Verification against Dukcapil"),
         (name = "lookup", description = "Look-ups (display only)"),
         (name = "siasn", description = "Service API for the SIASN application"),
-        (name = "admin", description = "Agreements and alerts"),
+        (name = "card", description = "KTP-el reading through the local reader-agent"),
+        (name = "admin", description = "Agreements, alerts and the KTP-el reader registry"),
         (name = "operations", description = "Health and metrics")
     )
 )]
@@ -56,6 +58,10 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::agreements_list::handler, admin::agreements_create::handler))
         .routes(routes!(admin::alerts_list::handler))
         .routes(routes!(admin::alerts_resolve::handler))
+        .routes(routes!(admin::readers_list::handler, admin::readers_create::handler))
+        .routes(routes!(card::ticket::handler))
+        .routes(routes!(card::nonce::handler))
+        .routes(routes!(card::verify::handler))
         .routes(routes!(health::healthz))
         .routes(routes!(health::livez))
 }

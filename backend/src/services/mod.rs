@@ -3,6 +3,7 @@
 pub mod access;
 pub mod agreements;
 pub mod alerts;
+pub mod card;
 pub mod face;
 pub mod lookup;
 pub mod mechanisms;

@@ -156,7 +156,7 @@ pub async fn verify_elements(
 }
 
 /// Compact verdict codes for the audit trail: `01 NIK:S NAMA_LGKP:S92 TGL_LHR:T`.
-fn verdict_codes(code: &str, result: &VerifyResult) -> String {
+pub(crate) fn verdict_codes(code: &str, result: &VerifyResult) -> String {
     let mut out = code.to_owned();
     if let VerifyResult::Found { verdicts, .. } = result {
         for (element, verdict, similarity) in verdicts {

@@ -9,6 +9,8 @@
 pub mod agreements;
 pub mod alerts;
 pub mod audit;
+pub mod card_nonces;
+pub mod card_readers;
 pub mod officers;
 pub mod seed;
 pub mod service_clients;

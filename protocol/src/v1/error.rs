@@ -31,6 +31,18 @@ pub enum ErrorCode {
     NotFound,
     PayloadTooLarge,
     Internal,
+    /// The page origin is not one the reader-agent is configured to accept.
+    OriginNotAllowed,
+    /// The KTP-el read is not proven genuine (SAM certificate, activation
+    /// record or attestation signature): "kartu tidak asli".
+    CardNotGenuine,
+    /// The card data sent differ from what the SAM attested: "data kartu telah diubah".
+    CardDataTampered,
+    /// The reader/SAM is not registered, not activated, expired, for
+    /// another office, or its agreement has ended.
+    ReaderNotActivated,
+    /// The read's nonce is unknown, expired, already used, or not this officer's.
+    NonceInvalid,
 }
 
 /// A field-level validation problem, for inline display next to the input.

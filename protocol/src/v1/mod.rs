@@ -5,6 +5,7 @@
 
 mod admin;
 mod auth;
+mod card;
 mod elements;
 mod error;
 mod face;
@@ -14,6 +15,7 @@ mod verify;
 
 pub use admin::*;
 pub use auth::*;
+pub use card::*;
 pub use elements::*;
 pub use error::*;
 pub use face::*;

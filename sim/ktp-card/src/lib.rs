@@ -29,7 +29,7 @@ pub use sam::{SamOptions, VirtualSam};
 
 /// Default reader serial and office bound into demo activation records.
 pub const DEMO_READER_SERIAL: &str = "PADAN-VR-0001";
-pub const DEMO_OFFICE: &str = "BKN-PUSAT";
+pub const DEMO_OFFICE: &str = "KANREG-V";
 /// Default activation length of the demo SAM.
 pub const DEMO_ACTIVATION_DAYS: u64 = 180;
 

@@ -1,18 +1,10 @@
 //! Constants of the emulation profile (`docs/ktp-el-emulation-profile.md`):
 //! file identifiers, biodata tags, instruction bytes and status words.
 
-/// The KTP-el application DF.
-pub const DF_KTPEL: u16 = 0x7F0A;
-pub const EF_CONTROL: u16 = 0x6FF0;
-pub const EF_BIODATA: u16 = 0x6FF1;
-pub const EF_PHOTO: u16 = 0x6FF2;
-pub const EF_SIGNATURE: u16 = 0x6FF3;
-pub const EF_MINUTIAE_RIGHT: u16 = 0x6FF4;
-pub const EF_MINUTIAE_LEFT: u16 = 0x6FF5;
-pub const EF_ISSUER_SIGNATURE: u16 = 0x6FF6;
-/// Every EF, in the order used by the issuer signature (first six) and the canonical result (all seven).
-pub const ALL_EFS: [u16; 7] =
-    [EF_CONTROL, EF_BIODATA, EF_PHOTO, EF_SIGNATURE, EF_MINUTIAE_RIGHT, EF_MINUTIAE_LEFT, EF_ISSUER_SIGNATURE];
+pub use padan_ktpel::{
+    ALL_EFS, DF_KTPEL, EF_BIODATA, EF_CONTROL, EF_ISSUER_SIGNATURE, EF_MINUTIAE_LEFT, EF_MINUTIAE_RIGHT, EF_PHOTO,
+    EF_SIGNATURE,
+};
 /// Size of EF 6FF0.
 pub const CONTROL_LEN: usize = 0x35;
 /// Largest plaintext chunk a protected READ BINARY returns (fits a short APDU after SM overhead).
@@ -22,28 +14,7 @@ pub const SM_CHUNK: usize = 0xC0;
 pub const SAM_AID: [u8; 9] = [0xA0, 0x00, 0x00, 0x06, 0x24, 0x4B, 0x54, 0x50, 0x53];
 
 /// Biodata TLV tags (EF 6FF1), one byte each.
-pub mod tag {
-    pub const NIK: u8 = 0x01;
-    pub const NAMA: u8 = 0x02;
-    pub const TEMPAT_LAHIR: u8 = 0x03;
-    pub const TANGGAL_LAHIR: u8 = 0x04;
-    pub const JENIS_KELAMIN: u8 = 0x05;
-    pub const GOLONGAN_DARAH: u8 = 0x06;
-    pub const ALAMAT: u8 = 0x07;
-    pub const RT: u8 = 0x08;
-    pub const RW: u8 = 0x09;
-    pub const KEL_DESA: u8 = 0x0A;
-    pub const KECAMATAN: u8 = 0x0B;
-    pub const KABUPATEN: u8 = 0x0C;
-    pub const PROVINSI: u8 = 0x0D;
-    pub const AGAMA: u8 = 0x0E;
-    pub const STATUS_PERKAWINAN: u8 = 0x0F;
-    pub const PEKERJAAN: u8 = 0x10;
-    pub const KEWARGANEGARAAN: u8 = 0x11;
-    pub const BERLAKU_HINGGA: u8 = 0x12;
-    pub const TANGGAL_TERBIT: u8 = 0x13;
-    pub const TEMPAT_TERBIT: u8 = 0x14;
-}
+pub use padan_ktpel::tag;
 
 /// Instruction bytes.
 pub mod ins {
