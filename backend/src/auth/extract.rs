@@ -62,7 +62,8 @@ impl FromRequestParts<AppState> for Officer {
         let token = session_cookie_token(&parts.headers).ok_or(AppError::Unauthenticated)?;
         let hash = token_hash(&token);
         let pool = state.store().pool();
-        let session = store::sessions::get(pool, &hash).await?.ok_or(AppError::Unauthenticated)?;
+        let (session, officer) =
+            store::sessions::get_with_officer(pool, &hash).await?.ok_or(AppError::Unauthenticated)?;
         let now = state.clock().now_millis();
         let idle_ms = state.idle_timeout_ms();
         if now >= session.expires_at || now - session.last_seen_at >= idle_ms {
@@ -76,7 +77,6 @@ impl FromRequestParts<AppState> for Officer {
                 return Err(AppError::Csrf);
             }
         }
-        let officer = store::officers::by_id(pool, session.officer_id).await?.ok_or(AppError::Unauthenticated)?;
         if !officer.active {
             store::sessions::delete(pool, &hash).await?;
             return Err(AppError::Unauthenticated);

@@ -13,11 +13,11 @@ pub struct OfficerRecord {
     pub active: bool,
 }
 
-const SELECT: &str = "SELECT o.id, o.username, o.display_name, o.nip, o.role, o.office_code, f.name AS office_name, \
+pub(super) const SELECT: &str = "SELECT o.id, o.username, o.display_name, o.nip, o.role, o.office_code, f.name AS office_name, \
      o.password_hash, o.failed_attempts, o.locked_until, o.active \
      FROM officers o JOIN offices f ON f.code = o.office_code";
 
-fn from_row(row: &sqlx::any::AnyRow) -> Result<OfficerRecord, sqlx::Error> {
+pub(super) fn from_row(row: &sqlx::any::AnyRow) -> Result<OfficerRecord, sqlx::Error> {
     let role: String = row.try_get("role")?;
     let role = Role::parse(&role).ok_or_else(|| sqlx::Error::Decode(format!("unknown role {role:?}").into()))?;
     Ok(OfficerRecord {

@@ -33,21 +33,29 @@ pub async fn insert(
     .map(|_| ())
 }
 
-pub async fn get(pool: &AnyPool, token_hash: &str) -> Result<Option<SessionRecord>, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT officer_id, csrf_token, created_at, last_seen_at, expires_at FROM sessions WHERE token_hash = $1",
-    )
-    .bind(token_hash)
-    .fetch_optional(pool)
-    .await?;
+/// The session and its officer in one round trip (every authenticated
+/// request needs both).
+pub async fn get_with_officer(
+    pool: &AnyPool,
+    token_hash: &str,
+) -> Result<Option<(SessionRecord, super::officers::OfficerRecord)>, sqlx::Error> {
+    let sql = format!(
+        "{}, s.csrf_token AS s_csrf, s.created_at AS s_created, s.last_seen_at AS s_seen, s.expires_at AS s_expires \
+         FROM sessions s JOIN officers o ON o.id = s.officer_id JOIN offices f ON f.code = o.office_code \
+         WHERE s.token_hash = $1",
+        super::officers::SELECT.split(" FROM ").next().unwrap_or_default()
+    );
+    let row = sqlx::query(&sql).bind(token_hash).fetch_optional(pool).await?;
     row.map(|r| {
-        Ok(SessionRecord {
-            officer_id: r.try_get(0)?,
-            csrf_token: r.try_get(1)?,
-            created_at: r.try_get(2)?,
-            last_seen_at: r.try_get(3)?,
-            expires_at: r.try_get(4)?,
-        })
+        let officer = super::officers::from_row(&r)?;
+        let session = SessionRecord {
+            officer_id: officer.id,
+            csrf_token: r.try_get("s_csrf")?,
+            created_at: r.try_get("s_created")?,
+            last_seen_at: r.try_get("s_seen")?,
+            expires_at: r.try_get("s_expires")?,
+        };
+        Ok((session, officer))
     })
     .transpose()
 }
