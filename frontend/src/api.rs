@@ -21,12 +21,14 @@ use std::fmt;
 use gloo_net::http::{Request, RequestBuilder, Response};
 use leptos::prelude::on_cleanup;
 use padan_protocol::v1::{
-    AgreementView, AgreementsResponse, AlertsResponse, ApiError, CSRF_HEADER, ErrorCode, FaceMatchRequest,
-    FaceMatchResponse, LookupRequest, LookupResponse, MechanismsResponse, NewAgreementRequest, REQUEST_ID_HEADER,
-    SessionInfo, SignInRequest, VerifyElementsRequest, VerifyElementsResponse,
+    AgreementView, AgreementsResponse, AlertsResponse, ApiError, CSRF_HEADER, CardVerifyResponse, ErrorCode,
+    FaceMatchRequest, FaceMatchResponse, LookupRequest, LookupResponse, MechanismsResponse, NewAgreementRequest,
+    NonceResponse, Purpose, REQUEST_ID_HEADER, SessionInfo, SignInRequest, TicketResponse, VerifyElementsRequest,
+    VerifyElementsResponse,
 };
 use send_wrapper::SendWrapper;
 use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
 use web_sys::RequestCache;
 
 const SESSION: &str = "/api/v1/session";
@@ -37,6 +39,9 @@ const LOOKUP_PORTAL: &str = "/api/v1/lookup/portal";
 const LOOKUP_IKD: &str = "/api/v1/lookup/ikd";
 const AGREEMENTS: &str = "/api/v1/admin/agreements";
 const ALERTS: &str = "/api/v1/admin/alerts";
+const CARD_TICKET: &str = "/api/v1/card/ticket";
+const CARD_NONCE: &str = "/api/v1/card/nonce";
+const CARD_VERIFY: &str = "/api/v1/card/verify";
 
 /// Why a call did not produce the expected answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -245,4 +250,28 @@ pub async fn alerts() -> ApiResult<AlertsResponse> {
 /// `POST /api/v1/admin/alerts/{id}/resolve` (admin).
 pub async fn resolve_alert(id: i64) -> ApiResult<()> {
     send(Request::post(&format!("{ALERTS}/{id}/resolve")), Kind::Write, Some("{}".to_owned())).await
+}
+
+/// `POST /api/v1/card/ticket`: a single-use ticket for the reader-agent's `HELLO`.
+pub async fn card_ticket() -> ApiResult<TicketResponse> {
+    send(Request::post(CARD_TICKET), Kind::Write, Some("{}".to_owned())).await
+}
+
+/// `POST /api/v1/card/nonce`: the single-use nonce of one `READ_CARD`.
+pub async fn card_nonce() -> ApiResult<NonceResponse> {
+    send(Request::post(CARD_NONCE), Kind::Write, Some("{}".to_owned())).await
+}
+
+/// `POST /api/v1/card/verify` (a `CardVerifyRequest`): the agent's attested
+/// read, forwarded as the raw JSON the agent sent, checked by the backend and
+/// matched against Dukcapil.
+pub async fn card_verify(nonce: &str, purpose: Purpose, read: &RawValue) -> ApiResult<CardVerifyResponse> {
+    #[derive(serde::Serialize)]
+    struct Body<'a> {
+        nonce: &'a str,
+        purpose: Purpose,
+        read: &'a RawValue,
+    }
+    let body = json_body(&Body { nonce, purpose, read })?;
+    send(Request::post(CARD_VERIFY), Kind::Write, Some(body)).await
 }

@@ -525,3 +525,137 @@ pub const COL_MESSAGE: Text = text("Pesan", "Message");
 pub const COL_COUNT: Text = text("Jumlah", "Count");
 pub const RESOLVE: Text = text("Selesai", "Resolve");
 pub const NO_ALERTS: Text = text("Tidak ada peringatan terbuka.", "No open alerts.");
+
+// KTP-el reading ("Baca KTP-el")
+pub const NAV_CARD: Text = text("Baca KTP-el", "Read KTP-el");
+pub const CARD_TITLE: Text = text("Baca KTP-el", "Read a KTP-el");
+pub const CARD_LEAD: Text = text(
+    "Tempelkan KTP-el pada pembaca. Padan memeriksa keaslian chip lewat SAM terdaftar, lalu mencocokkan datanya dengan Dukcapil. Data hanya ditampilkan, tidak disimpan.",
+    "Place the KTP-el on the reader. Padan checks the chip is genuine through a registered SAM, then matches its data with Dukcapil. The data is displayed only, never stored.",
+);
+pub const CARD_READ: Text = text("Baca KTP-el", "Read the KTP-el");
+pub const CARD_READING: Text = text("Membaca…", "Reading…");
+pub const CARD_RETRY: Text = text("Coba lagi", "Try again");
+pub const CARD_RECONNECT: Text = text("Hubungkan ulang", "Reconnect");
+pub const CARD_CONNECTING: Text = text("Menghubungkan ke aplikasi pembaca…", "Connecting to the reader app…");
+pub const CARD_NOT_RUNNING: Text = text(
+    "Aplikasi pembaca KTP-el (Padan Reader Agent) belum terpasang atau tidak berjalan di komputer ini.",
+    "The KTP-el reader app (Padan Reader Agent) is not installed or not running on this computer.",
+);
+pub const CARD_NOT_RUNNING_HINT: Text = text(
+    "Kantor tanpa pembaca KTP-el tetap dapat memakai Verifikasi Elemen. Bila kantor Anda memiliki pembaca:",
+    "Offices without a KTP-el reader can keep using element verification. If your office has a reader:",
+);
+pub const CARD_INSTALL_LINUX: Text = text(
+    "Linux: pasang paket .deb (sudo apt install ./padan-reader-agent_*.deb), simpan konfigurasi di ~/.config/padan/agent.toml (chmod 600), lalu: systemctl --user enable --now padan-reader-agent",
+    "Linux: install the .deb package (sudo apt install ./padan-reader-agent_*.deb), put the configuration in ~/.config/padan/agent.toml (chmod 600), then: systemctl --user enable --now padan-reader-agent",
+);
+pub const CARD_INSTALL_WINDOWS: Text = text(
+    "Windows: jalankan padan-reader-agent.exe (build Windows dari TI) saat logon; konfigurasi di %APPDATA%\\Padan\\agent.toml.",
+    "Windows: run padan-reader-agent.exe (the Windows build from IT) at logon; configuration in %APPDATA%\\Padan\\agent.toml.",
+);
+pub const CARD_INSTALL_ORIGIN: Text = text(
+    "allowed_origins pada konfigurasi harus memuat alamat ini:",
+    "allowed_origins in the configuration must list this address:",
+);
+pub const CARD_INSTALL_DOCS: Text = text(
+    "Panduan lengkap untuk TI: docs/agent-protocol.md (paket, unit systemd, build Windows, kebijakan browser).",
+    "Full guide for IT: docs/agent-protocol.md (package, systemd unit, Windows build, browser policies).",
+);
+pub const CARD_BLOCKED: Text =
+    text("Browser memblokir koneksi ke aplikasi pembaca.", "The browser blocks the connection to the reader app.");
+pub const CARD_BLOCKED_HINT: Text = text(
+    "Klik ikon izin di sebelah kiri alamat situs, izinkan \"Akses jaringan lokal\" (Local Network Access) untuk Padan, lalu klik Hubungkan ulang. Untuk komputer kantor yang dikelola, TI dapat mengizinkannya dengan kebijakan Chrome LocalNetworkAccessAllowedForUrls.",
+    "Click the permissions icon left of the site address, allow \"Local Network Access\" for Padan, then click Reconnect. On managed office computers, IT can allow it with the Chrome policy LocalNetworkAccessAllowedForUrls.",
+);
+pub const CARD_LOST: Text = text("Koneksi ke aplikasi pembaca terputus.", "The connection to the reader app was lost.");
+pub const CARD_OUTDATED: Text = text(
+    "Versi aplikasi pembaca terlalu lama untuk Padan ini. Pasang versi terbaru.",
+    "The reader app is too old for this Padan. Install the latest version.",
+);
+pub const CARD_BUSY: Text = text(
+    "Aplikasi pembaca sedang dipakai tab atau jendela lain. Tutup tab tersebut, lalu klik Hubungkan ulang.",
+    "The reader app is in use by another tab or window. Close it, then click Reconnect.",
+);
+pub const CARD_UNAVAILABLE: Text = text("Pembacaan KTP-el tidak dapat dimulai.", "KTP-el reading cannot start.");
+pub const CARD_TICKET_REFUSED: Text = text(
+    "Aplikasi pembaca menolak tiket dari Padan. Periksa jam komputer; bila berulang, TI perlu memeriksa konfigurasi agen (kunci tiket, kantor).",
+    "The reader app refused Padan's ticket. Check the computer's clock; if it keeps happening, IT must check the agent configuration (ticket key, office).",
+);
+pub const CARD_PCSC_DOWN: Text = text(
+    "Layanan kartu pintar tidak berjalan (pcscd di Linux, Smart Card di Windows). Hubungi TI.",
+    "The smart card service is not running (pcscd on Linux, Smart Card on Windows). Contact IT.",
+);
+pub const CARD_NO_READER: Text =
+    text("Pembaca KTP-el tidak terdeteksi. Pasang kabel USB pembaca.", "No KTP-el reader found. Plug the reader in.");
+pub const CARD_NO_SAM: Text =
+    text("SAM tidak terdeteksi di slot SAM pembaca.", "No SAM found in the reader's SAM slot.");
+pub const CARD_SAM_NOT_ACTIVATED: Text = text(
+    "SAM belum diaktivasi Dukcapil. Minta admin Padan mengurus aktivasi.",
+    "The SAM is not activated by Dukcapil. Ask the Padan admin to arrange activation.",
+);
+pub const CARD_SAM_EXPIRED: Text = text(
+    "Masa aktivasi SAM telah berakhir (aktivasi mengikuti perjanjian kerja sama). Hubungi admin.",
+    "The SAM's activation has ended (it follows the cooperation agreement). Contact the admin.",
+);
+pub const CARD_SAM_DEACTIVATED: Text =
+    text("SAM dinonaktifkan oleh Dukcapil. Hubungi admin.", "The SAM was deactivated by Dukcapil. Contact the admin.");
+pub const CARD_SAM_LOCKED: Text = text(
+    "SAM terkunci dan harus direset oleh Dukcapil. Hubungi admin.",
+    "The SAM is locked and must be reset by Dukcapil. Contact the admin.",
+);
+pub const CARD_SAM_ERROR: Text = text(
+    "SAM tidak dapat dibuka dengan konfigurasi agen ini. Hubungi TI.",
+    "The SAM cannot be opened with this agent configuration. Contact IT.",
+);
+pub const CARD_WAITING: Text = text("Siap. Tempelkan KTP-el pada pembaca.", "Ready. Place the KTP-el on the reader.");
+pub const CARD_PRESENT: Text = text(
+    "KTP-el terdeteksi. Pilih tujuan, lalu klik Baca KTP-el. Jangan angkat kartu selama pembacaan.",
+    "KTP-el detected. Choose the purpose, then click Read. Keep the card on the reader while reading.",
+);
+pub const CARD_READING_STATE: Text =
+    text("Membaca KTP-el… jangan angkat kartu.", "Reading the KTP-el… keep the card in place.");
+pub const CARD_VERIFYING: Text =
+    text("Memeriksa keaslian dan mencocokkan dengan Dukcapil…", "Checking authenticity and matching with Dukcapil…");
+pub const CARD_DONE: Text = text("Selesai. Hasil ada di bawah.", "Done. The result is below.");
+pub const CARD_NO_CARD: Text = text(
+    "Tidak ada KTP-el pada pembaca. Tempelkan kartu, lalu coba lagi.",
+    "No KTP-el on the reader. Place it, then try again.",
+);
+pub const CARD_REMOVED: Text = text(
+    "Kartu dicabut saat dibaca — tempelkan kembali lalu coba lagi",
+    "The card was removed while reading — place it back and try again",
+);
+pub const CARD_NOT_GENUINE: Text = text("Kartu tidak asli", "The card is not genuine");
+pub const CARD_NOT_GENUINE_HINT: Text = text(
+    "Autentikasi chip gagal (kartu tiruan atau asing). Jangan terima kartu ini sebagai bukti identitas; laporkan ke supervisor.",
+    "Chip authentication failed (a clone or a foreign card). Do not accept it as proof of identity; report it to your supervisor.",
+);
+pub const CARD_TAMPERED: Text = text("Data kartu telah diubah", "The card's data has been altered");
+pub const CARD_TAMPERED_HINT: Text = text(
+    "Tanda tangan penerbit atas data chip tidak sah. Jangan terima kartu ini; laporkan ke supervisor.",
+    "The issuer's signature over the chip data does not verify. Do not accept this card; report it to your supervisor.",
+);
+pub const CARD_UNSUPPORTED: Text =
+    text("Kartu ini bukan KTP-el yang dikenali.", "This card is not a recognised KTP-el.");
+pub const CARD_ERROR: Text = text(
+    "Komunikasi dengan kartu atau SAM gagal. Coba lagi; bila berulang, hubungi TI.",
+    "Communication with the card or SAM failed. Try again; if it keeps happening, contact IT.",
+);
+pub const CARD_BAD_STATE: Text = text(
+    "Pembaca sedang menjalankan pembacaan lain. Tunggu sebentar.",
+    "The reader is busy with another read. Wait a moment.",
+);
+pub const CARD_INTERNAL: Text = text(
+    "Aplikasi pembaca mengalami kesalahan. Coba lagi; bila berulang, hubungi TI.",
+    "The reader app failed. Try again; if it keeps happening, contact IT.",
+);
+pub const CARD_RESULT_TITLE: Text = text("Hasil pembacaan KTP-el", "KTP-el read result");
+pub const CARD_GENUINE: Text = text(
+    "Kartu asli: chip dan datanya dibuktikan oleh SAM terdaftar.",
+    "Genuine card: the chip and its data are proven by a registered SAM.",
+);
+pub const CARD_DATA_TITLE: Text = text("Data pada chip", "Data on the chip");
+pub const CARD_DUKCAPIL_TITLE: Text = text("Pencocokan dengan Dukcapil", "Match with Dukcapil");
+pub const CARD_PHOTO_ALT: Text = text("Foto wajah dari chip KTP-el", "Face photo from the KTP-el chip");
+pub const CARD_READER_LINE: Text = text("Pembaca", "Reader");

@@ -9,6 +9,7 @@
 //! | `/verifikasi/wajah` | face match (officers) |
 //! | `/portal` | population data portal, display only (officers) |
 //! | `/ikd` | look-up of the NIK from the IKD app (officers) |
+//! | `/ktp-el` | read a KTP-el through the local reader-agent (officers) |
 //! | `/admin/perjanjian` | agreements (admin; auditor read-only) |
 //! | `/admin/peringatan` | alerts (admin) |
 //! | `/` | redirects to the role's first page |
@@ -17,6 +18,7 @@
 //! Population data lives only in the signals of the page that shows it and
 //! is dropped with that page; nothing goes to browser storage.
 
+pub mod agent;
 pub mod api;
 pub mod components;
 mod dom;
@@ -31,6 +33,7 @@ use leptos_router::path;
 use crate::components::layout::Shell;
 use crate::i18n::tr;
 use crate::pages::admin::{Agreements, Alerts, RequireRole};
+use crate::pages::card_read::CardRead;
 use crate::pages::face_match::FaceMatch;
 use crate::pages::lookup::{IkdLookup, PortalLookup};
 use crate::pages::{not_found::NotFound, sign_in::SignIn, verify_elements::VerifyElements};
@@ -81,6 +84,7 @@ pub fn App() -> impl IntoView {
                             view=|| view! { <RequireSession><PortalLookup /></RequireSession> }
                         />
                         <Route path=path!("/ikd") view=|| view! { <RequireSession><IkdLookup /></RequireSession> } />
+                        <Route path=path!("/ktp-el") view=|| view! { <RequireSession><CardRead /></RequireSession> } />
                         <Route
                             path=path!("/admin/perjanjian")
                             view=|| {

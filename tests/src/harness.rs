@@ -1,8 +1,10 @@
 //! The processes an end-to-end test runs against: the Dukcapil simulator,
 //! the backend (serving the built SPA) and chromedriver, each on a free
-//! loopback port, with logs captured to files in one temporary directory.
-//! Every process is stopped on drop (SIGTERM, then SIGKILL): a failing
-//! test leaves nothing behind.
+//! loopback port, with logs captured to files in one temporary directory;
+//! for KTP-el reading also a private pcscd with vsmartcard's vpcd, the
+//! virtual card (`padan-ktp-card`) and the reader-agent ([`CardReader`]).
+//! Every process is stopped on drop, by PID (SIGTERM, then SIGKILL): a
+//! failing test leaves nothing behind.
 
 use std::net::{Ipv4Addr, TcpListener};
 use std::path::{Path, PathBuf};
@@ -19,7 +21,9 @@ use crate::webdriver::Session;
 const DUKCAPIL_USER: &str = "BKN_DEMO";
 const DUKCAPIL_PASSWORD: &str = "demo-dukcapil-password";
 /// Small enough to generate in a moment, large enough to sample from.
-const PERSONS: usize = 20_000;
+pub const PERSONS: usize = 20_000;
+/// The simulator's seed in [`Stack::start`].
+pub const SEED: u64 = 2026;
 
 /// Where the prerequisites built by `cargo xtask test` live.
 #[derive(Debug, Clone)]
@@ -78,6 +82,15 @@ impl Prerequisites {
     pub fn simulator(&self) -> PathBuf {
         self.bin_dir.join("padan-sim-dukcapil")
     }
+
+    /// The virtual KTP-el card and SAM (`sim/ktp-card`).
+    pub fn ktp_card(&self) -> PathBuf {
+        self.bin_dir.join("padan-ktp-card")
+    }
+
+    pub fn reader_agent(&self) -> PathBuf {
+        self.bin_dir.join("padan-reader-agent")
+    }
 }
 
 /// A free TCP port on 127.0.0.1 (the listener is closed again at once).
@@ -109,6 +122,15 @@ impl Proc {
         Ok(Self { name: name.to_owned(), child, group, log: log.to_owned() })
     }
 
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The process's captured output so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
     /// Fails when the process has already exited, quoting the end of its log.
     pub fn check_alive(&mut self) -> anyhow::Result<()> {
         match self.child.try_wait()? {
@@ -122,7 +144,8 @@ impl Proc {
         }
     }
 
-    fn stop(&mut self) {
+    /// Stops the process now (SIGTERM, then SIGKILL after 5 s).
+    pub fn stop(&mut self) {
         if self.child.try_wait().ok().flatten().is_some() {
             return;
         }
@@ -187,6 +210,17 @@ impl Stack {
     /// Like [`Stack::start`], with extra backend configuration as
     /// `PADAN_*` environment variables (e.g. `PADAN_SERVER__DISPLAY_SECONDS`).
     pub async fn start_with_env(prerequisites: Prerequisites, backend_env: &[(&str, &str)]) -> anyhow::Result<Self> {
+        Self::start_with_population(prerequisites, SEED, PERSONS, backend_env).await
+    }
+
+    /// Like [`Stack::start_with_env`], with the simulator's population seed
+    /// and size (a virtual KTP-el card must be issued from the same).
+    pub async fn start_with_population(
+        prerequisites: Prerequisites,
+        seed: u64,
+        persons: usize,
+        backend_env: &[(&str, &str)],
+    ) -> anyhow::Result<Self> {
         let dir = tempfile::Builder::new().prefix("padan-e2e-").tempdir().context("creating a temp dir")?;
         let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build()?;
 
@@ -205,8 +239,8 @@ impl Stack {
             Command::new(prerequisites.simulator())
                 .arg("--config")
                 .arg(&sim_config)
-                .args(["--listen", &format!("127.0.0.1:{sim_port}"), "--seed", "2026"])
-                .args(["--persons", &PERSONS.to_string()])
+                .args(["--listen", &format!("127.0.0.1:{sim_port}"), "--seed", &seed.to_string()])
+                .args(["--persons", &persons.to_string()])
                 .env("RUST_LOG", "info,padan_sim_dukcapil=debug"),
             &dir.path().join("simulator.log"),
             false,
@@ -347,4 +381,282 @@ pub fn occurrences(path: &Path, needle: &[u8]) -> anyhow::Result<Vec<usize>> {
     }
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     Ok(bytes.windows(needle.len()).enumerate().filter(|(_, w)| *w == needle).map(|(i, _)| i).collect())
+}
+
+// ---------------------------------------------------------------------------
+// KTP-el reading: pcscd + vpcd, the virtual card, the reader-agent
+// ---------------------------------------------------------------------------
+
+/// vsmartcard's vpcd driver for pcscd.
+pub const VPCD_DRIVER: &str = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so";
+/// The population seed the virtual card's demo keys and the backend's demo
+/// reader registration are built for (`padan-ktp-card keys`; the
+/// simulator's default seed). A card test's simulator must use it too.
+pub const CARD_SEED: u64 = 20_240_628;
+/// DEMO ONLY — the public half of the backend's demo ticket key
+/// (`DEMO_TICKET_PUBLIC_KEY` in backend/src/config.rs): what the demo
+/// backend signs agent tickets with unless `card.ticket_signing_key` is set.
+pub const DEMO_TICKET_PUBLIC_KEY: &str = "b7ca315459539aa3148293635d2890ebe7b7131d2ef70b37c6df4af240804177";
+/// The demo reader's office (backend/src/config.rs `DEMO_READER_OFFICE`):
+/// the office of the demo officer `petugas`.
+pub const DEMO_READER_OFFICE: &str = "KANREG-V";
+
+/// Whether pcscd and vpcd are installed. When they are not, panics with
+/// how to install them, unless `PADAN_PCSC_SKIP=1` (then `false`: skip).
+pub fn pcsc_available() -> bool {
+    let installed = Path::new("/usr/sbin/pcscd").exists() && Path::new(VPCD_DRIVER).exists();
+    if installed {
+        return true;
+    }
+    if std::env::var("PADAN_PCSC_SKIP").is_ok_and(|v| v == "1") {
+        eprintln!("PADAN_PCSC_SKIP=1 and pcscd/vpcd are not installed: KTP-el reader test skipped");
+        return false;
+    }
+    panic!(
+        "KTP-el reading needs pcscd and vsmartcard's vpcd: `apt-get install pcscd libpcsclite-dev vsmartcard-vpcd` \
+         (`cargo xtask test` installs them), or set PADAN_PCSC_SKIP=1 to skip"
+    );
+}
+
+/// The keys `padan-ktp-card keys --seed N` prints (`name = "hex"` lines):
+/// `sam_serial`, `sam_pcid`, `sam_config_key`, `sam_ca_public_key`, `activation_public_key`, …
+#[derive(Debug, Clone)]
+pub struct CardKeys(Vec<(String, String)>);
+
+impl CardKeys {
+    pub fn for_seed(ktp_card: &Path, seed: u64) -> anyhow::Result<Self> {
+        let out = Command::new(ktp_card)
+            .args(["keys", "--seed", &seed.to_string()])
+            .output()
+            .with_context(|| format!("running {} keys", ktp_card.display()))?;
+        anyhow::ensure!(out.status.success(), "{} keys failed: {}", ktp_card.display(), out.status);
+        let text = String::from_utf8(out.stdout)?;
+        let keys = text
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| l.split_once(" = "))
+            .map(|(k, v)| (k.trim().to_owned(), v.trim().trim_matches('"').to_owned()))
+            .collect();
+        Ok(Self(keys))
+    }
+
+    pub fn get(&self, name: &str) -> anyhow::Result<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .with_context(|| format!("`padan-ktp-card keys` printed no {name}"))
+    }
+}
+
+/// Which LISTEN sockets exist on 127.0.0.1/0.0.0.0 (from /proc/net/tcp).
+fn listening(port: u16) -> bool {
+    let table = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
+    let needle = format!(":{port:04X} ");
+    table.lines().skip(1).any(|line| {
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        cols.len() > 3 && format!("{} ", cols[1]).ends_with(&needle) && cols[3] == "0A"
+    })
+}
+
+/// A private `pcscd --foreground` whose only readers are vpcd's two slots
+/// (card on `vpcd_port`, SAM on `vpcd_port + 1`). pcscd 1.9.9 serves one
+/// socket per machine, so only one may run: `start` refuses when another
+/// owns it, and the tests that start one share a nextest group of one thread.
+#[derive(Debug)]
+pub struct Pcscd {
+    proc: Proc,
+    pub vpcd_port: u16,
+}
+
+impl Pcscd {
+    pub fn start(dir: &Path, vpcd_port: u16) -> anyhow::Result<Self> {
+        if let Ok(pid) = std::fs::read_to_string("/run/pcscd/pcscd.pid") {
+            let status = std::fs::read_to_string(format!("/proc/{}/status", pid.trim())).unwrap_or_default();
+            anyhow::ensure!(
+                status.is_empty() || status.contains("State:\tZ"),
+                "another pcscd (pid {}) is running and owns /run/pcscd/pcscd.comm; stop it first",
+                pid.trim()
+            );
+        }
+        anyhow::ensure!(!listening(vpcd_port), "port {vpcd_port} (vpcd) is already in use");
+        let conf = dir.join("pcscd-readers");
+        std::fs::create_dir_all(&conf)?;
+        std::fs::write(
+            conf.join("vpcd"),
+            format!(
+                "FRIENDLYNAME \"Virtual PCD\"\nDEVICENAME /dev/null:0x{vpcd_port:X}\nLIBPATH {VPCD_DRIVER}\n\
+                 CHANNELID 0x{vpcd_port:X}\n"
+            ),
+        )?;
+        // setsid: pcscd leaves the test's terminal alone; it keeps this PID.
+        let mut proc = Proc::spawn(
+            "pcscd",
+            Command::new("setsid").args(["pcscd", "--foreground", "--config"]).arg(&conf),
+            &dir.join("pcscd.log"),
+            false,
+        )?;
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while !(listening(vpcd_port) && listening(vpcd_port + 1)) {
+            proc.check_alive()?;
+            anyhow::ensure!(Instant::now() < deadline, "pcscd's vpcd slots did not listen on {vpcd_port}/+1 in time");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Ok(Self { proc, vpcd_port })
+    }
+
+    pub fn check_alive(&mut self) -> anyhow::Result<()> {
+        self.proc.check_alive()
+    }
+}
+
+/// pcscd, the reader-agent on a loopback port and (when inserted) the
+/// virtual card + SAM, wired for one backend origin. Field order is drop
+/// order: the card and the agent stop before pcscd.
+#[derive(Debug)]
+pub struct CardReader {
+    pub card: Option<Proc>,
+    pub agent: Proc,
+    pub pcscd: Pcscd,
+    /// `ws://127.0.0.1:PORT/`.
+    pub agent_url: String,
+    ktp_card: PathBuf,
+    dir: PathBuf,
+    seed: u64,
+    persons: usize,
+    nik: String,
+    inserted: usize,
+}
+
+impl CardReader {
+    /// Starts pcscd and the agent (no card yet). The agent accepts
+    /// `origin` and tickets signed by `ticket_public_key`, for `office`;
+    /// cards are issued for `nik` from the population `seed`/`persons`.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn start(
+        prerequisites: &Prerequisites,
+        dir: &Path,
+        agent_port: u16,
+        origin: &str,
+        ticket_public_key: &str,
+        office: &str,
+        keys: &CardKeys,
+        (seed, persons, nik): (u64, usize, &str),
+    ) -> anyhow::Result<Self> {
+        for bin in [prerequisites.ktp_card(), prerequisites.reader_agent()] {
+            anyhow::ensure!(
+                bin.is_file(),
+                "{} does not exist (build it: cargo build -p padan-sim-ktp-card -p padan-reader-agent)",
+                bin.display()
+            );
+        }
+        let vpcd_port = std::env::var("PADAN_VPCD_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(35_963);
+        let pcscd = Pcscd::start(dir, vpcd_port)?;
+
+        let config = dir.join("agent.toml");
+        let text = format!(
+            "listen_port = {agent_port}\nallowed_origins = [\"{origin}\"]\nbackend_ticket_public_key = \"{ticket_public_key}\"\n\
+             office = \"{office}\"\ncard_reader_patterns = [\"Virtual PCD 00 00\"]\nsam_reader_patterns = [\"Virtual PCD 00 01\"]\n\
+             sam_pcid = \"{}\"\nsam_config_key = \"{}\"\nlog = \"info\"\n",
+            keys.get("sam_pcid")?,
+            keys.get("sam_config_key")?,
+        );
+        write_private(&config, &text)?;
+        let mut agent = Proc::spawn(
+            "the reader-agent",
+            Command::new(prerequisites.reader_agent()).arg("run").arg("--config").arg(&config),
+            &dir.join("agent.log"),
+            false,
+        )?;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !listening(agent_port) {
+            agent.check_alive()?;
+            anyhow::ensure!(Instant::now() < deadline, "the reader-agent did not listen on {agent_port} in time");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Ok(Self {
+            card: None,
+            agent,
+            pcscd,
+            agent_url: format!("ws://127.0.0.1:{agent_port}/"),
+            ktp_card: prerequisites.ktp_card(),
+            dir: dir.to_owned(),
+            seed,
+            persons,
+            nik: nik.to_owned(),
+            inserted: 0,
+        })
+    }
+
+    /// Takes the current card (and SAM) out, then inserts a fresh card and
+    /// SAM in `scenario` (`genuine`, `clone`, `removed-after-N`, …); with
+    /// `reinsert_after_ms`, a card that left the reader comes back genuine.
+    pub fn insert(&mut self, scenario: &str, reinsert_after_ms: Option<u64>) -> anyhow::Result<()> {
+        self.remove();
+        self.inserted += 1;
+        let port = self.pcscd.vpcd_port;
+        let mut cmd = Command::new(&self.ktp_card);
+        cmd.args(["--seed", &self.seed.to_string(), "--persons", &self.persons.to_string(), "--nik", &self.nik])
+            .args(["--scenario", scenario, "--vpcd-host", "127.0.0.1"])
+            .args(["--card-port", &port.to_string(), "--sam-port", &(port + 1).to_string()]);
+        if let Some(ms) = reinsert_after_ms {
+            cmd.args(["--reinsert-after-ms", &ms.to_string()]);
+        }
+        let log = self.dir.join(format!("card-{}-{scenario}.log", self.inserted));
+        self.card = Some(Proc::spawn(&format!("the virtual card ({scenario})"), &mut cmd, &log, false)?);
+        Ok(())
+    }
+
+    /// Takes the card and the SAM out of the readers (stops the virtual card).
+    pub fn remove(&mut self) {
+        if let Some(mut card) = self.card.take() {
+            card.stop();
+        }
+    }
+
+    /// How many times the current card process put its card into the reader.
+    pub fn card_insertions(&self) -> usize {
+        self.card.as_ref().map_or(0, |c| c.log().matches("card: inserted into vpcd").count())
+    }
+
+    pub fn check_alive(&mut self) -> anyhow::Result<()> {
+        self.pcscd.check_alive()?;
+        self.agent.check_alive()?;
+        if let Some(card) = self.card.as_mut() {
+            card.check_alive()?;
+        }
+        Ok(())
+    }
+
+    /// The agent's, pcscd's and the cards' logs, for evidence.
+    pub fn log_files(&self) -> Vec<PathBuf> {
+        std::fs::read_dir(&self.dir)
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .map(|e| e.path())
+                    .filter(|p| {
+                        p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                            n == "agent.log" || n == "pcscd.log" || (n.starts_with("card-") && n.ends_with(".log"))
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// Writes a file readable by its owner only (the agent refuses a config others may write).
+fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    file.write_all(text.as_bytes())?;
+    Ok(())
 }

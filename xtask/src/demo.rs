@@ -1,10 +1,20 @@
 //! `cargo xtask demo`: builds the SPA and the release binaries, runs the
 //! Dukcapil simulator and the backend in demo mode, prints where to go and
-//! how to sign in, and stops both cleanly on Ctrl-C, SIGTERM, or when
-//! either of them dies.
+//! how to sign in, and stops everything cleanly on Ctrl-C, SIGTERM, or when
+//! one of them dies.
+//!
+//! When pcscd and vsmartcard's vpcd are installed (and no other pcscd
+//! runs), the demo also plugs in a KTP-el reader: its own pcscd with the
+//! two vpcd slots, the virtual card + SAM (`padan-ktp-card`, a person of the
+//! simulator's population; `--card-scenario clone|tampered|removed-after-15|
+//! sam-expired|…` for the failure modes) and the reader-agent on
+//! `ws://127.0.0.1:47443/`, configured for the demo origin and the
+//! backend's demo ticket key ("Baca KTP-el" as `petugas`, office KANREG-V).
+//! Otherwise it says how to install them and runs without the reader.
 
 use std::net::{Ipv4Addr, SocketAddr};
-use std::process::Command;
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -13,8 +23,22 @@ use crate::proc::{self, Daemon, interrupted};
 use crate::spa::{self, Freshness};
 use crate::{header, http, tools};
 
-const SEED: &str = "2026";
+/// The simulator's default seed: the virtual KTP-el card's demo keys and the
+/// backend's demo reader registration (SAM serial) are those of this seed,
+/// and the card's person must be in the simulator's population.
+const SEED: &str = "20240628";
 const PERSONS: &str = "100000";
+/// vsmartcard's vpcd driver for pcscd.
+const VPCD_DRIVER: &str = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so";
+/// vpcd's default ports: the card slot, then the SAM slot.
+const VPCD_PORT: u16 = 35_963;
+/// The agent's default port, where the backend's default `card.agent_url` points.
+const AGENT_PORT: u16 = 47_443;
+/// DEMO ONLY — public half of the backend's demo ticket key
+/// (`DEMO_TICKET_PUBLIC_KEY` in backend/src/config.rs).
+const DEMO_TICKET_PUBLIC_KEY: &str = "b7ca315459539aa3148293635d2890ebe7b7131d2ef70b37c6df4af240804177";
+/// The demo reader's office (backend/src/config.rs `DEMO_READER_OFFICE`).
+const DEMO_READER_OFFICE: &str = "KANREG-V";
 const DEMO_PASSWORD: &str = "padan-demo-2026";
 const ACCOUNTS: &[(&str, &str)] = &[
     ("petugas", "officer"),
@@ -33,27 +57,182 @@ const SPECIAL_NIKS: &[(&str, &str)] = &[
     ("3171010101009999", "not found (code 13)"),
 ];
 
+const USAGE: &str = "usage: cargo xtask demo [--port 8080] [--sim-port 8001] [--card-scenario genuine|clone|tampered|\
+removed-after-N|sam-absent|sam-not-activated|sam-expired|sam-locked|sam-deactivated]";
+
 struct Options {
     port: u16,
     sim_port: u16,
+    card_scenario: String,
 }
 
 fn parse(args: &[String]) -> anyhow::Result<Options> {
-    let mut options = Options { port: 8080, sim_port: 8001 };
+    let mut options = Options { port: 8080, sim_port: 8001, card_scenario: "genuine".into() };
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         let (flag, value) = match arg.split_once('=') {
             Some((f, v)) => (f, v.to_owned()),
             None => (arg.as_str(), args.next().with_context(|| format!("{arg} needs a value"))?.clone()),
         };
+        if flag == "--card-scenario" {
+            options.card_scenario = value;
+            continue;
+        }
         let port: u16 = value.parse().with_context(|| format!("{flag}: {value:?} is not a port number"))?;
         match flag {
             "--port" => options.port = port,
             "--sim-port" => options.sim_port = port,
-            _ => bail!("unknown argument {flag}\nusage: cargo xtask demo [--port 8080] [--sim-port 8001]"),
+            _ => bail!("unknown argument {flag}\n{USAGE}"),
         }
     }
     Ok(options)
+}
+
+/// Why the demo cannot plug in the emulated reader, if it cannot.
+fn reader_unavailable() -> Option<String> {
+    let missing: Vec<&str> = [
+        ("pcscd", "/usr/sbin/pcscd"),
+        ("vsmartcard-vpcd", VPCD_DRIVER),
+        ("libpcsclite-dev", "/usr/include/PCSC/winscard.h"),
+    ]
+    .into_iter()
+    .filter(|(_, path)| !Path::new(path).exists())
+    .map(|(package, _)| package)
+    .collect();
+    if !missing.is_empty() {
+        return Some(format!(
+            "the emulated KTP-el reader needs {0}: `sudo apt-get install -y {0}`, then run the demo again",
+            missing.join(" ")
+        ));
+    }
+    if let Ok(pid) = std::fs::read_to_string("/run/pcscd/pcscd.pid") {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", pid.trim())).unwrap_or_default();
+        if !status.is_empty() && !status.contains("State:\tZ") {
+            return Some(format!(
+                "another pcscd (pid {}) owns /run/pcscd/pcscd.comm; stop it (e.g. `sudo systemctl stop pcscd.socket \
+                 pcscd`) for the demo's own pcscd with the virtual reader",
+                pid.trim()
+            ));
+        }
+    }
+    for (port, what) in [(VPCD_PORT, "vpcd"), (VPCD_PORT + 1, "vpcd"), (AGENT_PORT, "the reader-agent")] {
+        if std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port)).is_err() {
+            return Some(format!("port {port} ({what}) is already in use"));
+        }
+    }
+    None
+}
+
+/// pcscd with the two vpcd slots, the virtual card + SAM, the agent.
+struct Reader {
+    agent: Daemon,
+    card: Daemon,
+    pcscd: Daemon,
+    nik: String,
+}
+
+fn start_reader(
+    root: &Path,
+    state: &Path,
+    addr: SocketAddr,
+    sim_addr: SocketAddr,
+    scenario: &str,
+) -> anyhow::Result<Reader> {
+    let readers = state.join("pcscd-readers");
+    std::fs::create_dir_all(&readers).with_context(|| format!("creating {}", readers.display()))?;
+    std::fs::write(
+        readers.join("vpcd"),
+        format!(
+            "FRIENDLYNAME \"Virtual PCD\"\nDEVICENAME /dev/null:0x{VPCD_PORT:X}\nLIBPATH {VPCD_DRIVER}\n\
+             CHANNELID 0x{VPCD_PORT:X}\n"
+        ),
+    )?;
+    let mut pcscd = Daemon::spawn(
+        "pcscd",
+        Command::new("pcscd")
+            .args(["--foreground", "--config"])
+            .arg(&readers)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null()),
+    )?;
+    // vpcd listens once pcscd has loaded it (probed by binding, not by
+    // connecting: a connection would be a card insertion).
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, VPCD_PORT + 1)).is_ok() {
+        if let Some(status) = pcscd.exited() {
+            bail!("pcscd stopped ({})", crate::proc::exit_text(status));
+        }
+        anyhow::ensure!(std::time::Instant::now() < deadline, "pcscd's vpcd slots did not open in time");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    let ktp_card = root.join("target/release/padan-ktp-card");
+    let keys = crate::proc::probe(Command::new(&ktp_card).args(["keys", "--seed", SEED]))
+        .context("`padan-ktp-card keys` failed")?;
+    let key = |name: &str| -> anyhow::Result<String> {
+        keys.lines()
+            .filter_map(|l| l.split_once(" = "))
+            .find(|(k, _)| k.trim() == name)
+            .map(|(_, v)| v.trim().trim_matches('"').to_owned())
+            .with_context(|| format!("`padan-ktp-card keys` printed no {name}"))
+    };
+    let nik = active_nik(sim_addr)?;
+    let card = Daemon::spawn(
+        "the virtual KTP-el card",
+        Command::new(&ktp_card)
+            .args(["--seed", SEED, "--persons", PERSONS, "--nik", &nik, "--scenario", scenario])
+            .args(["--card-port", &VPCD_PORT.to_string(), "--sam-port", &(VPCD_PORT + 1).to_string()])
+            // A card pulled mid-read comes back (genuine) after 2 s: "coba lagi" works.
+            .args(["--reinsert-after-ms", "2000"]),
+    )?;
+
+    let config = state.join("agent.toml");
+    let port = addr.port();
+    let text = format!(
+        "# Written by `cargo xtask demo`: DEMO keys only.\nlisten_port = {AGENT_PORT}\n\
+         allowed_origins = [\"http://{addr}\", \"http://localhost:{port}\"]\n\
+         backend_ticket_public_key = \"{DEMO_TICKET_PUBLIC_KEY}\"\noffice = \"{DEMO_READER_OFFICE}\"\n\
+         card_reader_patterns = [\"Virtual PCD 00 00\"]\nsam_reader_patterns = [\"Virtual PCD 00 01\"]\n\
+         sam_pcid = \"{}\"\nsam_config_key = \"{}\"\nlog = \"info\"\n",
+        key("sam_pcid")?,
+        key("sam_config_key")?,
+    );
+    write_private(&config, &text)?;
+    let agent = Daemon::spawn(
+        "the reader-agent",
+        Command::new(root.join("target/release/padan-reader-agent")).arg("run").arg("--config").arg(&config),
+    )?;
+    Ok(Reader { agent, card, pcscd, nik })
+}
+
+/// The NIK of an active person of the simulator's population.
+fn active_nik(sim_addr: SocketAddr) -> anyhow::Result<String> {
+    let (status, body) = http::get(sim_addr, "/_sim/persons/sample?count=40")?;
+    anyhow::ensure!(status == 200, "HTTP {status} for the persons sample");
+    let persons: Vec<serde_json::Value> = serde_json::from_str(&body).context("parsing the sample")?;
+    persons
+        .iter()
+        .find(|p| p["SIM_RECORD_STATUS"] == "ACTIVE")
+        .and_then(|p| p["NIK"].as_str())
+        .map(str::to_owned)
+        .context("no active person in the simulator's sample")
+}
+
+/// The agent refuses a configuration others may write: 0600.
+fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    // An older file keeps its mode: tighten it too.
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    file.write_all(text.as_bytes())?;
+    Ok(())
 }
 
 pub(crate) fn run(args: &[String]) -> anyhow::Result<()> {
@@ -65,10 +244,19 @@ pub(crate) fn run(args: &[String]) -> anyhow::Result<()> {
     header("tools");
     let tool_path = tools::ensure_spa_tools()?;
     spa::build(&root, Freshness::IfChanged, &tool_path)?;
-    header("release binaries: padan, padan-sim-dukcapil");
+    let no_reader = reader_unavailable();
+    let mut packages = vec!["-p", "padan-backend", "-p", "padan-sim-dukcapil"];
+    if no_reader.is_none() {
+        packages.extend(["-p", "padan-sim-ktp-card", "-p", "padan-reader-agent"]);
+    }
+    header(&format!(
+        "release binaries: {}",
+        packages.iter().filter(|p| **p != "-p").copied().collect::<Vec<_>>().join(", ")
+    ));
     proc::run(
         Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-            .args(["build", "--release", "-p", "padan-backend", "-p", "padan-sim-dukcapil"])
+            .args(["build", "--release"])
+            .args(&packages)
             .current_dir(&root),
     )?;
     if interrupted(&stop) {
@@ -132,9 +320,47 @@ pub(crate) fn run(args: &[String]) -> anyhow::Result<()> {
     )?;
     http::wait_healthy(&mut backend, addr, "/healthz", Duration::from_secs(60))?;
 
+    let mut reader = match &no_reader {
+        Some(_) => None,
+        None => {
+            header(&format!(
+                "KTP-el reader: pcscd + vpcd, the virtual card ({}), the reader-agent",
+                options.card_scenario
+            ));
+            Some(start_reader(&root, &state, addr, sim_addr, &options.card_scenario)?)
+        }
+    };
+
     print_welcome(addr, sim_addr);
+    match (&reader, &no_reader) {
+        (Some(r), _) => {
+            println!(
+                "KTP-el reading (Baca KTP-el, as petugas): a virtual reader with a {} card for NIK {},",
+                options.card_scenario, r.nik
+            );
+            println!("  the reader-agent on ws://127.0.0.1:{AGENT_PORT}/ (config .padan/agent.toml).");
+            println!("  Other cards: {USAGE}");
+        }
+        (None, Some(why)) => {
+            println!("KTP-el reading is not part of this run: {why}.");
+            println!("  Everything else works; \"Baca KTP-el\" shows how to install the reader-agent.");
+        }
+        (None, None) => {}
+    }
+    println!();
 
     while !interrupted(&stop) {
+        if let Some(r) = reader.as_mut() {
+            for daemon in [&mut r.pcscd, &mut r.card, &mut r.agent] {
+                if let Some(status) = daemon.exited() {
+                    bail!(
+                        "{} stopped unexpectedly ({}); shutting the demo down",
+                        daemon.name(),
+                        crate::proc::exit_text(status)
+                    );
+                }
+            }
+        }
         for daemon in [&mut sim, &mut backend] {
             if let Some(status) = daemon.exited() {
                 bail!(
@@ -147,6 +373,11 @@ pub(crate) fn run(args: &[String]) -> anyhow::Result<()> {
         std::thread::sleep(Duration::from_millis(250));
     }
     println!("\nstopping the demo…");
+    if let Some(mut r) = reader.take() {
+        r.agent.stop(Duration::from_secs(5));
+        r.card.stop(Duration::from_secs(5));
+        r.pcscd.stop(Duration::from_secs(5));
+    }
     // The backend first: it is the one talking to the simulator.
     backend.stop(Duration::from_secs(10));
     sim.stop(Duration::from_secs(10));

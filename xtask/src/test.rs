@@ -49,7 +49,18 @@ pub(crate) fn run_all(root: &Path) -> anyhow::Result<()> {
     spa::build(root, Freshness::IfChanged, &tool_path)?;
 
     header("debug binaries for the end-to-end tests");
-    proc::run(cargo(root).args(["build", "-p", "padan-backend", "-p", "padan-sim-dukcapil"]))?;
+    // The KTP-el browser test also runs the virtual card and the reader-agent.
+    proc::run(cargo(root).args([
+        "build",
+        "-p",
+        "padan-backend",
+        "-p",
+        "padan-sim-dukcapil",
+        "-p",
+        "padan-sim-ktp-card",
+        "-p",
+        "padan-reader-agent",
+    ]))?;
 
     header("throw-away PostgreSQL cluster");
     // Dropped on every way out of this function, panics included.

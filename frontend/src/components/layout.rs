@@ -74,6 +74,7 @@ fn nav_items(role: padan_protocol::v1::Role) -> impl IntoView {
             ("/verifikasi/wajah", i18n::NAV_FACE),
             ("/portal", i18n::NAV_PORTAL),
             ("/ikd", i18n::NAV_IKD),
+            ("/ktp-el", i18n::NAV_CARD),
         ],
         Role::Admin => &[(crate::AGREEMENTS, i18n::NAV_AGREEMENTS), ("/admin/peringatan", i18n::NAV_ALERTS)],
         Role::Auditor => &[(crate::AGREEMENTS, i18n::NAV_AGREEMENTS)],

@@ -1,6 +1,7 @@
 //! One module per route.
 
 pub mod admin;
+pub mod card_read;
 pub mod face_match;
 pub mod lookup;
 pub mod not_found;
