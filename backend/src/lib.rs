@@ -54,6 +54,7 @@ impl AppState {
     pub async fn build(config: Config, clock: SharedClock, metrics: Option<PrometheusHandle>) -> anyhow::Result<Self> {
         let store = Store::connect(config.database.url.expose(), config.database.max_connections).await?;
         store.migrate().await?;
+        store.spawn_checkpointer(std::time::Duration::from_secs(2));
         let now = clock.now_millis();
         store::seed::offices(store.pool()).await?;
         store::seed::agreements(store.pool(), now).await?;

@@ -63,7 +63,8 @@ impl Store {
                     if engine == Engine::Sqlite {
                         conn.execute(
                             "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; \
+                             PRAGMA wal_autocheckpoint = 0;",
                         )
                         .await?;
                     }
@@ -73,6 +74,38 @@ impl Store {
             .connect_with(options)
             .await?;
         Ok(Self { pool, engine })
+    }
+
+    /// SQLite only: moves the write-ahead log into the database file.
+    ///
+    /// Automatic checkpoints are off on every connection (they would run
+    /// inside whichever request's commit crossed the threshold, adding an
+    /// fsync to its latency); [`Store::spawn_checkpointer`] runs this
+    /// instead, off the request path. PASSIVE never blocks writers.
+    pub async fn checkpoint(&self) -> Result<(), sqlx::Error> {
+        if self.engine == Engine::Sqlite {
+            sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&self.pool).await?;
+        }
+        Ok(())
+    }
+
+    /// Checkpoints the SQLite WAL every `every` in the background (a no-op
+    /// on PostgreSQL). The task ends with the runtime.
+    pub fn spawn_checkpointer(&self, every: std::time::Duration) {
+        if self.engine != Engine::Sqlite {
+            return;
+        }
+        let store = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if let Err(e) = store.checkpoint().await {
+                    tracing::warn!(error = %e, "SQLite checkpoint failed; will retry");
+                }
+            }
+        });
     }
 
     pub async fn migrate(&self) -> anyhow::Result<()> {
