@@ -45,6 +45,10 @@ pub(crate) fn run_all(root: &Path) -> anyhow::Result<()> {
         "warnings",
     ]))?;
 
+    header("reader-agent cross-built for Windows (x86_64-pc-windows-gnu)");
+    proc::run(cargo(root).args(["build", "-p", "padan-reader-agent", "--target", tools::WINDOWS_TARGET]))
+        .context("the reader-agent no longer builds for Windows")?;
+
     // The browser tests load the real SPA from dist/.
     spa::build(root, Freshness::IfChanged, &tool_path)?;
 

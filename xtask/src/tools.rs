@@ -43,7 +43,10 @@ pub(crate) fn ensure_test_tools() -> anyhow::Result<PathBuf> {
         AptNeed::binary("libpcsclite-dev", "/usr/include/PCSC/winscard.h"),
         AptNeed::binary("vsmartcard-vpcd", "/etc/reader.conf.d/vpcd"),
         AptNeed::binary("pcsc-tools", "/usr/bin/pcsc_scan"),
+        // The reader-agent's Windows build (WinSCard through the same crate).
+        AptNeed::binary("gcc-mingw-w64-x86-64", "/usr/bin/x86_64-w64-mingw32-gcc"),
     ])?;
+    ensure_rust_target(WINDOWS_TARGET)?;
     ensure_spa_tools()
 }
 
@@ -135,12 +138,19 @@ fn is_root() -> bool {
 }
 
 fn ensure_wasm_target() -> anyhow::Result<()> {
+    ensure_rust_target(WASM_TARGET)
+}
+
+/// The Windows target the reader-agent is cross-built for.
+pub(crate) const WINDOWS_TARGET: &str = "x86_64-pc-windows-gnu";
+
+fn ensure_rust_target(target: &str) -> anyhow::Result<()> {
     let installed = probe(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
-    if installed.lines().any(|l| l.trim() == WASM_TARGET) {
+    if installed.lines().any(|l| l.trim() == target) {
         return Ok(());
     }
-    crate::header(&format!("adding the Rust target {WASM_TARGET}"));
-    run(Command::new("rustup").args(["target", "add", WASM_TARGET]))
+    crate::header(&format!("adding the Rust target {target}"));
+    run(Command::new("rustup").args(["target", "add", target]))
 }
 
 fn ensure_trunk() -> anyhow::Result<()> {
