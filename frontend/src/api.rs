@@ -23,8 +23,8 @@ use leptos::prelude::on_cleanup;
 use padan_protocol::v1::{
     AgreementView, AgreementsResponse, AlertsResponse, ApiError, CSRF_HEADER, CardVerifyResponse, ErrorCode,
     FaceMatchRequest, FaceMatchResponse, LookupRequest, LookupResponse, MechanismsResponse, NewAgreementRequest,
-    NonceResponse, Purpose, REQUEST_ID_HEADER, SessionInfo, SignInRequest, TicketResponse, VerifyElementsRequest,
-    VerifyElementsResponse,
+    NewReaderRequest, NonceResponse, Purpose, REQUEST_ID_HEADER, ReaderView, SessionInfo, SignInRequest,
+    TicketResponse, VerifyElementsRequest, VerifyElementsResponse,
 };
 use send_wrapper::SendWrapper;
 use serde::de::DeserializeOwned;
@@ -39,6 +39,7 @@ const LOOKUP_PORTAL: &str = "/api/v1/lookup/portal";
 const LOOKUP_IKD: &str = "/api/v1/lookup/ikd";
 const AGREEMENTS: &str = "/api/v1/admin/agreements";
 const ALERTS: &str = "/api/v1/admin/alerts";
+const READERS: &str = "/api/v1/admin/readers";
 const CARD_TICKET: &str = "/api/v1/card/ticket";
 const CARD_NONCE: &str = "/api/v1/card/nonce";
 const CARD_VERIFY: &str = "/api/v1/card/verify";
@@ -250,6 +251,17 @@ pub async fn alerts() -> ApiResult<AlertsResponse> {
 /// `POST /api/v1/admin/alerts/{id}/resolve` (admin).
 pub async fn resolve_alert(id: i64) -> ApiResult<()> {
     send(Request::post(&format!("{ALERTS}/{id}/resolve")), Kind::Write, Some("{}".to_owned())).await
+}
+
+/// `GET /api/v1/admin/readers` (admin): the KTP-el reader/SAM registry.
+pub async fn readers() -> ApiResult<Vec<ReaderView>> {
+    send(Request::get(READERS), Kind::Read, None).await
+}
+
+/// `POST /api/v1/admin/readers` (admin): registers a reader with its activation record.
+pub async fn register_reader(request: NewReaderRequest) -> ApiResult<ReaderView> {
+    let body = json_body(&request)?;
+    send(Request::post(READERS), Kind::Write, Some(body)).await
 }
 
 /// `POST /api/v1/card/ticket`: a single-use ticket for the reader-agent's `HELLO`.

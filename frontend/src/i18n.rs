@@ -526,6 +526,31 @@ pub const COL_COUNT: Text = text("Jumlah", "Count");
 pub const RESOLVE: Text = text("Selesai", "Resolve");
 pub const NO_ALERTS: Text = text("Tidak ada peringatan terbuka.", "No open alerts.");
 
+// Admin: KTP-el reader/SAM registry
+pub const NAV_READERS: Text = text("Pembaca KTP-el", "KTP-el readers");
+pub const READERS_TITLE: Text = text("Pembaca KTP-el", "KTP-el readers");
+pub const READERS_LEAD: Text = text(
+    "Pembaca dan SAM yang terdaftar, dengan masa aktivasi dari Dukcapil. Aktivasi tidak pernah melampaui akhir perjanjian.",
+    "Registered readers and SAMs, with the activation Dukcapil issued. An activation never outlasts the agreement.",
+);
+pub const COL_READER_SERIAL: Text = text("Nomor seri pembaca", "Reader serial");
+pub const COL_SAM_SERIAL: Text = text("Nomor seri SAM", "SAM serial");
+pub const COL_OFFICE: Text = text("Kantor", "Office");
+pub const COL_ACTIVATION_UNTIL: Text = text("Aktivasi berlaku s.d.", "Activation valid until");
+pub const COL_REASON: Text = text("Keterangan", "Reason");
+pub const READER_ACTIVE: Text = text("Aktif", "Active");
+pub const READER_DEACTIVATED: Text = text("Nonaktif", "Deactivated");
+pub const NO_READERS: Text = text("Belum ada pembaca terdaftar.", "No readers registered yet.");
+pub const READER_FORM_TITLE: Text = text("Daftarkan pembaca", "Register a reader");
+pub const READER_FORM_HINT: Text = text(
+    "Masukkan rekaman aktivasi (heksadesimal) yang diterbitkan Dukcapil untuk SAM pembaca. Mendaftarkan ulang pembaca dan SAM yang sama mengganti rekamannya.",
+    "Enter the activation record (hex) Dukcapil issued for the reader's SAM. Registering the same reader and SAM again replaces its record.",
+);
+pub const OFFICE_CODE: Text = text("Kode kantor", "Office code");
+pub const ACTIVATION_RECORD: Text = text("Rekaman aktivasi (heksadesimal)", "Activation record (hex)");
+pub const REGISTER_READER: Text = text("Daftarkan pembaca", "Register reader");
+pub const READER_SAVED: Text = text("Pembaca terdaftar:", "Reader registered:");
+
 // KTP-el reading ("Baca KTP-el")
 pub const NAV_CARD: Text = text("Baca KTP-el", "Read KTP-el");
 pub const CARD_TITLE: Text = text("Baca KTP-el", "Read a KTP-el");

@@ -12,6 +12,7 @@
 //! | `/ktp-el` | read a KTP-el through the local reader-agent (officers) |
 //! | `/admin/perjanjian` | agreements (admin; auditor read-only) |
 //! | `/admin/peringatan` | alerts (admin) |
+//! | `/admin/pembaca` | KTP-el reader/SAM registry (admin) |
 //! | `/` | redirects to the role's first page |
 //! | anything else | not found |
 //!
@@ -32,7 +33,7 @@ use leptos_router::path;
 
 use crate::components::layout::Shell;
 use crate::i18n::tr;
-use crate::pages::admin::{Agreements, Alerts, RequireRole};
+use crate::pages::admin::{Agreements, Alerts, Readers, RequireRole};
 use crate::pages::card_read::CardRead;
 use crate::pages::face_match::FaceMatch;
 use crate::pages::lookup::{IkdLookup, PortalLookup};
@@ -43,6 +44,7 @@ use padan_protocol::v1::Role;
 pub const HOME: &str = "/verifikasi/elemen";
 pub const SIGN_IN: &str = "/masuk";
 pub const AGREEMENTS: &str = "/admin/perjanjian";
+pub const READERS: &str = "/admin/pembaca";
 
 /// The first page of a role.
 pub fn home_for(role: Role) -> &'static str {
@@ -104,6 +106,18 @@ pub fn App() -> impl IntoView {
                                     <RequireSession>
                                         <RequireRole allow=admin_only>
                                             <Alerts />
+                                        </RequireRole>
+                                    </RequireSession>
+                                }
+                            }
+                        />
+                        <Route
+                            path=path!("/admin/pembaca")
+                            view=|| {
+                                view! {
+                                    <RequireSession>
+                                        <RequireRole allow=admin_only>
+                                            <Readers />
                                         </RequireRole>
                                     </RequireSession>
                                 }

@@ -3,18 +3,21 @@
 //! simulator: face match through upload (own face → cocok, someone else's
 //! → tidak cocok) and through Chromium's fake camera; the portal look-up
 //! (watermark with the officer's name, family table, photo, the idle clear,
-//! nothing in browser storage); the IKD look-up; agreements and alerts for
-//! the admin, read-only agreements for the auditor, and "not allowed" for an
-//! officer on an admin page.
+//! nothing in browser storage); the IKD look-up; agreements, alerts and the
+//! KTP-el reader registry for the admin, read-only agreements for the
+//! auditor, and "not allowed" for an officer on an admin page.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, ensure};
+use padan_e2e::harness::DEMO_READER_OFFICE;
 use padan_e2e::{Prerequisites, Session, Stack};
 use serde_json::{Value, json};
 
 const PASSWORD: &str = "padan-demo-2026";
+/// The reader/SAM the demo backend registers at start-up (backend/src/config.rs).
+const DEMO_READER_SERIAL: &str = "PADAN-VR-0001";
 const PURPOSE: &str = "data_casn_asn";
 const OFFICER_NAME: &str = "Rina Kusuma";
 /// Short, so the idle clear can be watched; the SPA takes it from the
@@ -263,6 +266,34 @@ async fn admin_flows(stack: &Stack, browser: &Session) -> anyhow::Result<()> {
     browser.wait_for("#alerts-table", WAIT).await.context("the admin sees no #alerts-table")?;
     browser.wait_for("#quota-remaining", WAIT).await?;
 
+    // The KTP-el reader registry: the demo reader, registered at start-up and
+    // not read yet (no activation known), is listed for its office.
+    ensure!(browser.exists(".site-nav a[href=\"/admin/pembaca\"]").await?, "the admin's menu lacks /admin/pembaca");
+    browser.goto(&format!("{app}/admin/pembaca")).await?;
+    browser.wait_for("#readers-table", WAIT).await.context("the admin sees no #readers-table")?;
+    let demo_reader = browser
+        .wait_for(&format!("#readers-table tr[data-reader=\"{DEMO_READER_SERIAL}\"]"), WAIT)
+        .await
+        .context("the demo reader must be listed")?;
+    let state = browser.attribute(&demo_reader, "data-state").await?;
+    ensure!(
+        matches!(state.as_deref(), Some("active" | "not_yet_valid")),
+        "the demo reader's state is {state:?}, not active or not_yet_valid"
+    );
+    let row = browser.text(&demo_reader).await?;
+    ensure!(row.contains(DEMO_READER_OFFICE), "the demo reader's row lacks its office: {row}");
+    // A 422 for an activation record that is not hex shows next to the field.
+    type_into(browser, "#reader-reader-serial", "PADAN-VR-0099").await?;
+    type_into(browser, "#reader-office-code", DEMO_READER_OFFICE).await?;
+    type_into(browser, "#reader-activation-record", "bukan-heksadesimal").await?;
+    browser.click(&browser.find("#reader-submit").await?).await?;
+    browser
+        .wait_for("#reader-activation-record-error", WAIT)
+        .await
+        .context("an invalid activation record must be flagged at its field")?;
+    ensure!(browser.exists("#reader-error").await?, "no #reader-error for a 422");
+    ensure!(!browser.exists("#readers-table tr[data-reader=\"PADAN-VR-0099\"]").await?, "a refused reader is listed");
+
     // The auditor reads the agreements but records nothing, and has no alerts page.
     browser.click(&browser.find("#sign-out").await?).await?;
     browser.wait_for("#username", WAIT).await?;
@@ -272,6 +303,10 @@ async fn admin_flows(stack: &Stack, browser: &Session) -> anyhow::Result<()> {
     ensure!(!browser.exists("#agreement-form").await?, "the auditor sees the agreement form");
     browser.goto(&format!("{app}/admin/peringatan")).await?;
     browser.wait_for("#forbidden", WAIT).await.context("the auditor must not open the alerts")?;
+    ensure!(!browser.exists(".site-nav a[href=\"/admin/pembaca\"]").await?, "the auditor sees the readers menu");
+    browser.goto(&format!("{app}/admin/pembaca")).await?;
+    browser.wait_for("#forbidden", WAIT).await.context("the auditor must not open the reader registry")?;
+    ensure!(!browser.exists("#readers-table").await?, "the auditor sees the readers");
     Ok(())
 }
 

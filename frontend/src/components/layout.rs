@@ -76,7 +76,11 @@ fn nav_items(role: padan_protocol::v1::Role) -> impl IntoView {
             ("/ikd", i18n::NAV_IKD),
             ("/ktp-el", i18n::NAV_CARD),
         ],
-        Role::Admin => &[(crate::AGREEMENTS, i18n::NAV_AGREEMENTS), ("/admin/peringatan", i18n::NAV_ALERTS)],
+        Role::Admin => &[
+            (crate::AGREEMENTS, i18n::NAV_AGREEMENTS),
+            ("/admin/peringatan", i18n::NAV_ALERTS),
+            (crate::READERS, i18n::NAV_READERS),
+        ],
         Role::Auditor => &[(crate::AGREEMENTS, i18n::NAV_AGREEMENTS)],
     };
     items.iter().map(|&(href, label)| view! { <A href=href>{tr(label)}</A> }).collect_view()

@@ -1,10 +1,11 @@
 //! `/admin/perjanjian` (agreements: admin and auditor, recording only for
-//! admin) and `/admin/peringatan` (alerts: admin).
+//! admin), `/admin/peringatan` (alerts: admin) and `/admin/pembaca` (the
+//! KTP-el reader/SAM registry: admin).
 
 use leptos::prelude::*;
 use padan_protocol::v1::{
     AdminAlert, AgreementState, AgreementView, AgreementsResponse, Element, Mechanism, NewAgreementRequest, NewGrant,
-    Role,
+    NewReaderRequest, ReaderState, ReaderView, Role,
 };
 
 use crate::api::{self, ApiFailure};
@@ -217,7 +218,7 @@ fn AgreementDetail(agreement: AgreementView) -> impl IntoView {
 }
 
 /// The 422 message for one field, in the officer's language.
-fn field_error(outcome: &Option<Result<AgreementView, ApiFailure>>, field: &str, lang: i18n::Lang) -> Option<String> {
+fn field_error<T>(outcome: &Option<Result<T, ApiFailure>>, field: &str, lang: i18n::Lang) -> Option<String> {
     match outcome {
         Some(Err(ApiFailure::Api { error, .. })) => {
             error.fields.iter().find(|f| f.field == field).map(|f| lang.pick(&f.message, &f.message_en).clone())
@@ -542,5 +543,197 @@ fn AlertsTable(alerts: Vec<AdminAlert>, resolve: impl Fn(i64) + Copy + 'static) 
                     .collect_view()}
             </tbody>
         </table>
+    }
+}
+
+fn reader_state_info(state: ReaderState) -> (&'static str, Text, &'static str) {
+    match state {
+        ReaderState::Active => ("active", i18n::READER_ACTIVE, "badge badge--ok"),
+        ReaderState::NotYetValid => ("not_yet_valid", i18n::STATE_NOT_YET_VALID, "badge"),
+        ReaderState::Expired => ("expired", i18n::STATE_EXPIRED, "badge badge--bad"),
+        ReaderState::Deactivated => ("deactivated", i18n::READER_DEACTIVATED, "badge badge--bad"),
+    }
+}
+
+#[component]
+pub fn Readers() -> impl IntoView {
+    let auth = use_auth();
+    let can_edit = move || auth.officer().is_some_and(|o| o.role == Role::Admin);
+    let data = LocalResource::new(api::readers);
+    view! {
+        <section class="page" aria-labelledby="readers-title">
+            <h1 id="readers-title">{tr(i18n::READERS_TITLE)}</h1>
+            <p class="lead">{tr(i18n::READERS_LEAD)}</p>
+            <Suspense fallback=move || view! { <p class="loading" role="status">{tr(i18n::LOADING)}</p> }>
+                {move || {
+                    data.get()
+                        .map(|result| match result {
+                            Ok(readers) => view! { <ReadersTable readers=readers /> }.into_any(),
+                            Err(failure) if failure.is_unauthenticated() => ().into_any(),
+                            Err(failure) => view! { <ErrorBanner id="readers-error" failure=failure /> }.into_any(),
+                        })
+                }}
+            </Suspense>
+            {move || can_edit().then(|| view! { <ReaderForm on_saved=move || data.refetch() /> })}
+        </section>
+    }
+}
+
+#[component]
+fn ReadersTable(readers: Vec<ReaderView>) -> impl IntoView {
+    let empty = readers.is_empty();
+    view! {
+        <table id="readers-table" class="result-table">
+            <caption class="visually-hidden">{tr(i18n::READERS_TITLE)}</caption>
+            <thead>
+                <tr>
+                    <th scope="col">{tr(i18n::COL_READER_SERIAL)}</th>
+                    <th scope="col">{tr(i18n::COL_SAM_SERIAL)}</th>
+                    <th scope="col">{tr(i18n::COL_OFFICE)}</th>
+                    <th scope="col">{tr(i18n::COL_ACTIVATION_UNTIL)}</th>
+                    <th scope="col">{tr(i18n::COL_STATE)}</th>
+                    <th scope="col">{tr(i18n::COL_REASON)}</th>
+                </tr>
+            </thead>
+            <tbody>
+                {empty
+                    .then(|| {
+                        view! {
+                            <tr>
+                                <td colspan="6" class="muted">{tr(i18n::NO_READERS)}</td>
+                            </tr>
+                        }
+                    })}
+                {readers
+                    .into_iter()
+                    .map(|r| {
+                        let (state, state_text, badge) = reader_state_info(r.state);
+                        let serial = r.reader_serial.clone();
+                        view! {
+                            <tr data-reader=serial data-state=state>
+                                <th scope="row">
+                                    <code>{r.reader_serial}</code>
+                                </th>
+                                <td>
+                                    <code>{r.sam_serial}</code>
+                                </td>
+                                <td>{r.office_code}</td>
+                                <td>
+                                    {match r.valid_until {
+                                        Some(until) => until.into_any(),
+                                        None => view! { <span class="muted">{tr(i18n::UNKNOWN)}</span> }.into_any(),
+                                    }}
+                                </td>
+                                <td>
+                                    <span class=badge>{tr(state_text)}</span>
+                                </td>
+                                // The backend words the reason in Bahasa Indonesia only.
+                                <td lang="id">{r.reason.unwrap_or_default()}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+#[component]
+fn ReaderForm(on_saved: impl Fn() + Copy + 'static) -> impl IntoView {
+    let i18n = use_i18n();
+    let reader_serial = RwSignal::new(String::new());
+    let office_code = RwSignal::new(String::new());
+    let activation_record = RwSignal::new(String::new());
+
+    let save = Action::new_local(|request: &NewReaderRequest| api::register_reader(request.clone()));
+    let pending = save.pending();
+    let outcome = save.value();
+    Effect::new(move |_| {
+        if matches!(&*outcome.read(), Some(Ok(_))) {
+            on_saved();
+        }
+    });
+
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if pending.get_untracked() {
+            return;
+        }
+        save.dispatch(NewReaderRequest {
+            reader_serial: reader_serial.get_untracked(),
+            office_code: office_code.get_untracked(),
+            activation_record: activation_record.get_untracked(),
+        });
+    };
+
+    let field = move |id: &'static str, field: &'static str, label: Text, value: RwSignal<String>, multiline: bool| {
+        let error_id = format!("{id}-error");
+        let error = move || outcome.with(|o| field_error(o, field, i18n.lang()));
+        view! {
+            <div class="field" class:field--error=move || error().is_some()>
+                <label class="field__label" for=id>{tr(label)}</label>
+                {move || error().map(|e| view! { <p id=error_id.clone() class="field__error" role="alert">{e}</p> })}
+                {if multiline {
+                    view! {
+                        <textarea
+                            id=id
+                            class="input textarea"
+                            rows="4"
+                            autocomplete="off"
+                            spellcheck="false"
+                            prop:value=move || value.get()
+                            on:input=move |ev| value.set(event_target_value(&ev))
+                        ></textarea>
+                    }
+                        .into_any()
+                } else {
+                    view! {
+                        <input
+                            id=id
+                            class="input"
+                            type="text"
+                            autocomplete="off"
+                            spellcheck="false"
+                            prop:value=move || value.get()
+                            on:input=move |ev| value.set(event_target_value(&ev))
+                        />
+                    }
+                        .into_any()
+                }}
+            </div>
+        }
+    };
+
+    view! {
+        <form id="reader-form" class="form card" novalidate on:submit=on_submit>
+            <h2>{tr(i18n::READER_FORM_TITLE)}</h2>
+            <p class="field__hint">{tr(i18n::READER_FORM_HINT)}</p>
+            <div class="grid">
+                {field("reader-reader-serial", "reader_serial", i18n::COL_READER_SERIAL, reader_serial, false)}
+                {field("reader-office-code", "office_code", i18n::OFFICE_CODE, office_code, false)}
+            </div>
+            {field("reader-activation-record", "activation_record", i18n::ACTIVATION_RECORD, activation_record, true)}
+            <div class="actions">
+                <button id="reader-submit" type="submit" class="button button--primary" disabled=move || pending.get()>
+                    {tr(i18n::REGISTER_READER)}
+                </button>
+            </div>
+            {move || {
+                outcome
+                    .get()
+                    .map(|result| match result {
+                        Ok(view) => {
+                            view! {
+                                <div id="reader-saved" class="alert alert--info" role="status">
+                                    <p class="alert__title">{tr(i18n::READER_SAVED)} " " {view.reader_serial}</p>
+                                </div>
+                            }
+                                .into_any()
+                        }
+                        Err(failure) if failure.is_unauthenticated() => ().into_any(),
+                        Err(failure) => view! { <ErrorBanner id="reader-error" failure=failure /> }.into_any(),
+                    })
+            }}
+        </form>
     }
 }
