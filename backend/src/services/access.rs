@@ -105,3 +105,22 @@ impl Access {
         outcome.map_err(AppError::Upstream)
     }
 }
+
+/// Who looked, and when: drawn across population data on the screen.
+pub fn watermark(state: &AppState, officer: &Officer, request_id: &str) -> padan_protocol::v1::Watermark {
+    let now = state.clock().now().to_offset(crate::clock::WIB);
+    padan_protocol::v1::Watermark {
+        officer: officer.info.display_name.clone(),
+        nip: officer.info.nip.clone(),
+        office: officer.info.office.code.clone(),
+        at: format!(
+            "{:04}-{:02}-{:02} {:02}:{:02} WIB",
+            now.year(),
+            u8::from(now.month()),
+            now.day(),
+            now.hour(),
+            now.minute()
+        ),
+        request_id: request_id.to_owned(),
+    }
+}

@@ -18,7 +18,7 @@ use padan_protocol::{
     agent::v1::{Biodata, MAX_TICKET_LIFETIME_SECS, TicketClaims},
     v1::{
         CardVerifyRequest, CardVerifyResponse, CardView, Element, ElementVerdict, FieldError, Mechanism,
-        NewReaderRequest, NonceResponse, ReaderState, ReaderView, TicketResponse, VerifyOutcome, Watermark,
+        NewReaderRequest, NonceResponse, ReaderState, ReaderView, TicketResponse, VerifyOutcome,
     },
     validate::{CivilDate, Nik, parse_nik},
 };
@@ -624,7 +624,6 @@ pub async fn verify(
         },
         VerifyResult::NotFound(reason) => VerifyOutcome::NotFound { reason },
     };
-    let now = state.clock().now().to_offset(WIB);
     Ok(CardVerifyResponse {
         request_id: request_id.to_owned(),
         genuine: true,
@@ -634,20 +633,7 @@ pub async fn verify(
         not_granted,
         reader_serial,
         sam_serial: sam,
-        watermark: Watermark {
-            officer: officer.info.display_name.clone(),
-            nip: officer.info.nip.clone(),
-            office: officer.info.office.code.clone(),
-            at: format!(
-                "{:04}-{:02}-{:02} {:02}:{:02} WIB",
-                now.year(),
-                u8::from(now.month()),
-                now.day(),
-                now.hour(),
-                now.minute()
-            ),
-            request_id: request_id.to_owned(),
-        },
+        watermark: crate::services::access::watermark(state, officer, request_id),
         display_seconds: state.config().server.display_seconds,
     })
 }

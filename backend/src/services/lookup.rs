@@ -1,14 +1,13 @@
 //! Portal, IKD and SIASN look-ups: a NIK in, the granted elements out.
 
 use padan_protocol::{
-    v1::{LookupOutcome, LookupRequest, LookupResponse, Mechanism, SiasnLookupRequest, SiasnLookupResponse, Watermark},
+    v1::{LookupOutcome, LookupRequest, LookupResponse, Mechanism, SiasnLookupRequest, SiasnLookupResponse},
     validate::parse_nik,
 };
 
 use crate::{
     AppState,
     auth::{Officer, ServiceClient},
-    clock::WIB,
     dukcapil::{LookupReply, LookupResult, Service},
     error::AppError,
     services::access::{Access, Caller},
@@ -64,24 +63,10 @@ pub async fn officer_lookup(
     }
     let upstream = state.dukcapil().lookup(&nik, &grant.elements, mechanism.as_str()).await;
     let reply = access.finish(state, Service::Gateway, upstream, describe).await?;
-    let now = state.clock().now().to_offset(WIB);
     Ok(LookupResponse {
         request_id: request_id.to_owned(),
         outcome: outcome(reply),
-        watermark: Watermark {
-            officer: officer.info.display_name.clone(),
-            nip: officer.info.nip.clone(),
-            office: officer.info.office.code.clone(),
-            at: format!(
-                "{:04}-{:02}-{:02} {:02}:{:02} WIB",
-                now.year(),
-                u8::from(now.month()),
-                now.day(),
-                now.hour(),
-                now.minute()
-            ),
-            request_id: request_id.to_owned(),
-        },
+        watermark: crate::services::access::watermark(state, officer, request_id),
         display_seconds: state.config().server.display_seconds,
     })
 }
