@@ -97,6 +97,40 @@ pub fn biodata_fields(ef_body: &[u8]) -> Option<Vec<(u8, String)>> {
     Some(out)
 }
 
+/// EF 6FF1 (length-prefixed TLV) read into the agent protocol's `Biodata`;
+/// `None` when the TLV is malformed. The one mapping from tags to fields,
+/// used by the agent (to report) and the backend (to check what it shows).
+pub fn biodata(ef: &[u8]) -> Option<padan_protocol::agent::v1::Biodata> {
+    let mut b = padan_protocol::agent::v1::Biodata::default();
+    for (t, value) in biodata_fields(ef)? {
+        let slot = match t {
+            tag::NIK => &mut b.nik,
+            tag::NAMA => &mut b.nama,
+            tag::TEMPAT_LAHIR => &mut b.tempat_lahir,
+            tag::TANGGAL_LAHIR => &mut b.tanggal_lahir,
+            tag::JENIS_KELAMIN => &mut b.jenis_kelamin,
+            tag::GOLONGAN_DARAH => &mut b.golongan_darah,
+            tag::ALAMAT => &mut b.alamat,
+            tag::RT => &mut b.rt,
+            tag::RW => &mut b.rw,
+            tag::KEL_DESA => &mut b.kel_desa,
+            tag::KECAMATAN => &mut b.kecamatan,
+            tag::KABUPATEN => &mut b.kabupaten,
+            tag::PROVINSI => &mut b.provinsi,
+            tag::AGAMA => &mut b.agama,
+            tag::STATUS_PERKAWINAN => &mut b.status_perkawinan,
+            tag::PEKERJAAN => &mut b.pekerjaan,
+            tag::KEWARGANEGARAAN => &mut b.kewarganegaraan,
+            tag::BERLAKU_HINGGA => &mut b.berlaku_hingga,
+            tag::TANGGAL_TERBIT => &mut b.tanggal_terbit,
+            tag::TEMPAT_TERBIT => &mut b.tempat_terbit,
+            _ => continue, // unknown tags are skipped (forward compatibility)
+        };
+        *slot = value;
+    }
+    Some(b)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RecordError {
     Malformed,
@@ -315,8 +349,18 @@ pub fn verify_attestation(
 
 #[cfg(test)]
 mod tests {
+
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn biodata_parser_skips_unknown_tags_and_rejects_truncation() {
+        let ef =
+            [&[0x00, 0x0C][..], &[0x01, 0x02, b'1', b'2', 0x7F, 0x01, b'x', 0x02, 0x03, b'A', b'N', b'I']].concat();
+        let b = biodata(&ef).unwrap();
+        assert_eq!((b.nik.as_str(), b.nama.as_str()), ("12", "ANI"));
+        assert!(biodata(&[0, 4, 0x01, 0x05, b'1']).is_none());
+    }
 
     #[test]
     fn activation_round_trip_and_forgery() {

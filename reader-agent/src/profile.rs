@@ -12,8 +12,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use cmac::{Cmac, Mac};
 use padan_protocol::agent::v1::{
-    ActivationInfo, AgentErrorCode, Attestation, Biodata, CardData, CardField, CardReadResult, FileDigest, ReadStep,
-    SamState, SamStatus,
+    ActivationInfo, AgentErrorCode, Attestation, CardData, CardField, CardReadResult, FileDigest, ReadStep, SamState,
+    SamStatus,
 };
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
@@ -22,7 +22,7 @@ use crate::apdu::{self, ApduError, Command, Status};
 use crate::transport::{CardTransport, TransportError};
 
 pub const PROFILE_NAME: &str = "padan-emulation/1";
-use padan_ktpel::{ACTIVATION_LEN, ALL_EFS as EFS, DF_KTPEL, EF_CONTROL, tag};
+use padan_ktpel::{ACTIVATION_LEN, ALL_EFS as EFS, DF_KTPEL, EF_CONTROL};
 const CONTROL_LEN: usize = 0x35;
 const CHUNK: u8 = 0xC0;
 const SAM_AID: [u8; 9] = [0xA0, 0x00, 0x00, 0x06, 0x24, 0x4B, 0x54, 0x50, 0x53];
@@ -264,37 +264,6 @@ fn read_protected(
     }
 }
 
-fn parse_biodata(ef: &[u8]) -> Option<Biodata> {
-    let mut b = Biodata::default();
-    for (t, value) in padan_ktpel::biodata_fields(ef)? {
-        let slot = match t {
-            tag::NIK => &mut b.nik,
-            tag::NAMA => &mut b.nama,
-            tag::TEMPAT_LAHIR => &mut b.tempat_lahir,
-            tag::TANGGAL_LAHIR => &mut b.tanggal_lahir,
-            tag::JENIS_KELAMIN => &mut b.jenis_kelamin,
-            tag::GOLONGAN_DARAH => &mut b.golongan_darah,
-            tag::ALAMAT => &mut b.alamat,
-            tag::RT => &mut b.rt,
-            tag::RW => &mut b.rw,
-            tag::KEL_DESA => &mut b.kel_desa,
-            tag::KECAMATAN => &mut b.kecamatan,
-            tag::KABUPATEN => &mut b.kabupaten,
-            tag::PROVINSI => &mut b.provinsi,
-            tag::AGAMA => &mut b.agama,
-            tag::STATUS_PERKAWINAN => &mut b.status_perkawinan,
-            tag::PEKERJAAN => &mut b.pekerjaan,
-            tag::KEWARGANEGARAAN => &mut b.kewarganegaraan,
-            tag::BERLAKU_HINGGA => &mut b.berlaku_hingga,
-            tag::TANGGAL_TERBIT => &mut b.tanggal_terbit,
-            tag::TEMPAT_TERBIT => &mut b.tempat_terbit,
-            _ => continue, // unknown tags are skipped (forward compatibility)
-        };
-        *slot = value;
-    }
-    Some(b)
-}
-
 /// A full read: SAM open, mutual authentication, every EF under secure
 /// messaging, issuer signature (verified by the SAM), attestation.
 pub fn read_card(
@@ -372,7 +341,7 @@ pub fn read_card(
         biodata_raw: want(CardField::Biodata).then(|| B64.encode(&files[1])),
         biodata: if want(CardField::Biodata) {
             Some(
-                parse_biodata(&files[1])
+                padan_ktpel::biodata(&files[1])
                     .ok_or_else(|| ReadError::new(AgentErrorCode::CardUnsupported, "biodata TLV"))?,
             )
         } else {
@@ -399,18 +368,4 @@ pub fn read_card(
             activation_record: B64.encode(&activation),
         },
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn biodata_parser_skips_unknown_tags_and_rejects_truncation() {
-        let ef =
-            [&[0x00, 0x0C][..], &[0x01, 0x02, b'1', b'2', 0x7F, 0x01, b'x', 0x02, 0x03, b'A', b'N', b'I']].concat();
-        let b = parse_biodata(&ef).unwrap();
-        assert_eq!((b.nik.as_str(), b.nama.as_str()), ("12", "ANI"));
-        assert!(parse_biodata(&[0, 4, 0x01, 0x05, b'1']).is_none());
-    }
 }

@@ -13,9 +13,9 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD as B64, URL_SAFE_NO_PAD as B64URL};
 use ed25519_dalek::Signer as _;
-use padan_ktpel::{ALL_EFS, ActivationRecord, AttestationError, AttestationInput, sha256, tag};
+use padan_ktpel::{ALL_EFS, ActivationRecord, AttestationError, AttestationInput, sha256};
 use padan_protocol::{
-    agent::v1::{Biodata, MAX_TICKET_LIFETIME_SECS, TicketClaims},
+    agent::v1::{MAX_TICKET_LIFETIME_SECS, TicketClaims},
     v1::{
         CardVerifyRequest, CardVerifyResponse, CardView, Element, ElementVerdict, FieldError, Mechanism,
         NewReaderRequest, NonceResponse, ReaderState, ReaderView, TicketResponse, VerifyOutcome,
@@ -332,38 +332,6 @@ fn b64(s: &str) -> Result<Vec<u8>, AppError> {
     B64.decode(s.trim()).map_err(|_| AppError::CardNotGenuine("malformed base64 in the read"))
 }
 
-/// The EF 6FF1 body re-parsed: the card data the SAM attested.
-fn biodata_from(ef: &[u8]) -> Option<Biodata> {
-    let mut b = Biodata::default();
-    for (t, value) in padan_ktpel::biodata_fields(ef)? {
-        let slot = match t {
-            tag::NIK => &mut b.nik,
-            tag::NAMA => &mut b.nama,
-            tag::TEMPAT_LAHIR => &mut b.tempat_lahir,
-            tag::TANGGAL_LAHIR => &mut b.tanggal_lahir,
-            tag::JENIS_KELAMIN => &mut b.jenis_kelamin,
-            tag::GOLONGAN_DARAH => &mut b.golongan_darah,
-            tag::ALAMAT => &mut b.alamat,
-            tag::RT => &mut b.rt,
-            tag::RW => &mut b.rw,
-            tag::KEL_DESA => &mut b.kel_desa,
-            tag::KECAMATAN => &mut b.kecamatan,
-            tag::KABUPATEN => &mut b.kabupaten,
-            tag::PROVINSI => &mut b.provinsi,
-            tag::AGAMA => &mut b.agama,
-            tag::STATUS_PERKAWINAN => &mut b.status_perkawinan,
-            tag::PEKERJAAN => &mut b.pekerjaan,
-            tag::KEWARGANEGARAAN => &mut b.kewarganegaraan,
-            tag::BERLAKU_HINGGA => &mut b.berlaku_hingga,
-            tag::TANGGAL_TERBIT => &mut b.tanggal_terbit,
-            tag::TEMPAT_TERBIT => &mut b.tempat_terbit,
-            _ => continue,
-        };
-        *slot = value;
-    }
-    Some(b)
-}
-
 /// `len(2) ‖ payload`, the EF body whose digest the SAM attested.
 fn with_len(payload: &[u8]) -> Option<Vec<u8>> {
     let len = u16::try_from(payload.len()).ok()?;
@@ -483,7 +451,7 @@ async fn check_read(
     if sha256(&[&raw]) != digests[1] {
         return Err(AppError::CardDataTampered("EF 6FF1 digest"));
     }
-    let biodata = biodata_from(&raw).ok_or(AppError::CardDataTampered("EF 6FF1 TLV"))?;
+    let biodata = padan_ktpel::biodata(&raw).ok_or(AppError::CardDataTampered("EF 6FF1 TLV"))?;
     if card.biodata.as_ref().is_some_and(|b| *b != biodata) {
         return Err(AppError::CardDataTampered("decoded biodata differ from EF 6FF1"));
     }
