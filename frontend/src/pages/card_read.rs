@@ -25,9 +25,7 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 use leptos::reactive::computed::ScopedFuture;
-use padan_protocol::v1::{
-    CardVerifyResponse, CardView, ErrorCode, Mechanism, Purpose, VerifyElementsResponse, Watermark,
-};
+use padan_protocol::v1::{CardVerifyResponse, CardView, ErrorCode, Mechanism, Purpose, VerifyElementsResponse};
 
 use crate::agent::{self, Connection, Event, Incoming};
 use crate::api::{self, ApiFailure};
@@ -37,6 +35,7 @@ use crate::components::mechanism::MechanismGate;
 use crate::components::result_table::VerifyResultView;
 use crate::dom::focus;
 use crate::i18n::{self, Text, tr, use_i18n};
+use crate::pages::lookup::WatermarkOverlay;
 
 const HELLO_ID: u32 = 1;
 const INFO_ID: u32 = 2;
@@ -735,7 +734,7 @@ fn CardResult(response: CardVerifyResponse, on_close: impl Fn() + 'static) -> im
             on:copy=|ev| ev.prevent_default()
             on:cut=|ev| ev.prevent_default()
         >
-            <CardWatermark watermark=watermark />
+            <WatermarkOverlay id="card-watermark".to_owned() watermark=watermark />
             <h2 id="card-result-title">{tr(i18n::CARD_RESULT_TITLE)}</h2>
             <div id="card-genuine" class=banner role="status">
                 <p class="status-banner__title">
@@ -781,18 +780,6 @@ fn CardResult(response: CardVerifyResponse, on_close: impl Fn() + 'static) -> im
             <button id="card-close" type="button" class="button button--secondary" on:click=move |_| on_close()>
                 {tr(i18n::CLOSE)}
             </button>
-        </div>
-    }
-}
-
-#[component]
-fn CardWatermark(watermark: Watermark) -> impl IntoView {
-    let Watermark { officer, nip, office, at, request_id } = watermark;
-    let nip = nip.map(|n| format!(" · NIP {n}")).unwrap_or_default();
-    let line = format!("{officer}{nip} · {office} · {at} · {request_id}");
-    view! {
-        <div id="card-watermark" class="watermark" aria-hidden="true">
-            {(0..24).map(|_| view! { <span class="watermark__item">{line.clone()}</span> }).collect_view()}
         </div>
     }
 }

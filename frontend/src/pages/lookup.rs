@@ -273,8 +273,9 @@ fn LookupDisplay(prefix: &'static str, response: LookupResponse, on_close: impl 
     }
 }
 
+/// Who looked and when, repeated across displayed population data.
 #[component]
-fn WatermarkOverlay(id: String, watermark: Watermark) -> impl IntoView {
+pub fn WatermarkOverlay(id: String, watermark: Watermark) -> impl IntoView {
     let Watermark { officer, nip, office, at, request_id } = watermark;
     let nip = nip.map(|n| format!(" · NIP {n}")).unwrap_or_default();
     let line = format!("{officer}{nip} · {office} · {at} · {request_id}");
