@@ -420,36 +420,26 @@ impl Generator {
         CivilDate { year, month: d.month, day }
     }
 
-    fn male_name(&mut self, surname: Option<&str>) -> String {
+    /// Given name(s), then the family's surname or a second name.
+    fn name_from(
+        &mut self,
+        given: &[&'static str],
+        second: &[&'static str],
+        second_percent: u32,
+        surname: Option<&str>,
+    ) -> String {
         let mut name = String::with_capacity(32);
-        name.push_str(self.rng.pick(data::MALE_GIVEN));
+        name.push_str(self.rng.pick(given));
         if self.rng.chance(25) {
             name.push(' ');
-            name.push_str(self.rng.pick(data::MALE_GIVEN));
+            name.push_str(self.rng.pick(given));
         }
         if let Some(s) = surname {
             name.push(' ');
             name.push_str(s);
-        } else if self.rng.chance(65) {
+        } else if self.rng.chance(second_percent) {
             name.push(' ');
-            name.push_str(self.rng.pick(data::MALE_SECOND));
-        }
-        name
-    }
-
-    fn female_name(&mut self, surname: Option<&str>) -> String {
-        let mut name = String::with_capacity(32);
-        name.push_str(self.rng.pick(data::FEMALE_GIVEN));
-        if self.rng.chance(25) {
-            name.push(' ');
-            name.push_str(self.rng.pick(data::FEMALE_GIVEN));
-        }
-        if let Some(s) = surname {
-            name.push(' ');
-            name.push_str(s);
-        } else if self.rng.chance(70) {
-            name.push(' ');
-            name.push_str(self.rng.pick(data::FEMALE_SECOND));
+            name.push_str(self.rng.pick(second));
         }
         name
     }
@@ -459,6 +449,14 @@ impl Generator {
             Sex::Male => self.male_name(surname),
             Sex::Female => self.female_name(surname),
         }
+    }
+
+    fn male_name(&mut self, surname: Option<&str>) -> String {
+        self.name_from(data::MALE_GIVEN, data::MALE_SECOND, 65, surname)
+    }
+
+    fn female_name(&mut self, surname: Option<&str>) -> String {
+        self.name_from(data::FEMALE_GIVEN, data::FEMALE_SECOND, 70, surname)
     }
 
     fn surname_for(&mut self, province: u8) -> Option<&'static str> {
