@@ -2,7 +2,7 @@ use axum::{
     extract::FromRequestParts,
     http::{HeaderMap, Method, header, request::Parts},
 };
-use padan_protocol::v1::{CSRF_HEADER, OfficerInfo, Role};
+use padan_protocol::v1::{CSRF_HEADER, OfficerInfo, Role, SessionStage};
 
 use super::{same_token, token_hash};
 use crate::{AppState, error::AppError, store};
@@ -16,14 +16,38 @@ pub const SESSION_COOKIE_SECURE: &str = "__Host-padan_session";
 const TOUCH_EVERY_MS: i64 = 15_000;
 
 /// A signed-in officer. Extracting it checks the session (idle and absolute
-/// expiry) and, for state-changing methods, the CSRF token: a handler that
-/// takes an `Officer` is authenticated and CSRF-safe by construction.
+/// expiry), that sign-in is complete (second factor done), and, for
+/// state-changing methods, the CSRF token: a handler that takes an `Officer`
+/// is authenticated and CSRF-safe by construction.
 #[derive(Debug, Clone)]
 pub struct Officer {
     pub id: i64,
     pub info: OfficerInfo,
     pub token_hash: String,
     pub csrf_token: String,
+    /// `complete` for an [`Officer`]; see [`PendingOfficer`].
+    pub stage: SessionStage,
+}
+
+/// A session at any stage, also one that has passed the password but not
+/// yet the second factor. Only the second-factor steps and sign-out take it.
+#[derive(Debug, Clone)]
+pub struct PendingOfficer(pub Officer);
+
+pub fn stage_from_db(stage: &str) -> SessionStage {
+    match stage {
+        "totp_required" => SessionStage::TotpRequired,
+        "totp_enrolment_required" => SessionStage::TotpEnrolmentRequired,
+        _ => SessionStage::Complete,
+    }
+}
+
+pub fn stage_to_db(stage: SessionStage) -> &'static str {
+    match stage {
+        SessionStage::Complete => "complete",
+        SessionStage::TotpRequired => "totp_required",
+        SessionStage::TotpEnrolmentRequired => "totp_enrolment_required",
+    }
 }
 
 impl Officer {
@@ -59,6 +83,18 @@ impl FromRequestParts<AppState> for Officer {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let PendingOfficer(officer) = PendingOfficer::from_request_parts(parts, state).await?;
+        if officer.stage != SessionStage::Complete {
+            return Err(AppError::SecondFactorRequired);
+        }
+        Ok(officer)
+    }
+}
+
+impl FromRequestParts<AppState> for PendingOfficer {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let token = session_cookie_token(&parts.headers).ok_or(AppError::Unauthenticated)?;
         let hash = token_hash(&token);
         let pool = state.store().pool();
@@ -84,6 +120,41 @@ impl FromRequestParts<AppState> for Officer {
         if now - session.last_seen_at >= TOUCH_EVERY_MS {
             store::sessions::touch(pool, &hash, now).await?;
         }
-        Ok(Officer { id: officer.id, info: officer.info, token_hash: hash, csrf_token: session.csrf_token })
+        // Who is acting, on the request's log span (ids and codes only).
+        let span = tracing::Span::current();
+        span.record("officer_id", officer.id);
+        span.record("office", officer.info.office.code.as_str());
+        Ok(PendingOfficer(Officer {
+            id: officer.id,
+            info: officer.info,
+            token_hash: hash,
+            csrf_token: session.csrf_token,
+            stage: stage_from_db(&session.stage),
+        }))
+    }
+}
+
+/// The client's address: the TCP peer, or, behind a reverse proxy, what the
+/// proxy wrote in `server.client_ip_header` (rightmost value: the one the
+/// proxy itself appended). Empty when unknown.
+#[derive(Debug, Clone)]
+pub struct ClientAddress(pub String);
+
+impl FromRequestParts<AppState> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let from_header = state.config().server.client_ip_header.as_deref().and_then(|name| {
+            parts.headers.get(name).and_then(|v| v.to_str().ok()).and_then(|v| v.rsplit(',').next()).map(str::trim)
+        });
+        let address = match from_header {
+            Some(a) if !a.is_empty() => a.chars().take(64).collect(),
+            _ => parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip().to_string())
+                .unwrap_or_default(),
+        };
+        Ok(Self(address))
     }
 }

@@ -5,8 +5,13 @@ mod extract;
 pub mod password;
 pub mod service;
 mod service_client;
+pub mod throttle;
+pub mod totp;
 
-pub use extract::{Officer, SESSION_COOKIE, SESSION_COOKIE_SECURE, session_cookie_token};
+pub use extract::{
+    ClientAddress, Officer, PendingOfficer, SESSION_COOKIE, SESSION_COOKIE_SECURE, session_cookie_token, stage_from_db,
+    stage_to_db,
+};
 pub use service_client::ServiceClient;
 
 use rand::RngCore;

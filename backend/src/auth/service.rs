@@ -1,15 +1,20 @@
-//! Sign-in and sign-out.
+//! Sign-in (password, then the second factor), sign-out, "sign out
+//! everywhere", password changes and TOTP enrolment.
 
-use padan_protocol::v1::SessionInfo;
+use padan_protocol::v1::{OfficerInfo, SessionInfo, SessionStage, TotpEnrolment};
 use time::Duration;
 
-use super::{password, random_token, token_hash};
+use super::{Officer, password, random_token, stage_to_db, throttle, token_hash, totp};
 use crate::{
     AppState,
     clock::{WIB, millis_to_datetime},
     error::AppError,
     store::{self, audit::AuditRecord},
 };
+
+/// A session that passed the password but not the second factor lives this
+/// long at most.
+const PENDING_SESSION_MS: i64 = 5 * 60_000;
 
 /// A PHC string for a password nobody has, verified when the username is
 /// unknown so that both paths take the same time.
@@ -24,16 +29,38 @@ pub struct SignedIn {
     pub token: String,
 }
 
+/// What goes into the audit trail as the "username" of a sign-in attempt:
+/// whatever was typed, unless it looks like an identity number (an NIK or
+/// KK typed into the wrong field must not land at rest).
+fn typed_username(username: &str) -> String {
+    let digits = username.chars().filter(char::is_ascii_digit).count();
+    if digits >= 10 { "[angka disamarkan]".to_owned() } else { username.chars().take(64).collect() }
+}
+
 fn security_event(state: &AppState, request_id: &str, event: &str, username: &str, outcome: &str) -> AuditRecord {
     AuditRecord {
         at: state.clock().now_millis(),
         request_id: request_id.to_owned(),
         event: event.to_owned(),
-        username: Some(username.chars().take(64).collect()),
+        username: Some(typed_username(username)),
         client: "spa".to_owned(),
         outcome: outcome.to_owned(),
         ..AuditRecord::default()
     }
+}
+
+fn officer_event(state: &AppState, officer: &Officer, request_id: &str, event: &str, outcome: &str) -> AuditRecord {
+    let mut record = crate::audit::for_officer(state, officer, request_id, event);
+    record.outcome = outcome.to_owned();
+    record
+}
+
+pub fn session_info(state: &AppState, officer: OfficerInfo, csrf_token: String, stage: SessionStage) -> SessionInfo {
+    SessionInfo { officer, csrf_token, idle_timeout_secs: (state.idle_timeout_ms() / 1000) as u64, stage }
+}
+
+fn totp_required(state: &AppState, officer: &OfficerInfo) -> bool {
+    state.config().security.totp_required_roles.contains(&officer.role)
 }
 
 pub async fn sign_in(
@@ -42,17 +69,30 @@ pub async fn sign_in(
     password_given: &str,
     previous_token: Option<String>,
     request_id: &str,
+    address: &str,
 ) -> Result<SignedIn, AppError> {
     let pool = state.store().pool();
     let username = username.trim();
     let now = state.clock().now_millis();
+    if let Err(limited) = throttle::check(state, username, address).await {
+        let mut event = security_event(state, request_id, "sign_in", username, "rate_limited");
+        if let AppError::RateLimited { scope, .. } = &limited {
+            event.detail = Some(format!("limit per {scope} reached"));
+        }
+        crate::audit::append(state, &event).await?;
+        return Err(limited);
+    }
     let Some(officer) = store::officers::by_username(pool, username).await?.filter(|o| o.active) else {
         password::verify_async(password_given.to_owned(), state.dummy_hash().to_owned()).await;
+        throttle::record_failure(state, username, address).await?;
         crate::audit::append(state, &security_event(state, request_id, "sign_in", username, "unknown_user")).await?;
         return Err(AppError::InvalidCredentials);
     };
     let mut event = security_event(state, request_id, "sign_in", username, "ok");
     event.officer_id = Some(officer.id);
+    // A known account: its name as stored (typed_username masks only what
+    // could be an identity number typed by mistake).
+    event.username = Some(officer.info.username.clone());
     event.office_code = Some(officer.info.office.code.clone());
     event.role = Some(officer.info.role.as_str().to_owned());
 
@@ -62,6 +102,7 @@ pub async fn sign_in(
         return Err(AppError::AccountLocked { until: hhmm(until) });
     }
     if !password::verify_async(password_given.to_owned(), officer.password_hash.clone()).await {
+        throttle::record_failure(state, username, address).await?;
         let security = &state.config().security;
         let attempts = officer.failed_attempts + 1;
         if attempts >= i64::from(security.lockout_attempts) {
@@ -84,27 +125,229 @@ pub async fn sign_in(
     if let Some(old) = previous_token {
         store::sessions::delete(pool, &token_hash(&old)).await?;
     }
+    // A secret sealed under a previous security.nik_token_key no longer
+    // opens: the officer enrols again (docs/security-operations.md).
+    let totp_usable =
+        officer.totp_secret.as_deref().is_some_and(|sealed| totp::open(state.nik_key(), officer.id, sealed).is_some());
+    if officer.totp_secret.is_some() && !totp_usable {
+        tracing::warn!(officer_id = officer.id, "TOTP secret does not open with the current key: re-enrolment");
+    }
+    let stage = if totp_usable {
+        SessionStage::TotpRequired
+    } else if totp_required(state, &officer.info) {
+        SessionStage::TotpEnrolmentRequired
+    } else {
+        SessionStage::Complete
+    };
     let token = random_token();
     let csrf_token = random_token();
-    let expires_at = now + state.absolute_timeout_ms();
-    store::sessions::insert(pool, &token_hash(&token), officer.id, &csrf_token, now, expires_at).await?;
+    let expires_at =
+        if stage == SessionStage::Complete { now + state.absolute_timeout_ms() } else { now + PENDING_SESSION_MS };
+    let new = store::sessions::NewSession {
+        token_hash: &token_hash(&token),
+        officer_id: officer.id,
+        csrf_token: &csrf_token,
+        created_at: now,
+        expires_at,
+        stage: stage_to_db(stage),
+    };
+    store::sessions::insert(pool, &new).await?;
+    if stage != SessionStage::Complete {
+        event.outcome = "second_factor_pending".into();
+    }
     crate::audit::append(state, &event).await?;
-    Ok(SignedIn {
-        session: SessionInfo {
-            officer: officer.info,
-            csrf_token,
-            idle_timeout_secs: (state.idle_timeout_ms() / 1000) as u64,
-        },
-        token,
+    Ok(SignedIn { session: session_info(state, officer.info, csrf_token, stage), token })
+}
+
+/// Replaces the session's token and CSRF token and moves it to `complete`:
+/// the pre-second-factor token stops working.
+async fn complete_session(state: &AppState, officer: &Officer) -> Result<SignedIn, AppError> {
+    let now = state.clock().now_millis();
+    let token = random_token();
+    let csrf_token = random_token();
+    let rotated = store::sessions::rotate(
+        state.store().pool(),
+        &officer.token_hash,
+        &token_hash(&token),
+        &csrf_token,
+        stage_to_db(SessionStage::Complete),
+        now,
+        now + state.absolute_timeout_ms(),
+    )
+    .await?;
+    if !rotated {
+        return Err(AppError::Unauthenticated);
+    }
+    Ok(SignedIn { session: session_info(state, officer.info.clone(), csrf_token, SessionStage::Complete), token })
+}
+
+async fn refuse_code(state: &AppState, officer: &Officer, request_id: &str, event: &str, address: &str) -> AppError {
+    if let Err(e) = throttle::record_failure(state, &officer.info.username, address).await {
+        return e;
+    }
+    let record = officer_event(state, officer, request_id, event, "wrong_code");
+    match crate::audit::append(state, &record).await {
+        Ok(_) => AppError::TotpInvalid,
+        Err(e) => e.into(),
+    }
+}
+
+/// The second step: a code from the enrolled authenticator app.
+pub async fn verify_totp(
+    state: &AppState,
+    officer: &Officer,
+    code: &str,
+    request_id: &str,
+    address: &str,
+) -> Result<SignedIn, AppError> {
+    if officer.stage != SessionStage::TotpRequired {
+        return Err(AppError::InvalidRequest("langkah kode autentikator tidak diminta untuk sesi ini".into()));
+    }
+    throttle::check(state, &officer.info.username, address).await?;
+    let pool = state.store().pool();
+    let record = store::officers::by_id(pool, officer.id).await?.ok_or(AppError::Unauthenticated)?;
+    let secret =
+        record.totp_secret.as_deref().and_then(|sealed| totp::open(state.nik_key(), officer.id, sealed)).ok_or_else(
+            || AppError::Internal("TOTP secret does not open (was security.nik_token_key rotated?)".into()),
+        )?;
+    let now = state.clock().now_millis();
+    let Some(step) = totp::verify(&secret, code, now, record.totp_last_step) else {
+        return Err(refuse_code(state, officer, request_id, "sign_in_totp", address).await);
+    };
+    if !store::officers::advance_totp_step(pool, officer.id, step).await? {
+        return Err(refuse_code(state, officer, request_id, "sign_in_totp", address).await);
+    }
+    let signed_in = complete_session(state, officer).await?;
+    crate::audit::append(state, &officer_event(state, officer, request_id, "sign_in_totp", "ok")).await?;
+    Ok(signed_in)
+}
+
+/// A new authenticator secret, parked until confirmed. Not for a session
+/// that still owes its code: the password alone never replaces a factor.
+pub async fn start_totp_enrolment(
+    state: &AppState,
+    officer: &Officer,
+    request_id: &str,
+) -> Result<TotpEnrolment, AppError> {
+    if officer.stage == SessionStage::TotpRequired {
+        return Err(AppError::SecondFactorRequired);
+    }
+    let secret = totp::new_secret();
+    let sealed = totp::seal(state.nik_key(), officer.id, &secret);
+    store::officers::set_totp_pending(state.store().pool(), officer.id, &sealed).await?;
+    crate::audit::append(state, &officer_event(state, officer, request_id, "totp_enrolment", "started")).await?;
+    Ok(TotpEnrolment {
+        secret: totp::base32_encode(&secret),
+        otpauth_uri: totp::otpauth_uri(&secret, &officer.info.username),
+        digits: totp::DIGITS,
+        period_secs: totp::PERIOD_SECS as u32,
     })
 }
 
-pub async fn sign_out(state: &AppState, officer: &crate::auth::Officer, request_id: &str) -> Result<(), AppError> {
-    store::sessions::delete(state.store().pool(), &officer.token_hash).await?;
-    let mut event = crate::audit::for_officer(state, officer, request_id, "sign_out");
-    event.outcome = "ok".into();
+/// Confirms the pending secret with one code. A session that was waiting
+/// for enrolment becomes complete, under a new token (`Some`).
+pub async fn confirm_totp_enrolment(
+    state: &AppState,
+    officer: &Officer,
+    code: &str,
+    request_id: &str,
+    address: &str,
+) -> Result<SignedIn, AppError> {
+    if officer.stage == SessionStage::TotpRequired {
+        return Err(AppError::SecondFactorRequired);
+    }
+    throttle::check(state, &officer.info.username, address).await?;
+    let pool = state.store().pool();
+    let sealed = store::officers::totp_pending(pool, officer.id).await?.ok_or_else(|| {
+        AppError::InvalidRequest("belum ada pendaftaran aplikasi autentikator yang menunggu konfirmasi".into())
+    })?;
+    let secret = totp::open(state.nik_key(), officer.id, &sealed)
+        .ok_or_else(|| AppError::Internal("pending TOTP secret does not open".into()))?;
+    let Some(step) = totp::verify(&secret, code, state.clock().now_millis(), None) else {
+        return Err(refuse_code(state, officer, request_id, "totp_enrolment", address).await);
+    };
+    store::officers::confirm_totp(pool, officer.id, &sealed, step).await?;
+    let signed_in = if officer.stage == SessionStage::TotpEnrolmentRequired {
+        complete_session(state, officer).await?
+    } else {
+        SignedIn {
+            session: session_info(state, officer.info.clone(), officer.csrf_token.clone(), SessionStage::Complete),
+            token: String::new(),
+        }
+    };
+    crate::audit::append(state, &officer_event(state, officer, request_id, "totp_enrolment", "ok")).await?;
+    Ok(signed_in)
+}
+
+/// Changes the password (current one required, policy applied) and ends
+/// every other session of the officer.
+pub async fn change_password(
+    state: &AppState,
+    officer: &Officer,
+    current: &str,
+    new: &str,
+    request_id: &str,
+    address: &str,
+) -> Result<(), AppError> {
+    throttle::check(state, &officer.info.username, address).await?;
+    let pool = state.store().pool();
+    let record = store::officers::by_id(pool, officer.id).await?.ok_or(AppError::Unauthenticated)?;
+    if !password::verify_async(current.to_owned(), record.password_hash.clone()).await {
+        throttle::record_failure(state, &officer.info.username, address).await?;
+        let event = officer_event(state, officer, request_id, "password_change", "wrong_password");
+        crate::audit::append(state, &event).await?;
+        return Err(AppError::field(
+            "current_password",
+            "Kata sandi saat ini salah.",
+            "The current password is wrong.",
+        ));
+    }
+    if let Err(v) = password::check_policy(new, &officer.info.username, officer.info.nip.as_deref()) {
+        return Err(AppError::field("new_password", v.message_id, v.message_en));
+    }
+    if current == new {
+        return Err(AppError::field(
+            "new_password",
+            "Kata sandi baru harus berbeda dari yang lama.",
+            "The new password must differ from the current one.",
+        ));
+    }
+    let new = new.to_owned();
+    let hash = tokio::task::spawn_blocking(move || password::hash(&new))
+        .await
+        .map_err(|e| AppError::Internal(format!("hashing task: {e}")))?
+        .map_err(|e| AppError::Internal(format!("hashing: {e}")))?;
+    store::officers::set_password(pool, officer.id, &hash, state.clock().now_millis()).await?;
+    let ended = store::sessions::delete_all_for_officer(pool, officer.id, Some(&officer.token_hash)).await?;
+    let mut event = officer_event(state, officer, request_id, "password_change", "ok");
+    event.detail = Some(format!("{ended} other session(s) ended"));
     crate::audit::append(state, &event).await?;
     Ok(())
+}
+
+pub async fn sign_out(state: &AppState, officer: &Officer, request_id: &str) -> Result<(), AppError> {
+    store::sessions::delete(state.store().pool(), &officer.token_hash).await?;
+    crate::audit::append(state, &officer_event(state, officer, request_id, "sign_out", "ok")).await?;
+    Ok(())
+}
+
+/// "Keluar dari semua perangkat": ends every session of the officer,
+/// this one included.
+pub async fn sign_out_everywhere(state: &AppState, officer: &Officer, request_id: &str) -> Result<u64, AppError> {
+    let ended = store::sessions::delete_all_for_officer(state.store().pool(), officer.id, None).await?;
+    let mut event = officer_event(state, officer, request_id, "sign_out_everywhere", "ok");
+    event.detail = Some(format!("{ended} session(s) ended"));
+    crate::audit::append(state, &event).await?;
+    Ok(ended)
+}
+
+/// Whether the officer's account has a second factor (for the account page).
+pub async fn totp_enrolled(state: &AppState, officer: &Officer) -> Result<bool, AppError> {
+    Ok(store::officers::by_id(state.store().pool(), officer.id).await?.is_some_and(|r| r.totp_secret.is_some()))
+}
+
+pub fn totp_required_for(state: &AppState, officer: &Officer) -> bool {
+    totp_required(state, &officer.info)
 }
 
 fn hhmm(ms: i64) -> String {

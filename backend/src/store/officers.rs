@@ -11,10 +11,14 @@ pub struct OfficerRecord {
     pub failed_attempts: i64,
     pub locked_until: Option<i64>,
     pub active: bool,
+    /// Encrypted TOTP secret, once enrolled (see `auth::totp`).
+    pub totp_secret: Option<String>,
+    /// Last accepted TOTP time step: each code works once.
+    pub totp_last_step: Option<i64>,
 }
 
 pub(super) const SELECT: &str = "SELECT o.id, o.username, o.display_name, o.nip, o.role, o.office_code, f.name AS office_name, \
-     o.password_hash, o.failed_attempts, o.locked_until, o.active \
+     o.password_hash, o.failed_attempts, o.locked_until, o.active, o.totp_secret, o.totp_last_step \
      FROM officers o JOIN offices f ON f.code = o.office_code";
 
 pub(super) fn from_row(row: &sqlx::any::AnyRow) -> Result<OfficerRecord, sqlx::Error> {
@@ -33,6 +37,8 @@ pub(super) fn from_row(row: &sqlx::any::AnyRow) -> Result<OfficerRecord, sqlx::E
         failed_attempts: row.try_get("failed_attempts")?,
         locked_until: row.try_get("locked_until")?,
         active: row.try_get::<i64, _>("active")? != 0,
+        totp_secret: row.try_get("totp_secret")?,
+        totp_last_step: row.try_get("totp_last_step")?,
     })
 }
 
@@ -92,4 +98,55 @@ pub async fn record_success(pool: &AnyPool, id: i64) -> Result<(), sqlx::Error> 
         .execute(pool)
         .await
         .map(|_| ())
+}
+
+/// Sets a new password hash (the caller checked the policy).
+pub async fn set_password(pool: &AnyPool, id: i64, password_hash: &str, now_ms: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE officers SET password_hash = $2, password_changed_at = $3 WHERE id = $1")
+        .bind(id)
+        .bind(password_hash)
+        .bind(now_ms)
+        .execute(pool)
+        .await
+        .map(|_| ())
+}
+
+/// Parks a new (encrypted) TOTP secret until the officer confirms it.
+pub async fn set_totp_pending(pool: &AnyPool, id: i64, sealed: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE officers SET totp_pending = $2 WHERE id = $1")
+        .bind(id)
+        .bind(sealed)
+        .execute(pool)
+        .await
+        .map(|_| ())
+}
+
+pub async fn totp_pending(pool: &AnyPool, id: i64) -> Result<Option<String>, sqlx::Error> {
+    let row = sqlx::query("SELECT totp_pending FROM officers WHERE id = $1").bind(id).fetch_optional(pool).await?;
+    Ok(row.map(|r| r.try_get::<Option<String>, _>(0)).transpose()?.flatten())
+}
+
+/// Makes the pending secret the officer's second factor.
+pub async fn confirm_totp(pool: &AnyPool, id: i64, sealed: &str, step: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE officers SET totp_secret = $2, totp_pending = NULL, totp_last_step = $3 WHERE id = $1")
+        .bind(id)
+        .bind(sealed)
+        .bind(step)
+        .execute(pool)
+        .await
+        .map(|_| ())
+}
+
+/// Records an accepted code's time step, only if it is newer than the last
+/// one: `false` means the code was already used (a replay), also across
+/// instances racing on the same code.
+pub async fn advance_totp_step(pool: &AnyPool, id: i64, step: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE officers SET totp_last_step = $2 WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)",
+    )
+    .bind(id)
+    .bind(step)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }

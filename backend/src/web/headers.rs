@@ -9,6 +9,13 @@ use axum::{
 
 use crate::{AppState, error::AppError};
 
+/// Permissions-Policy of the SPA document: camera for this origin only.
+pub const PERMISSIONS_DOCUMENT: &str = "camera=(self), microphone=(), geolocation=(), payment=(), usb=(), \
+     serial=(), bluetooth=(), display-capture=(), fullscreen=(self), interest-cohort=()";
+/// Permissions-Policy of everything else: nothing.
+pub const PERMISSIONS_OTHER: &str = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), \
+     bluetooth=(), display-capture=(), fullscreen=(), interest-cohort=()";
+
 pub async fn security_headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let is_api = request.uri().path().starts_with("/api/");
     let mut response = next.run(request).await;
@@ -19,11 +26,17 @@ pub async fn security_headers(State(state): State<AppState>, request: Request, n
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
     h.insert("cross-origin-resource-policy", HeaderValue::from_static("same-origin"));
+    // The SPA is one document: the face-capture page (`/verifikasi/wajah`)
+    // is a client-side route of it, so the camera cannot be granted to that
+    // page alone without granting it to the document. The document gets
+    // `camera=(self)` (never a third party, never a frame); every other
+    // response (API, assets) gets `camera=()`. Only the face page calls
+    // getUserMedia and it stops the track when the officer leaves it.
+    let is_document =
+        h.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"));
     h.insert(
         "permissions-policy",
-        HeaderValue::from_static(
-            "camera=(self), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()",
-        ),
+        HeaderValue::from_static(if is_document { PERMISSIONS_DOCUMENT } else { PERMISSIONS_OTHER }),
     );
     if state.config().server.https {
         h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));

@@ -2,9 +2,11 @@
 //! security headers, error finalisation, body limits, and the SPA.
 
 pub mod headers;
+pub mod redact;
 pub mod request_id;
 pub mod spa;
 pub mod telemetry;
+pub mod tls;
 
 use std::time::Instant;
 
@@ -31,6 +33,7 @@ pub fn layers(router: Router<AppState>, state: AppState) -> Router<AppState> {
     router
         .layer(DefaultBodyLimit::max(max_body))
         .layer(middleware::from_fn(headers::same_origin_writes))
+        .layer(middleware::from_fn_with_state(state.clone(), crate::audit::denied::record_denied))
         .layer(middleware::from_fn(finalize_errors))
         .layer(middleware::from_fn_with_state(state.clone(), headers::security_headers))
         .layer(middleware::from_fn(track_metrics))

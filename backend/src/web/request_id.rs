@@ -31,14 +31,22 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestId {
     }
 }
 
-/// The tracing span of a request: method, route template and request id —
-/// never the query string, never a body.
+/// The tracing span of a request: method, route template, request id and,
+/// once known, officer id and office — never the query string, never a body.
 pub fn span_for<B>(request: &Request<B>) -> tracing::Span {
     let id = request.headers().get(REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let route = request
         .extensions()
         .get::<axum::extract::MatchedPath>()
         .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| request.uri().path().chars().take(80).collect());
-    tracing::info_span!("request", request_id = %id, method = %request.method(), route = %route)
+        .unwrap_or_else(|| super::redact::mask_numbers(&request.uri().path().chars().take(80).collect::<String>()));
+    // officer_id and office are filled in by the `Officer` extractor.
+    tracing::info_span!(
+        "request",
+        request_id = %id,
+        method = %request.method(),
+        route = %route,
+        officer_id = tracing::field::Empty,
+        office = tracing::field::Empty,
+    )
 }

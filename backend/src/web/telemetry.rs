@@ -1,21 +1,52 @@
 //! Logs and metrics set-up.
 //!
-//! Logs are structured (JSON by default) and carry request ids; they never
-//! carry population data: handlers log codes and outcomes, not values, and
-//! request/response bodies are never logged.
+//! Logs are structured (JSON by default); each request's span carries its
+//! request id, method, route template and, once signed in, the officer id
+//! and office. They never carry population data: handlers log codes and
+//! outcomes, not values, bodies are never logged, and everything written
+//! passes the redaction layer ([`super::redact`]) first. Panics are logged
+//! through the same path instead of the default raw stderr hook.
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-use tracing_subscriber::{EnvFilter, fmt, prelude::*};
+use tracing_subscriber::{EnvFilter, fmt, fmt::MakeWriter, prelude::*};
 
+use super::redact::Redacting;
 use crate::config::{LogConfig, LogFormat};
 
-pub fn init_logging(config: &LogConfig) {
+/// The subscriber Padan logs through, writing to `writer` after redaction.
+pub fn subscriber<W>(config: &LogConfig, writer: W) -> Box<dyn tracing::Subscriber + Send + Sync>
+where
+    W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
+{
     let filter = EnvFilter::try_new(&config.filter).unwrap_or_else(|_| EnvFilter::new("info"));
     let registry = tracing_subscriber::registry().with(filter);
-    let _ = match config.format {
-        LogFormat::Json => registry.with(fmt::layer().json().with_current_span(true).with_span_list(false)).try_init(),
-        LogFormat::Pretty => registry.with(fmt::layer().compact()).try_init(),
-    };
+    let writer = Redacting(writer);
+    match config.format {
+        LogFormat::Json => Box::new(
+            registry.with(fmt::layer().json().with_current_span(true).with_span_list(false).with_writer(writer)),
+        ),
+        LogFormat::Pretty => Box::new(registry.with(fmt::layer().compact().with_writer(writer))),
+    }
+}
+
+pub fn init_logging(config: &LogConfig) {
+    let _ = tracing::subscriber::set_global_default(subscriber(config, std::io::stdout));
+    install_panic_hook();
+}
+
+/// Panic messages can quote anything (an index, a value): they go through
+/// the log, and so through the redaction layer, never raw to stderr.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let location = info.location().map(|l| format!("{}:{}", l.file(), l.line())).unwrap_or_default();
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        tracing::error!(%location, panic = %message, "panic");
+    }));
 }
 
 /// Installs the global Prometheus recorder (once per process).

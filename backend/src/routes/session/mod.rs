@@ -1,6 +1,8 @@
 pub mod create;
 pub mod delete;
+pub mod revoke_all;
 pub mod show;
+pub mod totp;
 
 use axum::http::HeaderValue;
 
@@ -10,7 +12,7 @@ use crate::{
 };
 
 /// `Set-Cookie` for a session token (or its removal when `token` is None).
-pub(super) fn cookie(state: &AppState, token: Option<&str>) -> HeaderValue {
+pub(crate) fn cookie(state: &AppState, token: Option<&str>) -> HeaderValue {
     let https = state.config().server.https;
     let name = if https { SESSION_COOKIE_SECURE } else { SESSION_COOKIE };
     let secure = if https { "; Secure" } else { "" };
