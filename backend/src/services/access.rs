@@ -34,6 +34,9 @@ impl Caller<'_> {
 pub struct Access {
     pub record: AuditRecord,
     pub mechanism: Mechanism,
+    /// The NIK asked about, in memory only (its `Debug` is masked): it goes
+    /// to the data-balikan outbox when the access touched a person's data.
+    nik: Option<padan_protocol::validate::Nik>,
 }
 
 impl Access {
@@ -57,11 +60,12 @@ impl Access {
         };
         record.mechanism = Some(mechanism.as_str().into());
         record.purpose = Some(purpose.as_str().into());
-        Self { record, mechanism }
+        Self { record, mechanism, nik: None }
     }
 
     pub fn nik(&mut self, state: &AppState, nik: &str) {
         self.record.nik_token = Some(crate::audit::nik_token(state.nik_key(), nik));
+        self.nik = padan_protocol::validate::parse_nik(nik).ok();
     }
 
     /// The grant for this mechanism today, or a recorded denial.
@@ -100,7 +104,21 @@ impl Access {
                 self.record.verdicts = Some(e.metric_code());
             }
         }
-        crate::audit::append(state, &self.record).await?;
+        // Data balikan: an access that reached a person's data (outcome "ok":
+        // verdicts, a face score, looked-up elements) enters the outbox in
+        // the same transaction as its audit record. Denials, "not found"
+        // and upstream errors touched nobody's data and are not reported.
+        match (&self.nik, self.record.outcome.as_str()) {
+            (Some(nik), "ok") => {
+                let mut tx = state.store().pool().begin().await?;
+                let audit_id = crate::audit::append_in(state, &mut tx, &self.record).await?;
+                crate::services::balikan::enqueue_in(state, &mut tx, &self.record, audit_id, nik.as_str()).await?;
+                tx.commit().await?;
+            }
+            _ => {
+                crate::audit::append(state, &self.record).await?;
+            }
+        }
         crate::services::alerts::observe(state, service, outcome.as_ref().err()).await;
         outcome.map_err(AppError::Upstream)
     }

@@ -1,0 +1,62 @@
+use axum::{
+    body::Body,
+    extract::{Query, State},
+};
+use padan_protocol::v1::{ApiError, RegistryImportReport};
+use serde::Deserialize;
+
+use crate::{
+    AppState,
+    auth::Officer,
+    error::{ApiJson, AppError},
+    services::registry::{self, ImportRequest},
+    web::RequestId,
+};
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportParams {
+    /// The uploaded file's name, for the history.
+    pub file_name: Option<String>,
+    /// Check only: report what would change, change nothing.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// Import the ASN registry from a SIASN-style CSV export (the request body,
+/// `text/csv`). All or nothing: any invalid row rejects the whole file.
+/// Audited.
+#[utoipa::path(post, path = "/api/v1/admin/registry/imports", tag = "admin", params(ImportParams),
+    request_body(content = String, content_type = "text/csv"),
+    responses((status = 200, body = RegistryImportReport), (status = 400, body = ApiError),
+              (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 413, body = ApiError)))]
+pub async fn handler(
+    State(state): State<AppState>,
+    RequestId(request_id): RequestId,
+    officer: Officer,
+    Query(params): Query<ImportParams>,
+    body: Body,
+) -> Result<ApiJson<RegistryImportReport>, AppError> {
+    officer.ensure_admin()?;
+    let limit = state.config().balikan.import_max_mb as usize * 1024 * 1024;
+    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| AppError::PayloadTooLarge)?;
+    let req = ImportRequest {
+        file_name: params.file_name.unwrap_or_else(|| "unggahan.csv".into()).chars().take(200).collect(),
+        by: officer.info.username.clone(),
+        dry_run: params.dry_run,
+    };
+    let report = registry::import_and_join(&state, std::io::Cursor::new(bytes), &req).await?;
+    let mut event = crate::audit::for_officer(&state, &officer, &request_id, "registry_import");
+    event.outcome = if report.status == padan_protocol::v1::ImportStatus::Rejected { "rejected" } else { "ok" }.into();
+    event.detail = Some(format!(
+        "import {}; rows {}; inserted {}; updated {}; rejected {}{}",
+        report.id,
+        report.rows_total,
+        report.inserted,
+        report.updated,
+        report.rejected,
+        if req.dry_run { "; dry run" } else { "" }
+    ));
+    crate::audit::append(&state, &event).await?;
+    Ok(ApiJson(report))
+}
