@@ -32,7 +32,7 @@ impl Secret {
 
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
+        f.write_str("[redacted]")
     }
 }
 
@@ -53,6 +53,10 @@ pub struct Config {
     pub card: CardConfig,
     #[serde(default)]
     pub demo: DemoConfig,
+    #[serde(default)]
+    pub audit: crate::audit::settings::AuditConfig,
+    #[serde(default)]
+    pub balikan: crate::services::balikan_config::BalikanConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -70,6 +74,15 @@ pub struct ServerConfig {
     /// Seconds of inactivity after which displayed population data is
     /// cleared from the officer's screen.
     pub display_seconds: u32,
+    /// PEM certificate chain: with `tls_key`, Padan serves HTTPS itself
+    /// (`https` is then implied). Usually given as `tls_cert_file`.
+    pub tls_cert: Option<String>,
+    /// PEM private key of `tls_cert`. Secret: give it as `tls_key_file`.
+    pub tls_key: Option<Secret>,
+    /// Behind a reverse proxy: the header it sets to the client address
+    /// (`x-forwarded-for`, rightmost value is used; `x-real-ip`). Unset: the
+    /// TCP peer address. Used for sign-in rate limits and logs.
+    pub client_ip_header: Option<String>,
 }
 
 impl Default for ServerConfig {
@@ -80,6 +93,9 @@ impl Default for ServerConfig {
             https: false,
             max_body_bytes: 512 * 1024,
             display_seconds: 120,
+            tls_cert: None,
+            tls_key: None,
+            client_ip_header: None,
         }
     }
 }
@@ -202,6 +218,15 @@ pub struct SecurityConfig {
     /// Failed sign-ins in a row before an account is locked.
     pub lockout_attempts: u32,
     pub lockout_minutes: u64,
+    /// Roles that must sign in with an authenticator app (TOTP) as well.
+    pub totp_required_roles: Vec<padan_protocol::v1::Role>,
+    /// Window of the sign-in rate limits, in minutes.
+    pub sign_in_window_minutes: u64,
+    /// Failed sign-ins per account name within the window (known or not).
+    pub sign_in_max_failures_per_account: u32,
+    /// Failed sign-ins per client address within the window. An office
+    /// behind one NAT address shares it: keep it generous.
+    pub sign_in_max_failures_per_address: u32,
 }
 
 impl Default for SecurityConfig {
@@ -212,6 +237,10 @@ impl Default for SecurityConfig {
             session_absolute_hours: 8,
             lockout_attempts: 5,
             lockout_minutes: 15,
+            totp_required_roles: vec![padan_protocol::v1::Role::Admin, padan_protocol::v1::Role::Auditor],
+            sign_in_window_minutes: 15,
+            sign_in_max_failures_per_account: 10,
+            sign_in_max_failures_per_address: 50,
         }
     }
 }
@@ -425,6 +454,8 @@ impl Config {
             self.dukcapil.user_id.get_or_insert_with(|| Secret::new(DEMO_DUKCAPIL_USER));
             self.dukcapil.password.get_or_insert_with(|| Secret::new(DEMO_DUKCAPIL_PASSWORD));
             self.security.nik_token_key.get_or_insert_with(|| Secret::new(DEMO_NIK_TOKEN_KEY));
+            self.audit.apply_demo_defaults();
+            self.balikan.apply_demo_defaults(&self.dukcapil.base_url);
             let card = &mut self.card;
             card.ticket_signing_key.get_or_insert_with(|| Secret::new(DEMO_TICKET_SIGNING_KEY));
             card.sam_ca_public_key.get_or_insert_with(|| DEMO_SAM_CA_PUBLIC_KEY.to_owned());
@@ -498,12 +529,37 @@ impl Config {
         if self.security.session_idle_minutes == 0 || self.security.session_absolute_hours == 0 {
             problems.push("security.session_idle_minutes and session_absolute_hours must be positive".to_owned());
         }
+        match (&self.server.tls_cert, &self.server.tls_key) {
+            (None, None) => {}
+            (Some(cert), Some(key)) => {
+                if !cert.contains("-----BEGIN CERTIFICATE-----") {
+                    problems.push("server.tls_cert must be a PEM certificate chain (tls_cert_file = path)".to_owned());
+                }
+                if !key.expose().contains("PRIVATE KEY-----") {
+                    problems.push("server.tls_key must be a PEM private key (tls_key_file = path)".to_owned());
+                }
+                self.server.https = true;
+            }
+            _ => problems.push(
+                "server.tls_cert_file and server.tls_key_file must be set together (or neither, behind a TLS \
+                 terminator)"
+                    .to_owned(),
+            ),
+        }
+        if self.security.sign_in_window_minutes == 0
+            || self.security.sign_in_max_failures_per_account == 0
+            || self.security.sign_in_max_failures_per_address == 0
+        {
+            problems.push("security.sign_in_* limits must be positive".to_owned());
+        }
         if self.security.lockout_attempts == 0 {
             problems.push("security.lockout_attempts must be at least 1".to_owned());
         }
         if let Err(card) = self.card.keys() {
             problems.extend(card);
         }
+        problems.extend(self.audit.problems());
+        problems.extend(self.balikan.problems());
         for origin in &self.card.allowed_origins {
             if !is_origin(origin) {
                 problems
@@ -582,7 +638,7 @@ mod tests {
         std::fs::write(&path, "s3cret\n").unwrap();
         let key = "ab".repeat(32);
         let c = load(&format!(
-            "[dukcapil]\nuser_id = \"u\"\npassword_file = \"{}\"\n[security]\nnik_token_key = \"{key}\"",
+            "[dukcapil]\nuser_id = \"u\"\npassword_file = \"{}\"\n[security]\nnik_token_key = \"{key}\"\n[audit]\nsigning_key = \"{key}\"",
             path.display()
         ))
         .unwrap();
@@ -604,7 +660,7 @@ mod tests {
         assert!(err.contains("card.sam_ca_public_key"), "{err}");
         assert!(err.contains("http://x/app"), "{err}");
         let c = load(&format!(
-            "[dukcapil]\nuser_id = \"u\"\npassword = \"p\"\n[security]\nnik_token_key = \"{}\"",
+            "[dukcapil]\nuser_id = \"u\"\npassword = \"p\"\n[security]\nnik_token_key = \"{0}\"\n[audit]\nsigning_key = \"{0}\"",
             "ab".repeat(32)
         ))
         .unwrap();

@@ -40,6 +40,12 @@ pub enum AppError {
     InvalidCredentials,
     #[error("account locked until {until}")]
     AccountLocked { until: String },
+    #[error("too many sign-in attempts ({scope}); retry after {retry_after_secs} s")]
+    RateLimited { scope: &'static str, retry_after_secs: u64 },
+    #[error("second factor required")]
+    SecondFactorRequired,
+    #[error("totp code wrong, stale or reused")]
+    TotpInvalid,
     #[error("mechanism closed: {0}")]
     MechanismClosed(String),
     #[error("origin not allowed for the reader-agent")]
@@ -127,6 +133,30 @@ impl AppError {
                 ),
                 format!("Account locked after too many failed sign-ins. Try again after {until} or contact an admin."),
             ),
+            Self::RateLimited { retry_after_secs, .. } => {
+                let minutes = retry_after_secs.div_ceil(60).max(1);
+                (
+                    S::TOO_MANY_REQUESTS,
+                    ErrorCode::RateLimited,
+                    format!(
+                        "Terlalu banyak percobaan masuk yang gagal. Tunggu {minutes} menit lalu coba lagi, atau \
+                         hubungi admin."
+                    ),
+                    format!("Too many failed sign-in attempts. Wait {minutes} minute(s) and try again."),
+                )
+            }
+            Self::SecondFactorRequired => (
+                S::FORBIDDEN,
+                ErrorCode::SecondFactorRequired,
+                "Selesaikan langkah kedua (kode aplikasi autentikator) sebelum melanjutkan.".into(),
+                "Complete the second step (authenticator app code) first.".into(),
+            ),
+            Self::TotpInvalid => (
+                S::UNAUTHORIZED,
+                ErrorCode::TotpInvalid,
+                "Kode autentikator salah, kedaluwarsa, atau sudah dipakai. Masukkan kode yang sedang tampil.".into(),
+                "The authenticator code is wrong, expired or already used. Enter the code shown now.".into(),
+            ),
             Self::MechanismClosed(reason) => (
                 S::FORBIDDEN,
                 ErrorCode::MechanismClosed,
@@ -203,9 +233,16 @@ impl AppError {
     }
 }
 
+impl PendingError {
+    /// For middleware that reacts to errors (the audit of denied requests).
+    pub(crate) fn code(&self) -> ErrorCode {
+        self.body.code
+    }
+}
+
 /// The body waiting for its request id; see [`finalize_errors`].
 #[derive(Debug, Clone)]
-struct PendingError {
+pub(crate) struct PendingError {
     body: ApiError,
     /// For the log only; never sent.
     detail: String,
@@ -220,6 +257,9 @@ impl IntoResponse for AppError {
         };
         let body = ApiError { code, message, message_en, request_id: String::new(), fields };
         let mut response = status.into_response();
+        if let Self::RateLimited { retry_after_secs, .. } = &self {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+        }
         response.extensions_mut().insert(PendingError { body, detail: self.to_string() });
         response
     }

@@ -54,12 +54,13 @@ impl AppState {
     pub async fn build(config: Config, clock: SharedClock, metrics: Option<PrometheusHandle>) -> anyhow::Result<Self> {
         let store = Store::connect(config.database.url.expose(), config.database.max_connections).await?;
         store.migrate().await?;
+        audit::on_start(&store, &config.audit).await?;
         store.spawn_checkpointer(std::time::Duration::from_secs(2));
         let now = clock.now_millis();
         store::seed::offices(store.pool()).await?;
         store::seed::agreements(store.pool(), now).await?;
         if config.demo.enabled {
-            seed_demo(&store, clock.today(), now).await?;
+            seed_demo(&store, &config, clock.today(), now).await?;
             services::card::seed_demo_reader(store.pool(), now).await?;
         }
         let card_keys = config.card.keys().map_err(|p| anyhow::anyhow!("card configuration: {}", p.join("; ")))?;
@@ -67,7 +68,7 @@ impl AppState {
         let dukcapil = DukcapilClient::new(config.dukcapil.clone(), clock.clone())?;
         let spa = web::spa::Spa::load(&config.server.spa_dir)?;
         let dummy_hash = tokio::task::spawn_blocking(auth::service::dummy_hash).await?;
-        Ok(Self(Arc::new(Inner {
+        let state = Self(Arc::new(Inner {
             nik_key: config.nik_token_key(),
             config,
             store,
@@ -78,7 +79,9 @@ impl AppState {
             spa,
             metrics,
             card_keys,
-        })))
+        }));
+        audit::signals::spawn(&state);
+        Ok(state)
     }
 
     pub fn config(&self) -> &Config {
@@ -129,7 +132,7 @@ impl AppState {
     }
 }
 
-async fn seed_demo(store: &Store, today: time::Date, now: i64) -> anyhow::Result<()> {
+async fn seed_demo(store: &Store, config: &Config, today: time::Date, now: i64) -> anyhow::Result<()> {
     store::agreements::insert_if_absent(store.pool(), &store::seed::demo_agreement(today), now).await?;
     let hash = tokio::task::spawn_blocking(|| auth::password::hash(store::seed::DEMO_PASSWORD))
         .await?
@@ -140,7 +143,15 @@ async fn seed_demo(store: &Store, today: time::Date, now: i64) -> anyhow::Result
         if store::officers::by_username(store.pool(), username).await?.is_none() {
             let officer =
                 store::officers::NewOfficer { username, display_name, nip, role, office_code, password_hash: &hash };
-            store::officers::insert(store.pool(), &officer, now).await?;
+            let id = store::officers::insert(store.pool(), &officer, now).await?;
+            // Roles that must use a second factor start enrolled with the
+            // documented demo authenticator secret (auth::totp::DEMO_SECRET).
+            if config.security.totp_required_roles.contains(&role) {
+                let secret = auth::totp::base32_decode(auth::totp::DEMO_SECRET).unwrap_or_default();
+                let sealed = auth::totp::seal(&config.nik_token_key(), id, &secret);
+                store::officers::set_totp_pending(store.pool(), id, &sealed).await?;
+                store::officers::confirm_totp(store.pool(), id, &sealed, 0).await?;
+            }
         }
     }
     Ok(())

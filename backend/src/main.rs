@@ -4,6 +4,8 @@
 //! padan serve [--config FILE]      run the server (default)
 //! padan check-config [--config FILE]
 //! padan openapi                    print the OpenAPI document
+//! padan audit verify|export-checkpoints [--config FILE]   (docs/audit.md)
+//! padan registry import FILE [--dry-run] [--config FILE]  (docs/data-balikan.md)
 //! ```
 
 use std::{path::PathBuf, sync::Arc};
@@ -17,6 +19,12 @@ fn usage() -> ! {
 }
 
 fn main() -> anyhow::Result<()> {
+    if std::env::args().nth(1).as_deref() == Some("audit") {
+        std::process::exit(padan_backend::audit::cli::main(std::env::args().skip(2).collect()));
+    }
+    if std::env::args().nth(1).as_deref() == Some("registry") {
+        std::process::exit(padan_backend::services::registry::cli_main(std::env::args().skip(2).collect()));
+    }
     let mut args = std::env::args().skip(1);
     let mut command = None;
     let mut config_path: Option<PathBuf> = None;
@@ -34,7 +42,15 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         "check-config" => match Config::load(config_path.as_deref()) {
-            Ok(_) => {
+            // Never echo the configuration: it holds secrets.
+            Ok(config) => {
+                // The TLS pair must also load (errors name the key, never its contents).
+                if let (Some(cert), Some(key)) = (&config.server.tls_cert, &config.server.tls_key) {
+                    if let Err(e) = padan_backend::web::tls::server_config(cert, key.expose()) {
+                        eprintln!("configuration is invalid:\n  - {e}");
+                        std::process::exit(1)
+                    }
+                }
                 println!("configuration OK");
                 Ok(())
             }
@@ -64,10 +80,16 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         tracing::warn!("DEMO MODE: demo accounts, a demonstration agreement and demo secrets are in use");
     }
     let listen = config.server.listen;
+    let tls = match (&config.server.tls_cert, &config.server.tls_key) {
+        (Some(cert), Some(key)) => Some(padan_backend::web::tls::server_config(cert, key.expose())?),
+        _ => None,
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let state = AppState::build(config, Arc::new(SystemClock), Some(metrics)).await.context("start-up failed")?;
+    padan_backend::services::balikan::spawn(state.clone()).context("data balikan worker")?;
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
-    tracing::info!(%listen, "padan listening");
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    tracing::info!(%listen, scheme, "padan listening");
+    padan_backend::web::tls::serve(listener, tls, app(state), shutdown_signal()).await?;
     tracing::info!("padan stopped");
     Ok(())
 }

@@ -129,12 +129,15 @@ enum Kind {
     Write,
     /// The start-up probe or the sign-in itself: 401 is an ordinary answer.
     Anonymous,
+    /// A second-factor step (POST with the CSRF header): 401 means a wrong
+    /// code, not an expired session.
+    SecondFactor,
 }
 
 /// Sends a request and decodes a JSON answer (or `()` for 204).
 async fn send<T: DeserializeOwned>(builder: RequestBuilder, kind: Kind, body: Option<String>) -> ApiResult<T> {
     let mut builder = builder.cache(RequestCache::NoStore).header("accept", "application/json");
-    if kind == Kind::Write {
+    if matches!(kind, Kind::Write | Kind::SecondFactor) {
         if let Some(token) = CSRF_TOKEN.with(|t| t.borrow().clone()) {
             builder = builder.header(CSRF_HEADER, &token);
         }
@@ -157,7 +160,10 @@ async fn send<T: DeserializeOwned>(builder: RequestBuilder, kind: Kind, body: Op
     };
     let response = request.map_err(|_| ApiFailure::Network)?.send().await.map_err(|_| ApiFailure::Network)?;
     let result = decode(response).await;
-    if kind != Kind::Anonymous && result.as_ref().is_err_and(ApiFailure::is_unauthenticated) {
+    if kind != Kind::Anonymous
+        && kind != Kind::SecondFactor
+        && result.as_ref().is_err_and(ApiFailure::is_unauthenticated)
+    {
         session_expired();
     }
     result
@@ -207,6 +213,46 @@ pub async fn sign_out() -> ApiResult<()> {
     let result = send::<()>(Request::delete(SESSION), Kind::Write, None).await;
     forget_session();
     result
+}
+
+/// `POST /api/v1/session/totp`: the second sign-in step.
+pub async fn verify_totp(code: String) -> ApiResult<SessionInfo> {
+    let body = json_body(&padan_protocol::v1::TotpCodeRequest { code })?;
+    let session: SessionInfo = send(Request::post("/api/v1/session/totp"), Kind::SecondFactor, Some(body)).await?;
+    remember_session(&session);
+    Ok(session)
+}
+
+/// `POST /api/v1/session/revoke-all`: sign out on every device.
+pub async fn sign_out_everywhere() -> ApiResult<()> {
+    let result = send::<()>(Request::post("/api/v1/session/revoke-all"), Kind::Write, None).await;
+    forget_session();
+    result
+}
+
+/// `GET /api/v1/account`.
+pub async fn account() -> ApiResult<padan_protocol::v1::AccountInfo> {
+    send(Request::get("/api/v1/account"), Kind::Read, None).await
+}
+
+/// `POST /api/v1/account/password`.
+pub async fn change_password(request: padan_protocol::v1::ChangePasswordRequest) -> ApiResult<()> {
+    let body = json_body(&request)?;
+    send(Request::post("/api/v1/account/password"), Kind::Write, Some(body)).await
+}
+
+/// `POST /api/v1/account/totp/enrolment`: a new authenticator secret.
+pub async fn start_totp_enrolment() -> ApiResult<padan_protocol::v1::TotpEnrolment> {
+    send(Request::post("/api/v1/account/totp/enrolment"), Kind::SecondFactor, None).await
+}
+
+/// `POST /api/v1/account/totp/enrolment/confirm`.
+pub async fn confirm_totp_enrolment(code: String) -> ApiResult<SessionInfo> {
+    let body = json_body(&padan_protocol::v1::TotpCodeRequest { code })?;
+    let session: SessionInfo =
+        send(Request::post("/api/v1/account/totp/enrolment/confirm"), Kind::SecondFactor, Some(body)).await?;
+    remember_session(&session);
+    Ok(session)
 }
 
 /// `GET /api/v1/mechanisms`: what today's agreements allow this officer.
@@ -264,6 +310,33 @@ pub async fn register_reader(request: NewReaderRequest) -> ApiResult<ReaderView>
     send(Request::post(READERS), Kind::Write, Some(body)).await
 }
 
+/// `GET /api/v1/audit/records?{query}` (auditor, supervisor, admin).
+pub async fn audit_records(query: &str) -> ApiResult<padan_protocol::v1::AuditRecordsResponse> {
+    send(Request::get(&format!("/api/v1/audit/records?{query}")), Kind::Read, None).await
+}
+
+/// `GET /api/v1/audit/records.csv?{query}`: the CSV text, for a download.
+pub async fn audit_csv(query: &str) -> ApiResult<String> {
+    let response = Request::get(&format!("/api/v1/audit/records.csv?{query}"))
+        .cache(RequestCache::NoStore)
+        .send()
+        .await
+        .map_err(|_| ApiFailure::Network)?;
+    if response.ok() {
+        return response.text().await.map_err(|_| ApiFailure::Network);
+    }
+    let result = decode::<String>(response).await;
+    if result.as_ref().is_err_and(ApiFailure::is_unauthenticated) {
+        session_expired();
+    }
+    result
+}
+
+/// `GET /api/v1/audit/signals` (auditor, supervisor, admin).
+pub async fn audit_signals() -> ApiResult<padan_protocol::v1::SignalsResponse> {
+    send(Request::get("/api/v1/audit/signals"), Kind::Read, None).await
+}
+
 /// `POST /api/v1/card/ticket`: a single-use ticket for the reader-agent's `HELLO`.
 pub async fn card_ticket() -> ApiResult<TicketResponse> {
     send(Request::post(CARD_TICKET), Kind::Write, Some("{}".to_owned())).await
@@ -286,4 +359,50 @@ pub async fn card_verify(nonce: &str, purpose: Purpose, read: &RawValue) -> ApiR
     }
     let body = json_body(&Body { nonce, purpose, read })?;
     send(Request::post(CARD_VERIFY), Kind::Write, Some(body)).await
+}
+
+/// `POST /api/v1/admin/registry/imports` (admin): uploads a SIASN-style CSV
+/// export as is (the browser streams the file; it is not read into the page).
+pub async fn import_registry(
+    file: web_sys::File,
+    dry_run: bool,
+) -> ApiResult<padan_protocol::v1::RegistryImportReport> {
+    let name: String =
+        file.name().chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')).take(100).collect();
+    let url = format!("/api/v1/admin/registry/imports?file_name={name}&dry_run={dry_run}");
+    let mut builder = Request::post(&url)
+        .cache(RequestCache::NoStore)
+        .header("accept", "application/json")
+        .header("content-type", "text/csv");
+    if let Some(token) = CSRF_TOKEN.with(|t| t.borrow().clone()) {
+        builder = builder.header(CSRF_HEADER, &token);
+    }
+    let request = builder.body(wasm_bindgen::JsValue::from(file)).map_err(|_| ApiFailure::Network)?;
+    let response = request.send().await.map_err(|_| ApiFailure::Network)?;
+    let result = decode(response).await;
+    if result.as_ref().is_err_and(ApiFailure::is_unauthenticated) {
+        session_expired();
+    }
+    result
+}
+
+/// `GET /api/v1/admin/registry/imports` (admin): the import history.
+pub async fn registry_imports() -> ApiResult<Vec<padan_protocol::v1::RegistryImportSummary>> {
+    send(Request::get("/api/v1/admin/registry/imports"), Kind::Read, None).await
+}
+
+/// `GET /api/v1/admin/registry/imports/{id}` (admin): one import's report.
+pub async fn registry_import(id: i64) -> ApiResult<padan_protocol::v1::RegistryImportReport> {
+    send(Request::get(&format!("/api/v1/admin/registry/imports/{id}")), Kind::Read, None).await
+}
+
+/// `GET /api/v1/admin/balikan` (admin): the data-balikan outbox dashboard.
+pub async fn balikan_dashboard() -> ApiResult<padan_protocol::v1::BalikanDashboard> {
+    send(Request::get("/api/v1/admin/balikan"), Kind::Read, None).await
+}
+
+/// `POST /api/v1/admin/balikan/retry` (admin): parked records due again (all when `ids` is empty).
+pub async fn balikan_retry(ids: Vec<i64>) -> ApiResult<padan_protocol::v1::RetryParkedResponse> {
+    let body = json_body(&padan_protocol::v1::RetryParkedRequest { ids })?;
+    send(Request::post("/api/v1/admin/balikan/retry"), Kind::Write, Some(body)).await
 }

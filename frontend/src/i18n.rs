@@ -368,6 +368,7 @@ pub const NAV_PORTAL: Text = text("Portal Data", "Data portal");
 pub const NAV_IKD: Text = text("IKD", "IKD");
 pub const NAV_AGREEMENTS: Text = text("Perjanjian", "Agreements");
 pub const NAV_ALERTS: Text = text("Peringatan", "Alerts");
+pub const NAV_AUDIT: Text = text("Audit", "Audit");
 pub const FORBIDDEN_TITLE: Text = text("Tidak diizinkan", "Not allowed");
 pub const FORBIDDEN_LEAD: Text =
     text("Peran Anda tidak diizinkan membuka halaman ini.", "Your role is not allowed to open this page.");

@@ -13,6 +13,10 @@
 //! | `/admin/perjanjian` | agreements (admin; auditor read-only) |
 //! | `/admin/peringatan` | alerts (admin) |
 //! | `/admin/pembaca` | KTP-el reader/SAM registry (admin) |
+//! | `/admin/registri-asn` | ASN registry import and its report (admin) |
+//! | `/admin/data-balikan` | data-balikan outbox dashboard (admin) |
+//! | `/audit` | audit trail and misuse signals (auditor, admin; supervisor: own office) |
+//! | `/akun` | own account: password, authenticator app, sign out everywhere (everyone) |
 //! | `/` | redirects to the role's first page |
 //! | anything else | not found |
 //!
@@ -34,6 +38,8 @@ use leptos_router::path;
 use crate::components::layout::Shell;
 use crate::i18n::tr;
 use crate::pages::admin::{Agreements, Alerts, Readers, RequireRole};
+use crate::pages::audit::Audit;
+use crate::pages::balikan::{Balikan, RegistryImport};
 use crate::pages::card_read::CardRead;
 use crate::pages::face_match::FaceMatch;
 use crate::pages::lookup::{IkdLookup, PortalLookup};
@@ -45,6 +51,7 @@ pub const HOME: &str = "/verifikasi/elemen";
 pub const SIGN_IN: &str = "/masuk";
 pub const AGREEMENTS: &str = "/admin/perjanjian";
 pub const READERS: &str = "/admin/pembaca";
+pub const AUDIT: &str = "/audit";
 
 /// The first page of a role.
 pub fn home_for(role: Role) -> &'static str {
@@ -53,6 +60,10 @@ pub fn home_for(role: Role) -> &'static str {
 
 fn admin_or_auditor(role: Role) -> bool {
     matches!(role, Role::Admin | Role::Auditor)
+}
+
+fn audit_reader(role: Role) -> bool {
+    matches!(role, Role::Admin | Role::Auditor | Role::Supervisor)
 }
 
 fn admin_only(role: Role) -> bool {
@@ -112,6 +123,30 @@ pub fn App() -> impl IntoView {
                             }
                         />
                         <Route
+                            path=path!("/admin/registri-asn")
+                            view=|| {
+                                view! {
+                                    <RequireSession>
+                                        <RequireRole allow=admin_only>
+                                            <RegistryImport />
+                                        </RequireRole>
+                                    </RequireSession>
+                                }
+                            }
+                        />
+                        <Route
+                            path=path!("/admin/data-balikan")
+                            view=|| {
+                                view! {
+                                    <RequireSession>
+                                        <RequireRole allow=admin_only>
+                                            <Balikan />
+                                        </RequireRole>
+                                    </RequireSession>
+                                }
+                            }
+                        />
+                        <Route
                             path=path!("/admin/pembaca")
                             view=|| {
                                 view! {
@@ -122,6 +157,22 @@ pub fn App() -> impl IntoView {
                                     </RequireSession>
                                 }
                             }
+                        />
+                        <Route
+                            path=path!("/audit")
+                            view=|| {
+                                view! {
+                                    <RequireSession>
+                                        <RequireRole allow=audit_reader>
+                                            <Audit />
+                                        </RequireRole>
+                                    </RequireSession>
+                                }
+                            }
+                        />
+                        <Route
+                            path=path!("/akun")
+                            view=|| view! { <RequireSession><pages::account::Account /></RequireSession> }
                         />
                         <Route path=path!("/") view=Home />
                     </Routes>

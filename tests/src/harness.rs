@@ -186,6 +186,32 @@ fn kill(pid: i64, signal: &str) {
         .status();
 }
 
+/// The backend's `TMPDIR`, under the stack's directory.
+pub const TMP_BACKEND: &str = "tmp-backend";
+/// chromedriver's and so Chromium's `TMPDIR`, under the stack's directory.
+pub const TMP_BROWSER: &str = "tmp-browser";
+
+/// What [`Stack::start_with_options`] starts.
+#[derive(Debug, Clone)]
+pub struct StackOptions {
+    /// The simulator's population seed and size.
+    pub seed: u64,
+    pub persons: usize,
+    /// Canary families the simulator adds (`--canaries`, see `sim/dukcapil/src/canary.rs`).
+    pub canaries: usize,
+    /// A PostgreSQL database for the backend instead of the SQLite file
+    /// [`Stack::database`].
+    pub database_url: Option<String>,
+    /// Extra backend configuration as `PADAN_*` environment variables.
+    pub backend_env: Vec<(String, String)>,
+}
+
+impl Default for StackOptions {
+    fn default() -> Self {
+        Self { seed: SEED, persons: PERSONS, canaries: 0, database_url: None, backend_env: Vec::new() }
+    }
+}
+
 /// Simulator + backend + chromedriver, ready to drive.
 #[derive(Debug)]
 pub struct Stack {
@@ -221,7 +247,24 @@ impl Stack {
         persons: usize,
         backend_env: &[(&str, &str)],
     ) -> anyhow::Result<Self> {
+        let options = StackOptions {
+            seed,
+            persons,
+            backend_env: backend_env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+            ..StackOptions::default()
+        };
+        Self::start_with_options(prerequisites, &options).await
+    }
+
+    /// The general form: population, canaries, database and backend configuration.
+    pub async fn start_with_options(prerequisites: Prerequisites, options: &StackOptions) -> anyhow::Result<Self> {
+        let (seed, persons, backend_env) = (options.seed, options.persons, &options.backend_env);
         let dir = tempfile::Builder::new().prefix("padan-e2e-").tempdir().context("creating a temp dir")?;
+        // Own temp directories, so the no-retention check can search what
+        // the backend and the browser put in theirs.
+        for tmp in [TMP_BACKEND, TMP_BROWSER] {
+            std::fs::create_dir_all(dir.path().join(tmp))?;
+        }
         let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build()?;
 
         let sim_port = free_port()?;
@@ -241,6 +284,7 @@ impl Stack {
                 .arg(&sim_config)
                 .args(["--listen", &format!("127.0.0.1:{sim_port}"), "--seed", &seed.to_string()])
                 .args(["--persons", &persons.to_string()])
+                .args(["--canaries", &options.canaries.to_string()])
                 .env("RUST_LOG", "info,padan_sim_dukcapil=debug"),
             &dir.path().join("simulator.log"),
             false,
@@ -259,9 +303,16 @@ impl Stack {
                 backend_cmd.env_remove(key);
             }
         }
+        // The browser tests sign in as admin/auditor with a password only;
+        // the second factor is covered by backend/tests/security.rs.
+        backend_cmd.env("PADAN_SECURITY__TOTP_REQUIRED_ROLES", "[]");
         for (key, value) in backend_env {
             backend_cmd.env(key, value);
         }
+        let database_url = match &options.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}", db.display()),
+        };
         let mut backend = Proc::spawn(
             "the backend",
             backend_cmd
@@ -270,7 +321,8 @@ impl Stack {
                 .env("PADAN_DEMO__ENABLED", "true")
                 .env("PADAN_SERVER__LISTEN", format!("127.0.0.1:{port}"))
                 .env("PADAN_SERVER__SPA_DIR", &prerequisites.dist)
-                .env("PADAN_DATABASE__URL", format!("sqlite://{}", db.display()))
+                .env("PADAN_DATABASE__URL", &database_url)
+                .env("TMPDIR", dir.path().join(TMP_BACKEND))
                 .env("PADAN_DUKCAPIL__BASE_URL", &sim_url)
                 .env("PADAN_LOG__FORMAT", "json")
                 // Verbose on purpose: the no-retention check greps these logs.
@@ -284,7 +336,9 @@ impl Stack {
         let driver_url = format!("http://127.0.0.1:{driver_port}");
         let mut chromedriver = Proc::spawn(
             "chromedriver",
-            Command::new(&prerequisites.chromedriver).arg(format!("--port={driver_port}")),
+            Command::new(&prerequisites.chromedriver)
+                .arg(format!("--port={driver_port}"))
+                .env("TMPDIR", dir.path().join(TMP_BROWSER)),
             &dir.path().join("chromedriver.log"),
             true,
         )?;
@@ -526,6 +580,7 @@ pub struct CardReader {
     persons: usize,
     nik: String,
     inserted: usize,
+    canaries: usize,
 }
 
 impl CardReader {
@@ -585,7 +640,15 @@ impl CardReader {
             persons,
             nik: nik.to_owned(),
             inserted: 0,
+            canaries: 0,
         })
+    }
+
+    /// Issues the next cards from the population with `families` canary
+    /// families added (as the simulator's `--canaries`), so `nik` may be a canary.
+    pub fn with_canaries(mut self, families: usize) -> Self {
+        self.canaries = families;
+        self
     }
 
     /// Takes the current card (and SAM) out, then inserts a fresh card and
@@ -598,6 +661,7 @@ impl CardReader {
         let mut cmd = Command::new(&self.ktp_card);
         cmd.args(["--seed", &self.seed.to_string(), "--persons", &self.persons.to_string(), "--nik", &self.nik])
             .args(["--scenario", scenario, "--vpcd-host", "127.0.0.1"])
+            .args(["--canaries", &self.canaries.to_string()])
             .args(["--card-port", &port.to_string(), "--sam-port", &(port + 1).to_string()]);
         if let Some(ms) = reinsert_after_ms {
             cmd.args(["--reinsert-after-ms", &ms.to_string()]);

@@ -40,6 +40,9 @@ const DEMO_TICKET_PUBLIC_KEY: &str = "b7ca315459539aa3148293635d2890ebe7b7131d2e
 /// The demo reader's office (backend/src/config.rs `DEMO_READER_OFFICE`).
 const DEMO_READER_OFFICE: &str = "KANREG-V";
 const DEMO_PASSWORD: &str = "padan-demo-2026";
+/// DEMO ONLY — the authenticator secret of the demo admin and auditor
+/// (`auth::totp::DEMO_SECRET` in the backend; docs/security-operations.md).
+const DEMO_TOTP_SECRET: &str = "PADANDEMOTOTPSECRETJANGANDIPAKAI";
 const ACCOUNTS: &[(&str, &str)] = &[
     ("petugas", "officer"),
     ("supervisor", "supervisor"),
@@ -293,6 +296,10 @@ pub(crate) fn run(args: &[String]) -> anyhow::Result<()> {
         ]),
     )?;
     http::wait_healthy(&mut sim, sim_addr, "/_sim/health", Duration::from_secs(120))?;
+    // The data-balikan dashboard needs BKN's ASN registry; the demo still runs without it.
+    if let Err(e) = crate::bench_balikan::demo_registry(&root, &state, sim_addr, &state.join("padan.db")) {
+        eprintln!("warning: the demo ASN registry was not imported: {e:#}");
+    }
 
     header(&format!("backend on http://{addr}"));
     let mut backend_cmd = Command::new(root.join("target/release/padan"));
@@ -398,6 +405,10 @@ fn print_welcome(addr: SocketAddr, sim_addr: SocketAddr) {
     for (user, role) in ACCOUNTS {
         println!("  {user:<12} {role}");
     }
+    println!(
+        "  admin and auditor also ask for an authenticator code: add the DEMO key {DEMO_TOTP_SECRET} to an \
+         authenticator app (or run: oathtool --totp -b {DEMO_TOTP_SECRET})"
+    );
     println!();
     println!("Synthetic persons from the simulator to try (Verifikasi → elemen):");
     match sample_persons(sim_addr) {

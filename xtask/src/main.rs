@@ -5,13 +5,17 @@
 //! cargo xtask test                                    everything CI checks (what .ci/run calls)
 //! cargo xtask spa                                     build the SPA into dist/ (release)
 //! cargo xtask bench [...]                             benchmarks
+//! cargo xtask fuzz <target> <seconds> | --list        run one fuzz target (docs/fuzzing.md)
 //! ```
 //!
 //! Each command installs the tools it needs first (see [`tools`]), so a fresh
 //! Debian machine with only rustup's Rust is enough.
 
 mod bench;
+mod bench_audit;
+mod bench_balikan;
 mod demo;
+mod fuzz;
 mod http;
 mod load;
 mod postgres;
@@ -25,7 +29,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 
-const USAGE: &str = "usage: cargo xtask <demo [--port N] [--sim-port N] | test | spa | bench [...]>";
+const USAGE: &str = "usage: cargo xtask <demo [--port N] [--sim-port N] | test | spa | bench [...] | fuzz <target> <seconds> | fuzz --list>";
 
 fn main() -> ExitCode {
     // Printed by hand: anyhow's `Termination` would add a backtrace whenever
@@ -53,6 +57,7 @@ fn dispatch() -> anyhow::Result<()> {
             spa::build(&root, spa::Freshness::Always, &tool_path)
         }
         "bench" => bench::run(rest),
+        "fuzz" => fuzz::run_command(rest),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             Ok(())

@@ -40,7 +40,8 @@ fn number(v: Option<&Value>) -> Option<f64> {
     }
 }
 
-pub(super) fn interpret(body: &[u8]) -> Result<FaceReply, DukcapilError> {
+/// Reads a `CALL_FR` answer.
+pub fn interpret(body: &[u8]) -> Result<FaceReply, DukcapilError> {
     let value: Value = serde_json::from_slice(body).map_err(|_| DukcapilError::Malformed("not JSON".into()))?;
     let obj = value.as_object().ok_or_else(|| DukcapilError::Malformed("not an object".into()))?;
     let get = |k: &str| obj.iter().find(|(key, _)| key.eq_ignore_ascii_case(k)).map(|(_, v)| v);
@@ -65,25 +66,55 @@ pub(super) fn interpret(body: &[u8]) -> Result<FaceReply, DukcapilError> {
     Ok(FaceReply { result, code, quota_remaining })
 }
 
-impl DukcapilClient {
-    fn encrypt(&self, key: &RsaPublicKey, plain: &str) -> Result<String, DukcapilError> {
-        key.encrypt(&mut rand::rngs::OsRng, Pkcs1v15Encrypt, plain.as_bytes())
-            .map(|c| base64::engine::general_purpose::STANDARD.encode(c))
-            .map_err(|_| DukcapilError::NotConfigured("face recognition public key cannot encrypt"))
-    }
+fn encrypt(key: &RsaPublicKey, plain: &str) -> Result<String, DukcapilError> {
+    key.encrypt(&mut rand::rngs::OsRng, Pkcs1v15Encrypt, plain.as_bytes())
+        .map(|c| base64::engine::general_purpose::STANDARD.encode(c))
+        .map_err(|_| DukcapilError::NotConfigured("face recognition public key cannot encrypt"))
+}
 
+/// Dukcapil's FR public key and the account fields encrypted with it.
+///
+/// `user_id` and `password` are the same on every call, so they are
+/// encrypted once, when the client is built (and again on restart, e.g.
+/// after a key or credential rotation): the ciphertext of a password is
+/// worth exactly as much as the password, and re-encrypting constants per
+/// call only costs time. The NIK is encrypted afresh on every call, so two
+/// calls about one person do not carry the same ciphertext.
+pub(super) struct FrCipher {
+    key: RsaPublicKey,
+    user_id: String,
+    password: String,
+}
+
+impl std::fmt::Debug for FrCipher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FrCipher([redacted])")
+    }
+}
+
+impl FrCipher {
+    pub(super) fn new(key: RsaPublicKey, config: &crate::config::DukcapilConfig) -> anyhow::Result<Self> {
+        let secret = |s: &Option<crate::config::Secret>| s.as_ref().map(|s| s.expose().to_owned()).unwrap_or_default();
+        let user_id = encrypt(&key, &secret(&config.user_id))
+            .map_err(|_| anyhow::anyhow!("dukcapil.fr_public_key cannot encrypt the user id"))?;
+        let password = encrypt(&key, &secret(&config.password))
+            .map_err(|_| anyhow::anyhow!("dukcapil.fr_public_key cannot encrypt the password"))?;
+        Ok(Self { key, user_id, password })
+    }
+}
+
+impl DukcapilClient {
     /// `jpeg` must already be within Dukcapil's size limit.
     pub async fn face_match(&self, nik: &str, jpeg: &[u8]) -> Result<FaceReply, DukcapilError> {
-        let key = self.fr_key.as_ref().ok_or(DukcapilError::NotConfigured("dukcapil.fr_public_key"))?;
-        let secret = |s: &Option<crate::config::Secret>| s.as_ref().map(|s| s.expose().to_owned()).unwrap_or_default();
+        let fr = self.fr.as_ref().ok_or(DukcapilError::NotConfigured("dukcapil.fr_public_key"))?;
         let mut id = [0u8; 16];
         rand::rngs::OsRng.fill_bytes(&mut id);
         let body = json!({
             "transactionId": hex::encode(id),
             "transactionSource": self.config.fr_transaction_source,
-            "nik": self.encrypt(key, nik)?,
-            "user_id": self.encrypt(key, &secret(&self.config.user_id))?,
-            "password": self.encrypt(key, &secret(&self.config.password))?,
+            "nik": encrypt(&fr.key, nik)?,
+            "user_id": fr.user_id,
+            "password": fr.password,
             "threshold": self.config.fr_threshold,
             "image": base64::engine::general_purpose::STANDARD.encode(jpeg),
             "template": "",

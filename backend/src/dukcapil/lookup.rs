@@ -133,18 +133,7 @@ impl DukcapilClient {
                 self.config.lookup_retries,
             )
             .await
-            .and_then(|bytes| {
-                let raw: Value =
-                    serde_json::from_slice(&bytes).map_err(|_| DukcapilError::Malformed("not JSON".into()))?;
-                let parsed = wire::parse_envelope(&bytes).map_err(|e| DukcapilError::Malformed(e.to_string()))?;
-                if let Some(code) = &parsed.unknown_code {
-                    return Err(DukcapilError::UnknownCode(code.clone()));
-                }
-                if parsed.code == Some(ResponseCode::QuotaExhausted) {
-                    return Err(DukcapilError::QuotaExhausted);
-                }
-                Ok((parsed, raw))
-            });
+            .and_then(|bytes| interpret_gateway(&bytes));
         self.observe(
             Service::Gateway,
             mechanism,
@@ -167,19 +156,11 @@ impl DukcapilClient {
         let mut body = Map::new();
         body.insert("NIK".into(), json!(nik.as_str()));
         let (parsed, _) = self.gateway_call("CALL_NIK", mechanism, body).await?;
-        let code = match parsed.code {
-            Some(code) => code,
-            None if parsed.fields.contains_key("NIK") => ResponseCode::Found,
-            None => return Err(DukcapilError::Malformed("neither a response code nor a record".into())),
+        let reply = interpret_record(&parsed, granted)?;
+        let (code, status, elements) = match reply.result {
+            LookupResult::Found { status, elements, .. } => (reply.code, status, elements),
+            LookupResult::NotFound(_) => return Ok(reply),
         };
-        let status = match person_status(code)? {
-            Ok(status) => status,
-            Err(reason) => return Ok(LookupReply { result: LookupResult::NotFound(reason), code }),
-        };
-        let elements = strip(&parsed.fields, granted);
-        if elements.iter().all(|e| e.element != Element::Nik) && granted.contains(&Element::Nik) {
-            return Err(DukcapilError::Malformed("record without NIK".into()));
-        }
 
         let family = if granted.contains(&Element::AnggotaKeluarga) {
             let no_kk = parsed.fields.get("NO_KK").and_then(|v| padded(v, 16));
@@ -188,18 +169,7 @@ impl DukcapilClient {
                     let mut body = Map::new();
                     body.insert("NO_KK".into(), json!(no_kk));
                     let (_, raw) = self.gateway_call("CALL_KK", mechanism, body).await?;
-                    let content = raw.as_object().map(upper).and_then(|m| m.get("CONTENT").cloned());
-                    let members = match content {
-                        Some(Value::Array(items)) => items
-                            .iter()
-                            .filter_map(Value::as_object)
-                            .map(upper)
-                            .filter(|m| !m.contains_key("RESPONSE_CODE") || m.contains_key("NIK"))
-                            .filter_map(|m| family_member(&m))
-                            .collect(),
-                        _ => Vec::new(),
-                    };
-                    Some(members)
+                    Some(family_members(&raw))
                 }
                 None => Some(Vec::new()),
             }
@@ -211,13 +181,66 @@ impl DukcapilClient {
             let mut body = Map::new();
             body.insert("NIK".into(), json!(nik.as_str()));
             let (parsed, _) = self.gateway_call("CALL_FOTO", mechanism, body).await?;
-            parsed.fields.get("FOTO").and_then(Value::as_str).and_then(valid_jpeg_base64)
+            photo(&parsed)
         } else {
             None
         };
 
         Ok(LookupReply { result: LookupResult::Found { status, elements, family, photo_jpeg_base64 }, code })
     }
+}
+
+/// Reads a gateway answer (`CALL_NIK`, `CALL_KK`, `CALL_FOTO`): the
+/// envelope and the raw JSON; unknown codes and a spent quota are errors.
+pub fn interpret_gateway(body: &[u8]) -> Result<(wire::Parsed, Value), DukcapilError> {
+    let raw: Value = serde_json::from_slice(body).map_err(|_| DukcapilError::Malformed("not JSON".into()))?;
+    let parsed = wire::parse_envelope(body).map_err(|e| DukcapilError::Malformed(e.to_string()))?;
+    if let Some(code) = &parsed.unknown_code {
+        return Err(DukcapilError::UnknownCode(code.clone()));
+    }
+    if parsed.code == Some(ResponseCode::QuotaExhausted) {
+        return Err(DukcapilError::QuotaExhausted);
+    }
+    Ok((parsed, raw))
+}
+
+/// A `CALL_NIK` answer reduced to the outcome and the granted elements
+/// (family and photo, separate calls, not filled in).
+pub fn interpret_record(parsed: &wire::Parsed, granted: &[Element]) -> Result<LookupReply, DukcapilError> {
+    let code = match parsed.code {
+        Some(code) => code,
+        None if parsed.fields.contains_key("NIK") => ResponseCode::Found,
+        None => return Err(DukcapilError::Malformed("neither a response code nor a record".into())),
+    };
+    let status = match person_status(code)? {
+        Ok(status) => status,
+        Err(reason) => return Ok(LookupReply { result: LookupResult::NotFound(reason), code }),
+    };
+    let elements = strip(&parsed.fields, granted);
+    if elements.iter().all(|e| e.element != Element::Nik) && granted.contains(&Element::Nik) {
+        return Err(DukcapilError::Malformed("record without NIK".into()));
+    }
+    Ok(LookupReply { result: LookupResult::Found { status, elements, family: None, photo_jpeg_base64: None }, code })
+}
+
+/// The family members in a `CALL_KK` answer: NIK, name and relation only.
+pub fn family_members(raw: &Value) -> Vec<FamilyMember> {
+    let content = raw.as_object().map(upper).and_then(|m| m.get("CONTENT").cloned());
+    match content {
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_object)
+            .map(upper)
+            .filter(|m| !m.contains_key("RESPONSE_CODE") || m.contains_key("NIK"))
+            .filter_map(|m| family_member(&m))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The photo in a `CALL_FOTO` answer, when it is base64 of a JPEG.
+pub fn photo(parsed: &wire::Parsed) -> Option<String> {
+    parsed.fields.get("FOTO").and_then(Value::as_str).and_then(valid_jpeg_base64)
 }
 
 /// Accepts only base64 that decodes to something that starts like a JPEG.

@@ -30,6 +30,15 @@ pub use quota::QuotaTracker;
 pub use verify::{VerifyReply, VerifyResult};
 pub use wire::{WireError, parse_envelope};
 
+/// The response parsers on their own, without HTTP: what the client runs on
+/// every answer, exposed for the fuzz targets in `fuzz/` (and tests).
+pub mod parse {
+    pub use super::face::interpret as face_response;
+    pub use super::lookup::{family_members, interpret_gateway as gateway_response, interpret_record, photo, strip};
+    pub use super::verify::interpret as verify_response;
+    pub use super::wire::{Parsed, parse_verdict};
+}
+
 use crate::{
     clock::SharedClock,
     config::{DateFormat, DukcapilConfig},
@@ -62,7 +71,7 @@ pub struct DukcapilClient {
     face_breaker: Breaker,
     pub gateway_quota: QuotaTracker,
     pub face_quota: QuotaTracker,
-    fr_key: Option<rsa::RsaPublicKey>,
+    fr: Option<face::FrCipher>,
 }
 
 /// Every response code in DUKCAPIL-WEB-SERVICE.md.
@@ -236,8 +245,8 @@ impl DukcapilClient {
                 builder = builder.add_root_certificate(cert);
             }
         }
-        let fr_key = match &config.fr_public_key {
-            Some(pem) => Some(face::parse_public_key(pem.expose())?),
+        let fr = match &config.fr_public_key {
+            Some(pem) => Some(face::FrCipher::new(face::parse_public_key(pem.expose())?, &config)?),
             None => None,
         };
         let cooldown = i64::try_from(config.breaker_cooldown_secs).unwrap_or(30) * 1000;
@@ -247,7 +256,7 @@ impl DukcapilClient {
             face_breaker: Breaker::new("face_recognition", config.breaker_failures, cooldown),
             gateway_quota: QuotaTracker::default(),
             face_quota: QuotaTracker::default(),
-            fr_key,
+            fr,
             config,
             clock,
         })

@@ -79,7 +79,8 @@ pub(super) fn person_status(code: ResponseCode) -> Result<Result<PersonStatus, N
     })
 }
 
-fn interpret(body: &[u8], sent: &[Element]) -> Result<VerifyReply, DukcapilError> {
+/// Reads a `CALL_VERIFY_BY_ELEMEN` answer for the elements `sent` (NIK first).
+pub fn interpret(body: &[u8], sent: &[Element]) -> Result<VerifyReply, DukcapilError> {
     let parsed = wire::parse_envelope(body).map_err(|e| DukcapilError::Malformed(e.to_string()))?;
     if let Some(code) = parsed.unknown_code {
         return Err(DukcapilError::UnknownCode(code));

@@ -3,7 +3,9 @@
 //! The OpenAPI document is generated from these handlers' annotations and
 //! served at `/api/v1/openapi.json`; a test snapshots it.
 
+mod account;
 mod admin;
+mod audit;
 mod card;
 mod health;
 mod lookup;
@@ -35,12 +37,14 @@ use crate::{AppState, error::AppError};
     ),
     tags(
         (name = "session", description = "Sign in and out"),
+        (name = "account", description = "The officer's own password and second factor"),
         (name = "mechanisms", description = "What the agreements open today"),
         (name = "verify", description = "Verification against Dukcapil"),
         (name = "lookup", description = "Look-ups (display only)"),
         (name = "siasn", description = "Service API for the SIASN application"),
         (name = "card", description = "KTP-el reading through the local reader-agent"),
-        (name = "admin", description = "Agreements, alerts and the KTP-el reader registry"),
+        (name = "admin", description = "Agreements, alerts, the KTP-el reader registry, the ASN registry and data balikan"),
+        (name = "audit", description = "The audit trail and misuse signals (auditors, supervisors, admins)"),
         (name = "operations", description = "Health and metrics")
     )
 )]
@@ -49,6 +53,12 @@ struct ApiDoc;
 fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(session::show::handler, session::create::handler, session::delete::handler))
+        .routes(routes!(session::totp::handler))
+        .routes(routes!(session::revoke_all::handler))
+        .routes(routes!(account::show::handler))
+        .routes(routes!(account::password::handler))
+        .routes(routes!(account::totp_start::handler))
+        .routes(routes!(account::totp_confirm::handler))
         .routes(routes!(mechanisms::list::handler))
         .routes(routes!(verify::elements::handler))
         .routes(routes!(verify::face::handler))
@@ -59,6 +69,13 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::alerts_list::handler))
         .routes(routes!(admin::alerts_resolve::handler))
         .routes(routes!(admin::readers_list::handler, admin::readers_create::handler))
+        .routes(routes!(admin::registry_imports_list::handler, admin::registry_import::handler))
+        .routes(routes!(admin::registry_import_show::handler))
+        .routes(routes!(admin::balikan_dashboard::handler))
+        .routes(routes!(admin::balikan_retry::handler))
+        .routes(routes!(audit::records::handler))
+        .routes(routes!(audit::records_csv::handler))
+        .routes(routes!(audit::signals::handler))
         .routes(routes!(card::ticket::handler))
         .routes(routes!(card::nonce::handler))
         .routes(routes!(card::verify::handler))
@@ -71,14 +88,46 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     api().split_for_parts().1
 }
 
+/// Routes outside the OpenAPI document. The router registers exactly these
+/// (see [`router`]), and the authorization-matrix test reads them with the
+/// OpenAPI paths through [`route_table`]: a route cannot exist unlisted.
+pub const PLAIN_ROUTES: [(&str, &str); 2] = [("GET", "/api/v1/openapi.json"), ("GET", "/metrics")];
+
+/// Every (method, path) the router serves, besides the JSON 404 under
+/// `/api/` and the SPA fallback.
+pub fn route_table() -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (path, item) in &openapi().paths.paths {
+        let ops = [
+            ("GET", &item.get),
+            ("POST", &item.post),
+            ("PUT", &item.put),
+            ("PATCH", &item.patch),
+            ("DELETE", &item.delete),
+            ("HEAD", &item.head),
+            ("OPTIONS", &item.options),
+            ("TRACE", &item.trace),
+        ];
+        out.extend(ops.into_iter().filter(|(_, op)| op.is_some()).map(|(m, _)| (m.to_owned(), path.clone())));
+    }
+    out.extend(PLAIN_ROUTES.iter().map(|(m, p)| ((*m).to_owned(), (*p).to_owned())));
+    out
+}
+
 pub fn router() -> Router<AppState> {
-    let (router, doc) = api().split_for_parts();
+    let (mut router, doc) = api().split_for_parts();
     let doc = std::sync::Arc::new(doc);
-    router
-        .route("/api/v1/openapi.json", get(move || async move { Json(doc.as_ref().clone()) }))
-        .route("/metrics", get(health::metrics))
-        .route("/api/{*rest}", axum::routing::any(|| async { AppError::NotFound }))
-        .fallback(spa)
+    for (_, path) in PLAIN_ROUTES {
+        router = match path {
+            "/api/v1/openapi.json" => {
+                let doc = doc.clone();
+                router.route(path, get(move || async move { Json(doc.as_ref().clone()) }))
+            }
+            "/metrics" => router.route(path, get(health::metrics)),
+            _ => router,
+        };
+    }
+    router.route("/api/{*rest}", axum::routing::any(|| async { AppError::NotFound })).fallback(spa)
 }
 
 async fn spa(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {

@@ -3,8 +3,12 @@
 pub mod access;
 pub mod agreements;
 pub mod alerts;
+pub mod balikan;
+pub mod balikan_config;
 pub mod card;
 pub mod face;
 pub mod lookup;
 pub mod mechanisms;
+pub mod registry;
+pub mod registry_csv;
 pub mod verify;

@@ -12,6 +12,8 @@ pub mod audit;
 pub mod card_nonces;
 pub mod card_readers;
 pub mod officers;
+pub mod outbox;
+pub mod registry;
 pub mod seed;
 pub mod service_clients;
 pub mod sessions;

@@ -119,7 +119,10 @@ impl TestApp {
                 "fr_public_key": padan_sim_dukcapil::FR_PUBLIC_KEY_PEM,
                 "breaker_cooldown_secs": 30,
             },
-            "security": { "nik_token_key": "11".repeat(32) },
+            // No second factor unless a test asks for it (tests/security.rs,
+            // tests/authz.rs set `totp_required_roles`).
+            "security": { "nik_token_key": "11".repeat(32), "totp_required_roles": [] },
+            "audit": { "signing_key": "22".repeat(32) },
         });
         merge(&mut settings, &options.extra);
         let config = Config::from_figment(Figment::from(Serialized::defaults(settings))).expect("valid config");

@@ -52,6 +52,9 @@ fn Header() -> impl IntoView {
                         {tr(i18n::LANG_TOGGLE)}
                     </button>
                     <Show when=move || auth.is_signed_in()>
+                        <A href="/akun" attr:id="account-link" attr:class="button button--ghost">
+                            {tr(ACCOUNT)}
+                        </A>
                         <SignOutButton />
                     </Show>
                 </div>
@@ -69,19 +72,30 @@ fn Header() -> impl IntoView {
 fn nav_items(role: padan_protocol::v1::Role) -> impl IntoView {
     use padan_protocol::v1::Role;
     let items: &[(&str, i18n::Text)] = match role {
-        Role::Officer | Role::Supervisor | Role::Helpdesk => &[
+        Role::Officer | Role::Helpdesk => &[
             (crate::HOME, i18n::NAV_VERIFY_ELEMENTS),
             ("/verifikasi/wajah", i18n::NAV_FACE),
             ("/portal", i18n::NAV_PORTAL),
             ("/ikd", i18n::NAV_IKD),
             ("/ktp-el", i18n::NAV_CARD),
         ],
+        Role::Supervisor => &[
+            (crate::HOME, i18n::NAV_VERIFY_ELEMENTS),
+            ("/verifikasi/wajah", i18n::NAV_FACE),
+            ("/portal", i18n::NAV_PORTAL),
+            ("/ikd", i18n::NAV_IKD),
+            ("/ktp-el", i18n::NAV_CARD),
+            (crate::AUDIT, i18n::NAV_AUDIT),
+        ],
         Role::Admin => &[
             (crate::AGREEMENTS, i18n::NAV_AGREEMENTS),
             ("/admin/peringatan", i18n::NAV_ALERTS),
             (crate::READERS, i18n::NAV_READERS),
+            (crate::pages::balikan::REGISTRY, crate::pages::balikan::NAV_REGISTRY),
+            (crate::pages::balikan::BALIKAN, crate::pages::balikan::NAV_BALIKAN),
+            (crate::AUDIT, i18n::NAV_AUDIT),
         ],
-        Role::Auditor => &[(crate::AGREEMENTS, i18n::NAV_AGREEMENTS)],
+        Role::Auditor => &[(crate::AGREEMENTS, i18n::NAV_AGREEMENTS), (crate::AUDIT, i18n::NAV_AUDIT)],
     };
     items.iter().map(|&(href, label)| view! { <A href=href>{tr(label)}</A> }).collect_view()
 }
@@ -119,6 +133,8 @@ fn role_label_en(role: padan_protocol::v1::Role) -> &'static str {
         Role::Auditor => "Auditor",
     }
 }
+
+const ACCOUNT: i18n::Text = i18n::Text { id: "Akun", en: "Account" };
 
 #[component]
 fn SignOutButton() -> impl IntoView {

@@ -1,6 +1,9 @@
 //! One module per route.
 
+pub mod account;
 pub mod admin;
+pub mod audit;
+pub mod balikan;
 pub mod card_read;
 pub mod face_match;
 pub mod lookup;

@@ -89,4 +89,7 @@ pub struct SessionInfo {
     pub csrf_token: String,
     /// Seconds of inactivity after which the session ends.
     pub idle_timeout_secs: u64,
+    /// `complete`, or which second-factor step comes next.
+    #[serde(default)]
+    pub stage: super::SessionStage,
 }

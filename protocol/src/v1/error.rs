@@ -43,6 +43,14 @@ pub enum ErrorCode {
     ReaderNotActivated,
     /// The read's nonce is unknown, expired, already used, or not this officer's.
     NonceInvalid,
+    /// Too many sign-in attempts for this account or from this address;
+    /// `Retry-After` says when to try again.
+    RateLimited,
+    /// The password was accepted but the second step (TOTP code, or enrolling
+    /// an authenticator app) is not done yet.
+    SecondFactorRequired,
+    /// The authenticator code is wrong, expired or was already used.
+    TotpInvalid,
 }
 
 /// A field-level validation problem, for inline display next to the input.

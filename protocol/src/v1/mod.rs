@@ -3,8 +3,11 @@
 //! Field names are part of the contract: renaming one is a breaking change
 //! and shows up in the OpenAPI snapshot test.
 
+mod account;
 mod admin;
+mod audit;
 mod auth;
+mod balikan;
 mod card;
 mod elements;
 mod error;
@@ -13,8 +16,11 @@ mod lookup;
 mod mechanism;
 mod verify;
 
+pub use account::*;
 pub use admin::*;
+pub use audit::*;
 pub use auth::*;
+pub use balikan::*;
 pub use card::*;
 pub use elements::*;
 pub use error::*;

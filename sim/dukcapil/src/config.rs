@@ -35,6 +35,8 @@ pub struct SimConfig {
     pub fr_credential: String,
     /// Faults active from the start (change them at runtime via `/_sim/faults`).
     pub faults: Faults,
+    /// Bearer token the data-balikan receiver accepts (`crate::balikan`).
+    pub balikan_token: String,
 }
 
 impl Default for SimConfig {
@@ -53,6 +55,7 @@ impl Default for SimConfig {
             access_hours: None,
             fr_credential: "BKN".into(),
             faults: Faults::default(),
+            balikan_token: crate::balikan::DEFAULT_BALIKAN_TOKEN.into(),
         }
     }
 }
@@ -74,6 +77,7 @@ impl fmt::Debug for SimConfig {
             .field("access_hours", &self.access_hours)
             .field("fr_credential", &self.fr_credential)
             .field("faults", &self.faults)
+            .field("balikan_token", &"<redacted>")
             .finish()
     }
 }

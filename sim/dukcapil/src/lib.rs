@@ -31,6 +31,8 @@
 //! → 07; quota exhausted → 05 (each call reaching this point costs one unit);
 //! then 15, 08, 13, or the verdicts (with 11/12/14 alongside).
 
+pub mod balikan;
+pub mod canary;
 mod config;
 mod data;
 pub mod face;

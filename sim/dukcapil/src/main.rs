@@ -1,4 +1,7 @@
-//! `padan-sim-dukcapil [--listen ADDR] [--seed N] [--persons N] [--config FILE]`
+//! `padan-sim-dukcapil [--listen ADDR] [--seed N] [--persons N] [--canaries N] [--config FILE]`
+//!
+//! `--canaries N` appends N canary families (see `canary.rs`) for the
+//! no-retention tests; `GET /_sim/canaries` lists them.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -7,12 +10,14 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use padan_sim_dukcapil::{Population, SimConfig, spawn_with_population};
 
-const USAGE: &str = "usage: padan-sim-dukcapil [--listen 127.0.0.1:8001] [--seed N] [--persons N] [--config FILE.json]";
+const USAGE: &str =
+    "usage: padan-sim-dukcapil [--listen 127.0.0.1:8001] [--seed N] [--persons N] [--canaries N] [--config FILE.json]";
 
-fn parse_args() -> anyhow::Result<SimConfig> {
+fn parse_args() -> anyhow::Result<(SimConfig, usize)> {
     let mut args = std::env::args().skip(1);
     let mut config = SimConfig { listen: SocketAddr::from(([127, 0, 0, 1], 8001)), ..SimConfig::default() };
     let mut overrides: Vec<(String, String)> = Vec::new();
+    let mut canaries = 0;
     while let Some(arg) = args.next() {
         if arg == "-h" || arg == "--help" {
             println!("{USAGE}");
@@ -38,10 +43,11 @@ fn parse_args() -> anyhow::Result<SimConfig> {
             "--listen" => config.listen = value.parse().with_context(|| format!("bad --listen {value}"))?,
             "--seed" => config.seed = value.parse().with_context(|| format!("bad --seed {value}"))?,
             "--persons" => config.persons = value.parse().with_context(|| format!("bad --persons {value}"))?,
+            "--canaries" => canaries = value.parse().with_context(|| format!("bad --canaries {value}"))?,
             _ => bail!("unknown argument {flag}\n{USAGE}"),
         }
     }
-    Ok(config)
+    Ok((config, canaries))
 }
 
 async fn shutdown_signal() {
@@ -74,11 +80,16 @@ async fn main() -> anyhow::Result<()> {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
-    let config = parse_args()?;
+    let (config, canaries) = parse_args()?;
 
     let started = Instant::now();
     let (seed, persons) = (config.seed, config.persons);
-    let population = tokio::task::spawn_blocking(move || Population::generate(seed, persons)).await?;
+    let population = tokio::task::spawn_blocking(move || {
+        let mut population = Population::generate(seed, persons);
+        padan_sim_dukcapil::canary::add(&mut population, canaries);
+        population
+    })
+    .await?;
     let generated_ms = started.elapsed().as_millis();
     tracing::info!(
         seed,

@@ -239,6 +239,20 @@ impl Population {
         self.by_kk.len()
     }
 
+    /// Appends one family on one KK (the [`crate::canary`] persons). The
+    /// caller guarantees that its NIKs and KK are used by no other record.
+    pub(crate) fn push_family(&mut self, members: Vec<Person>) {
+        let Some(kk) = members.first().and_then(|p| key16(&p.no_kk)) else { return };
+        let start = self.persons.len() as u32;
+        for p in members {
+            if let Some(k) = key16(&p.nik) {
+                self.by_nik.insert(k, self.persons.len() as u32);
+            }
+            self.persons.push(p);
+        }
+        self.by_kk.insert(kk, start..self.persons.len() as u32);
+    }
+
     /// Active (non-special) persons in generation order, from `offset`.
     pub fn sample(&self, offset: usize, count: usize) -> impl Iterator<Item = &Person> {
         self.persons.iter().filter(|p| p.record_status == RecordStatus::Active).skip(offset).take(count)

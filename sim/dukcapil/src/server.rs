@@ -64,11 +64,43 @@ impl Method {
     }
 }
 
-/// One cached portrait.
+/// One cached portrait, with the last few probes scored against it.
 struct FaceEntry {
     jpeg: Arc<Vec<u8>>,
     signature: OnceLock<Option<FaceSignature>>,
+    /// `(probe JPEG, score)`: the score is a pure function of the two
+    /// images, so a probe seen before is answered without matching again.
+    scored: Mutex<VecDeque<(Vec<u8>, f64)>>,
 }
+
+/// Probes remembered per portrait.
+const SCORED_PER_FACE: usize = 4;
+
+impl FaceEntry {
+    fn new(jpeg: Vec<u8>) -> Self {
+        Self { jpeg: Arc::new(jpeg), signature: OnceLock::new(), scored: Mutex::new(VecDeque::new()) }
+    }
+
+    fn remembered(&self, probe: &[u8]) -> Option<f64> {
+        lock(&self.scored).iter().find(|(p, _)| p == probe).map(|(_, s)| *s)
+    }
+
+    fn remember(&self, probe: &[u8], score: f64) {
+        let mut scored = lock(&self.scored);
+        if scored.len() >= SCORED_PER_FACE {
+            scored.pop_front();
+        }
+        scored.push_back((probe.to_vec(), score));
+    }
+}
+
+/// Account fields (`user_id`, `password`) already decrypted, by
+/// ciphertext: a client may send the same ciphertext on every call, and an
+/// RSA-2048 decryption costs this simulator about 2 ms. Cleared when full.
+#[derive(Default)]
+struct DecryptedAccounts(HashMap<String, Option<String>>);
+
+const DECRYPTED_ACCOUNTS_CAPACITY: usize = 64;
 
 /// A bounded FIFO cache of portraits, keyed by NIK.
 #[derive(Default)]
@@ -97,6 +129,7 @@ struct Inner {
     fault_rng: Mutex<Rng>,
     quota: Mutex<Quota>,
     faces: Mutex<FaceCache>,
+    accounts: Mutex<DecryptedAccounts>,
     fr_transactions: Mutex<HashSet<String>>,
     shutdown: watch::Sender<bool>,
 }
@@ -139,6 +172,7 @@ impl SimState {
                 fault_rng: Mutex::new(fault_rng),
                 quota: Mutex::new(quota),
                 faces: Mutex::new(FaceCache::default()),
+                accounts: Mutex::new(DecryptedAccounts::default()),
                 fr_transactions: Mutex::new(HashSet::new()),
                 shutdown,
             }),
@@ -175,7 +209,7 @@ impl SimState {
             return e.clone();
         }
         // Generated outside the lock; a racing duplicate is harmless.
-        let entry = Arc::new(FaceEntry { jpeg: Arc::new(face::face_jpeg(person)), signature: OnceLock::new() });
+        let entry = Arc::new(FaceEntry::new(face::face_jpeg(person)));
         let mut cache = lock(&self.inner.faces);
         if let Some(e) = cache.map.get(&person.nik) {
             return e.clone();
@@ -188,6 +222,20 @@ impl SimState {
         cache.order.push_back(person.nik.clone());
         cache.map.insert(person.nik.clone(), entry.clone());
         entry
+    }
+
+    /// Decrypts an account field, remembering the answer by ciphertext.
+    fn decrypt_account_field(&self, ciphertext: &str) -> Option<String> {
+        if let Some(known) = lock(&self.inner.accounts).0.get(ciphertext) {
+            return known.clone();
+        }
+        let plain = fr::decrypt_field(ciphertext);
+        let mut accounts = lock(&self.inner.accounts);
+        if accounts.0.len() >= DECRYPTED_ACCOUNTS_CAPACITY {
+            accounts.0.clear();
+        }
+        accounts.0.insert(ciphertext.to_owned(), plain.clone());
+        plain
     }
 
     /// Portraits currently cached.
@@ -402,8 +450,8 @@ impl SimState {
         }
         let (Some(nik), Some(user), Some(password)) = (
             fr::decrypt_field(&text("nik")),
-            fr::decrypt_field(&text("user_id")),
-            fr::decrypt_field(&text("password")),
+            self.decrypt_account_field(&text("user_id")),
+            self.decrypt_account_field(&text("password")),
         ) else {
             return err(FrErrorCode::DecryptionFailed);
         };
@@ -437,19 +485,28 @@ impl SimState {
         if jpeg.len() > fr::MAX_IMAGE_BYTES {
             return err(FrErrorCode::CannotProcessImage);
         }
-        let Ok(probe) = FaceSignature::from_jpeg(&jpeg) else {
-            return err(FrErrorCode::CannotProcessImage);
-        };
         let found = special::is_dukcapil_format(&nik) && nik != special::UNPROCESSABLE;
-        let Some(person) = self.inner.population.get(&nik).filter(|_| found) else {
-            return err(FrErrorCode::NikNotFound);
+        let entry = self.inner.population.get(&nik).filter(|_| found).map(|person| self.face_entry(person));
+        // Only decodable probes are remembered, so the order of the checks
+        // below (image first, then NIK) is kept.
+        let score = match entry.as_ref().and_then(|e| e.remembered(&jpeg)) {
+            Some(score) => score,
+            None => {
+                let Ok(probe) = FaceSignature::from_jpeg(&jpeg) else {
+                    return err(FrErrorCode::CannotProcessImage);
+                };
+                let Some(entry) = entry else {
+                    return err(FrErrorCode::NikNotFound);
+                };
+                let reference = entry.signature.get_or_init(|| FaceSignature::from_jpeg(&entry.jpeg).ok());
+                let Some(reference) = reference else {
+                    return err(FrErrorCode::CannotProcessImage);
+                };
+                let score = reference.score(&probe);
+                entry.remember(&jpeg, score);
+                score
+            }
         };
-        let entry = self.face_entry(person);
-        let reference = entry.signature.get_or_init(|| FaceSignature::from_jpeg(&entry.jpeg).ok());
-        let Some(reference) = reference else {
-            return err(FrErrorCode::CannotProcessImage);
-        };
-        let score = reference.score(&probe);
         let code = if score >= threshold { FrErrorCode::Match } else { FrErrorCode::NoMatch };
         (code, score, tid, remaining)
     }
@@ -474,6 +531,7 @@ fn add_status_code(entry: &mut Map<String, Value>, person: &Person) {
 /// Serve it with `into_make_service_with_connect_info::<SocketAddr>()` if
 /// `check_peer_ip` is used (otherwise the peer is unknown and 04 is answered).
 pub fn router(state: SimState) -> Router {
+    let balikan = crate::balikan::router(crate::balikan::Receiver::new(&state.config().balikan_token));
     Router::new()
         .route(VERIFY_PATH, post(call_verify))
         .route(NIK_PATH, post(call_nik))
@@ -484,11 +542,13 @@ pub fn router(state: SimState) -> Router {
         .route("/_sim/faults", get(get_faults).post(set_faults).delete(clear_faults))
         .route("/_sim/quota", get(get_quota).post(set_quota))
         .route("/_sim/fr-public-key.pem", get(fr_public_key))
+        .route("/_sim/canaries", get(canaries))
         .route("/_sim/persons/sample", get(sample))
         .route("/_sim/persons/{nik}", get(person_detail))
         .route("/_sim/persons/{nik}/face.jpg", get(face_jpg))
         .route("/_sim/persons/{nik}/face.y4m", get(face_y4m))
         .with_state(state)
+        .merge(balikan)
 }
 
 async fn call_verify(st: State<SimState>, instansi: Path<String>, req: Request) -> Response {
@@ -675,6 +735,11 @@ async fn sample(State(st): State<SimState>, Query(q): Query<SampleQuery>) -> Jso
     let count = q.count.unwrap_or(10).min(1000);
     let offset = q.offset.unwrap_or(0);
     Json(st.population().sample(offset, count).cloned().collect())
+}
+
+/// Test-only fixture: the canary persons (`--canaries N`) with their markers.
+async fn canaries(State(st): State<SimState>) -> Json<Vec<crate::canary::CanaryView>> {
+    Json(st.population().persons().iter().filter_map(crate::canary::view).collect())
 }
 
 async fn fr_public_key() -> Response {

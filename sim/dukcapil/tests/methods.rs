@@ -399,6 +399,51 @@ fn fr_code(v: &Value) -> u64 {
     v["error"]["errorCode"].as_u64().expect("errorCode")
 }
 
+/// A client may encrypt `user_id` and `password` once and send the same
+/// ciphertexts on every call (Padan does); the simulator remembers
+/// decryptions and scores, and a remembered answer equals a fresh one.
+#[tokio::test]
+async fn call_fr_repeated_ciphertexts_and_probes_answer_as_fresh_ones() {
+    let sim = start().await;
+    let url = sim.fr_url();
+    let pop = population();
+    let mut persons = pop.sample(21, 2);
+    let (p, q) = (persons.next().unwrap().clone(), persons.next().unwrap().clone());
+    let (photo, other) = (face_jpeg(&p), face_jpeg(&q));
+    let first = fr_body("REP-0", &p.nik, &photo);
+    let mut scores = Vec::new();
+    for (i, (nik, image)) in
+        [(&p.nik, &photo), (&p.nik, &photo), (&p.nik, &other), (&p.nik, &other)].into_iter().enumerate()
+    {
+        let mut b = fr_body(&format!("REP-{}", i + 1), nik, image);
+        b["user_id"] = first["user_id"].clone();
+        b["password"] = first["password"].clone();
+        let v = post(&url, &b).await;
+        scores.push((fr_code(&v), v["matchScore"].as_f64().unwrap()));
+    }
+    assert_eq!(scores[0], scores[1], "the remembered score is the computed one");
+    assert_eq!(scores[2], scores[3]);
+    assert_eq!(scores[0].0, 6018);
+    assert_eq!(scores[2].0, 6019);
+    // A remembered probe does not leak across persons: q's own photo
+    // against q still matches, p's remembered probe against q does not.
+    let v = post(&url, &fr_body("REP-5", &q.nik, &other)).await;
+    assert_eq!(fr_code(&v), 6018);
+    let v = post(&url, &fr_body("REP-6", &q.nik, &photo)).await;
+    assert_eq!(fr_code(&v), 6019);
+    // A remembered wrong password stays wrong.
+    let mut wrong = fr_body("REP-7", &p.nik, &photo);
+    wrong["password"] = json!(encrypt_field("salah"));
+    assert_eq!(fr_code(&post(&url, &wrong).await), 9002);
+    let password = wrong["password"].clone();
+    let mut again = fr_body("REP-8", &p.nik, &photo);
+    again["password"] = password;
+    assert_eq!(fr_code(&post(&url, &again).await), 9002);
+    // An undecodable probe is never remembered: still 6015 for a known NIK.
+    assert_eq!(fr_code(&post(&url, &fr_body("REP-9", &p.nik, b"GIF89a not a jpeg")).await), 6015);
+    assert_eq!(fr_code(&post(&url, &fr_body("REP-10", &p.nik, b"GIF89a not a jpeg")).await), 6015);
+}
+
 #[tokio::test]
 async fn call_fr_scores_and_every_error_code() {
     let sim = start().await;

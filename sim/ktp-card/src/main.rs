@@ -27,6 +27,8 @@ struct Args {
     sam_port: u16,
     reinsert_after_ms: Option<u64>,
     no_card: bool,
+    /// Canary families on top of the population (`padan_sim_dukcapil::canary`).
+    canaries: usize,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -43,6 +45,7 @@ fn parse_args() -> Result<Args, String> {
         sam_port: 35_964,
         reinsert_after_ms: None,
         no_card: false,
+        canaries: 0,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -63,6 +66,7 @@ fn parse_args() -> Result<Args, String> {
             "--sam-port" => a.sam_port = num(val()?)? as u16,
             "--reinsert-after-ms" => a.reinsert_after_ms = Some(num(val()?)?),
             "--no-card" => a.no_card = true,
+            "--canaries" => a.canaries = num(val()?)? as usize,
             "-h" | "--help" => return Err(HELP.into()),
             other => return Err(format!("unknown argument {other}\n{HELP}")),
         }
@@ -72,7 +76,7 @@ fn parse_args() -> Result<Args, String> {
 
 const HELP: &str = "usage: padan-ktp-card [keys] [--seed N] [--persons N] [--person I | --nik NIK] \
 [--scenario genuine|clone|tampered|removed-after-N|sam-absent|sam-not-activated|sam-expired|sam-locked|sam-deactivated] \
-[--vpcd-host H] [--card-port P] [--sam-port P] [--reinsert-after-ms MS] [--no-card]";
+[--vpcd-host H] [--card-port P] [--sam-port P] [--reinsert-after-ms MS] [--no-card] [--canaries N]";
 
 fn now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
@@ -130,7 +134,9 @@ fn main() -> ExitCode {
         print_keys(&keys);
         return ExitCode::SUCCESS;
     }
-    let pop = Population::generate(args.seed, args.persons);
+    let mut pop = Population::generate(args.seed, args.persons);
+    // The simulator's canary persons (same seed, same N), for the no-retention test.
+    padan_sim_dukcapil::canary::add(&mut pop, args.canaries);
     let person = match &args.nik {
         Some(nik) => pop.get(nik),
         None => pop.persons().get(args.person),
