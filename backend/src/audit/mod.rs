@@ -49,7 +49,7 @@ pub fn for_officer(state: &AppState, officer: &Officer, request_id: &str, event:
 
 /// Appends a record in its own transaction; returns its id.
 pub async fn append(state: &AppState, record: &AuditRecord) -> Result<i64, sqlx::Error> {
-    let mut tx = state.store().pool().begin().await?;
+    let mut tx = state.store().begin_write().await?;
     let id = append_in(state, &mut tx, record).await?;
     tx.commit().await?;
     Ok(id)
@@ -84,7 +84,8 @@ pub async fn append_in(
 pub async fn on_start(store: &store::Store, config: &settings::AuditConfig) -> anyhow::Result<()> {
     if !config.chain {
         tracing::warn!(
-            "AUDIT CHAIN OFF: audit.chain = false, records are NOT tamper-evident and `padan audit verify` will              report them. This switch exists for benchmarks only; never in production."
+            "AUDIT CHAIN OFF: audit.chain = false, records are NOT tamper-evident and `padan audit verify` will \
+             report them. This switch exists for benchmarks only; never in production."
         );
         return Ok(());
     }

@@ -110,7 +110,7 @@ impl Access {
         // and upstream errors touched nobody's data and are not reported.
         match (&self.nik, self.record.outcome.as_str()) {
             (Some(nik), "ok") => {
-                let mut tx = state.store().pool().begin().await?;
+                let mut tx = state.store().begin_write().await?;
                 let audit_id = crate::audit::append_in(state, &mut tx, &self.record).await?;
                 crate::services::balikan::enqueue_in(state, &mut tx, &self.record, audit_id, nik.as_str()).await?;
                 tx.commit().await?;

@@ -35,6 +35,46 @@ pub enum Engine {
 pub struct Store {
     pool: AnyPool,
     engine: Engine,
+    /// SQLite: one writing transaction at a time, queued here rather than
+    /// in SQLite's busy handler (which sleeps 1, 2, 5, 10… ms between
+    /// retries: under concurrent appends that turned into 100 ms tails).
+    /// PostgreSQL queues on its own row locks and does not use it.
+    writer: std::sync::Arc<tokio::sync::Mutex<()>>,
+}
+
+/// A transaction that writes, from [`Store::begin_write`]: derefs to the
+/// `sqlx` transaction; on SQLite it holds the store's writer slot until it
+/// is committed or dropped.
+pub struct WriteTx {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    _slot: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl std::fmt::Debug for WriteTx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WriteTx")
+    }
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        let WriteTx { tx, _slot } = self;
+        tx.commit().await
+        // `_slot` is released here, after the commit.
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = sqlx::Transaction<'static, sqlx::Any>;
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -75,7 +115,7 @@ impl Store {
             })
             .connect_with(options)
             .await?;
-        Ok(Self { pool, engine })
+        Ok(Self { pool, engine, writer: std::sync::Arc::new(tokio::sync::Mutex::new(())) })
     }
 
     /// SQLite only: moves the write-ahead log into the database file.
@@ -116,6 +156,18 @@ impl Store {
             Engine::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
         }
         Ok(())
+    }
+
+    /// Begins a transaction that will write. On SQLite, waits for the
+    /// writer slot first, so concurrent writing transactions queue in
+    /// order instead of colliding on SQLite's lock; PostgreSQL begins at once.
+    pub async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
+        let slot = match self.engine {
+            Engine::Sqlite => Some(std::sync::Arc::clone(&self.writer).lock_owned().await),
+            Engine::Postgres => None,
+        };
+        let tx = self.pool.begin().await?;
+        Ok(WriteTx { tx, _slot: slot })
     }
 
     pub fn pool(&self) -> &AnyPool {
