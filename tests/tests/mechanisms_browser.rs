@@ -294,6 +294,36 @@ async fn admin_flows(stack: &Stack, browser: &Session) -> anyhow::Result<()> {
     ensure!(browser.exists("#reader-error").await?, "no #reader-error for a 422");
     ensure!(!browser.exists("#readers-table tr[data-reader=\"PADAN-VR-0099\"]").await?, "a refused reader is listed");
 
+    // The ASN registry: a SIASN-style export (BOM, `;`, quoted fields)
+    // uploaded through the page, and its validation report.
+    let persons = active_persons(stack, 3).await?;
+    let mut csv =
+        String::from("\u{feff}NIP;NIK;NAMA;STATUS_KEPEGAWAIAN;KEDUDUKAN_HUKUM;INSTANSI;KANREG;TGL_UPDATE\r\n");
+    for (i, p) in persons.iter().enumerate() {
+        let nik = text(p, "NIK")?;
+        csv.push_str(&format!(
+            "{};\"{nik}\";\"Pegawai; Contoh\";PNS;aktif;Badan Kepegawaian Negara;KANREG-V;2026-11-01\r\n",
+            nip_for(&nik, i as u32 + 1)?
+        ));
+    }
+    let csv_path = stack.dir().join("siasn-export.csv");
+    std::fs::write(&csv_path, csv)?;
+    ensure!(browser.exists(".site-nav a[href=\"/admin/registri-asn\"]").await?, "the admin's menu lacks the registry");
+    browser.goto(&format!("{app}/admin/registri-asn")).await?;
+    let file = browser.wait_for("#registry-file", WAIT).await.context("the registry page shows no file input")?;
+    browser.send_keys(&file, &csv_path.display().to_string()).await?;
+    browser.click(&browser.find("#registry-import").await?).await?;
+    browser.wait_for("#import-report", WAIT).await.context("no #import-report after the upload")?;
+    let inserted = browser.text(&browser.wait_for("#report-inserted", WAIT).await?).await?;
+    ensure!(inserted.trim() == "3", "the report says {inserted:?} rows inserted, not 3");
+    browser.wait_for("#import-history", WAIT).await.context("no import history")?;
+
+    // The data-balikan dashboard counts the registry just imported.
+    browser.goto(&format!("{app}/admin/data-balikan")).await?;
+    browser.wait_for("#balikan-counts", WAIT).await.context("the dashboard shows no counts")?;
+    let size = browser.text(&browser.wait_for("#registry-size", WAIT).await?).await?;
+    ensure!(size.contains('3'), "the dashboard's registry size is {size:?}, not 3");
+
     // The auditor reads the agreements but records nothing, and has no alerts page.
     browser.click(&browser.find("#sign-out").await?).await?;
     browser.wait_for("#username", WAIT).await?;
@@ -307,7 +337,27 @@ async fn admin_flows(stack: &Stack, browser: &Session) -> anyhow::Result<()> {
     browser.goto(&format!("{app}/admin/pembaca")).await?;
     browser.wait_for("#forbidden", WAIT).await.context("the auditor must not open the reader registry")?;
     ensure!(!browser.exists("#readers-table").await?, "the auditor sees the readers");
+
+    // The auditor reads the trail: the admin's import above is in it.
+    ensure!(browser.exists(".site-nav a[href=\"/audit\"]").await?, "the auditor's menu lacks /audit");
+    browser.goto(&format!("{app}/audit")).await?;
+    let table = browser.wait_for("#audit-table", WAIT).await.context("the auditor sees no #audit-table")?;
+    let rows = browser.text(&table).await?;
+    ensure!(rows.contains("admin"), "the audit table does not show the admin's records: {rows}");
+    browser.wait_for("#audit-signals", WAIT).await.context("no misuse signals section")?;
     Ok(())
+}
+
+/// A NIP PNS consistent with the NIK's birth date and sex (DUKCAPIL-WEB-SERVICE.md):
+/// birth date, TMT twenty years later (March), sex, serial.
+fn nip_for(nik: &str, serial: u32) -> anyhow::Result<String> {
+    let digits = |r: std::ops::Range<usize>| -> anyhow::Result<u32> {
+        Ok(nik.get(r).context("a NIK has 16 digits")?.parse::<u32>()?)
+    };
+    let (day, month, yy) = (digits(6..8)?, digits(8..10)?, digits(10..12)?);
+    let (day, sex) = if day > 40 { (day - 40, 2) } else { (day, 1) };
+    let year = if yy > 26 { 1900 + yy } else { 2000 + yy };
+    Ok(format!("{year:04}{month:02}{day:02}{:04}03{sex}{serial:03}", year + 20))
 }
 
 async fn sign_in(browser: &Session, app: &str, username: &str) -> anyhow::Result<()> {
