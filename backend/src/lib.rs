@@ -140,18 +140,29 @@ async fn seed_demo(store: &Store, config: &Config, today: time::Date, now: i64) 
     let siasn_key = auth::token_hash(store::seed::DEMO_SIASN_KEY);
     store::service_clients::insert(store.pool(), "siasn-demo", "siasn", &siasn_key, now).await?;
     for (username, display_name, role, office_code, nip) in store::seed::DEMO_ACCOUNTS {
-        if store::officers::by_username(store.pool(), username).await?.is_none() {
-            let officer =
-                store::officers::NewOfficer { username, display_name, nip, role, office_code, password_hash: &hash };
-            let id = store::officers::insert(store.pool(), &officer, now).await?;
-            // Roles that must use a second factor start enrolled with the
-            // documented demo authenticator secret (auth::totp::DEMO_SECRET).
-            if config.security.totp_required_roles.contains(&role) {
-                let secret = auth::totp::base32_decode(auth::totp::DEMO_SECRET).unwrap_or_default();
-                let sealed = auth::totp::seal(&config.nik_token_key(), id, &secret);
-                store::officers::set_totp_pending(store.pool(), id, &sealed).await?;
-                store::officers::confirm_totp(store.pool(), id, &sealed, 0).await?;
+        let existing = store::officers::by_username(store.pool(), username).await?;
+        let (id, enrolled) = match existing {
+            Some(officer) => (officer.id, officer.totp_secret.is_some()),
+            None => {
+                let officer = store::officers::NewOfficer {
+                    username,
+                    display_name,
+                    nip,
+                    role,
+                    office_code,
+                    password_hash: &hash,
+                };
+                (store::officers::insert(store.pool(), &officer, now).await?, false)
             }
+        };
+        // Roles that must use a second factor are enrolled with the
+        // documented demo authenticator secret (auth::totp::DEMO_SECRET),
+        // also in a demo database from before second factors existed.
+        if !enrolled && config.security.totp_required_roles.contains(&role) {
+            let secret = auth::totp::base32_decode(auth::totp::DEMO_SECRET).unwrap_or_default();
+            let sealed = auth::totp::seal(&config.nik_token_key(), id, &secret);
+            store::officers::set_totp_pending(store.pool(), id, &sealed).await?;
+            store::officers::confirm_totp(store.pool(), id, &sealed, 0).await?;
         }
     }
     Ok(())
