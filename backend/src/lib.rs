@@ -41,6 +41,7 @@ struct Inner {
     spa: web::spa::Spa,
     metrics: Option<PrometheusHandle>,
     card_keys: Option<config::CardKeys>,
+    audit: audit::appender::Appender,
 }
 
 impl std::fmt::Debug for AppState {
@@ -68,6 +69,7 @@ impl AppState {
         let dukcapil = DukcapilClient::new(config.dukcapil.clone(), clock.clone())?;
         let spa = web::spa::Spa::load(&config.server.spa_dir)?;
         let dummy_hash = tokio::task::spawn_blocking(auth::service::dummy_hash).await?;
+        let audit = audit::appender::Appender::start(&store, &config.audit, clock.clone())?;
         let state = Self(Arc::new(Inner {
             nik_key: config.nik_token_key(),
             config,
@@ -79,6 +81,7 @@ impl AppState {
             spa,
             metrics,
             card_keys,
+            audit,
         }));
         audit::signals::spawn(&state);
         Ok(state)
@@ -92,6 +95,10 @@ impl AppState {
     }
     pub fn clock(&self) -> &SharedClock {
         &self.0.clock
+    }
+    /// The audit trail's appender (group commit).
+    pub fn audit(&self) -> &audit::appender::Appender {
+        &self.0.audit
     }
     pub fn dukcapil(&self) -> &DukcapilClient {
         &self.0.dukcapil

@@ -344,6 +344,106 @@ both_engines!(parallel_appends_keep_one_chain, |engine| async move {
     assert!(checkpoints.len() >= 20, "{} checkpoints", checkpoints.len());
 });
 
+both_engines!(group_commit_answers_each_caller_with_its_own_record, |engine| async move {
+    let Some(app) = start(engine, json!({ "audit": { "checkpoint_every": 50 } })).await else { return };
+    let before = head(&app).await.seq;
+    // 300 concurrent accesses over 40 NIKs: batches form while earlier ones
+    // commit, and each caller must get the id of its own record back.
+    let niks: Vec<String> = (0..40).map(|i| format!("31710155019{i:05}")).collect();
+    let tasks: Vec<_> = (0..300)
+        .map(|i| {
+            let state = app.state.clone();
+            let nik = niks[i % niks.len()].clone();
+            tokio::spawn(async move {
+                let mut r = record(i);
+                r.nik_token = Some(audit::nik_token(state.nik_key(), &nik));
+                let id = audit::append_access(&state, r, &nik).await.expect("append");
+                (i, id)
+            })
+        })
+        .collect();
+    for t in tasks {
+        let (i, id) = t.await.unwrap();
+        let row = sqlx::query("SELECT request_id FROM audit_log WHERE id = $1")
+            .bind(id)
+            .fetch_one(app.state.store().pool())
+            .await
+            .unwrap();
+        assert_eq!(row.try_get::<String, _>(0).unwrap(), format!("req-{i}"), "caller {i} got another's id");
+    }
+    let report = verify(&app).await;
+    assert_eq!(report.tamper, None, "{report}");
+    assert_eq!(report.records as i64, before + 300);
+    // One pending outbox row per NIK, each pointing at an access to it.
+    let rows = sqlx::query(
+        "SELECT o.nik_token, l.nik_token FROM balikan_outbox o JOIN audit_log l ON l.id = o.audit_id \
+         WHERE o.state IN ('waiting', 'ready')",
+    )
+    .fetch_all(app.state.store().pool())
+    .await
+    .unwrap();
+    assert_eq!(rows.len(), niks.len());
+    for r in rows {
+        assert_eq!(r.try_get::<String, _>(0).unwrap(), r.try_get::<String, _>(1).unwrap());
+    }
+});
+
+both_engines!(one_failing_record_fails_only_its_own_request, |engine| async move {
+    let Some(app) = start(engine, json!({})).await else { return };
+    let pool = app.state.store().pool();
+    // A record the database refuses, as a full disk or a broken row would.
+    match engine {
+        Engine::Sqlite => {
+            sqlx::query(
+                "CREATE TRIGGER refuse_poison BEFORE INSERT ON audit_log WHEN NEW.request_id = 'poison' \
+                 BEGIN SELECT RAISE(ABORT, 'poison refused'); END",
+            )
+            .execute(pool)
+            .await
+            .unwrap();
+        }
+        Engine::Postgres => {
+            sqlx::raw_sql(
+                "CREATE FUNCTION refuse_poison() RETURNS trigger AS $$ BEGIN \
+                   IF NEW.request_id = 'poison' THEN RAISE EXCEPTION 'poison refused'; END IF; RETURN NEW; \
+                 END $$ LANGUAGE plpgsql; \
+                 CREATE TRIGGER refuse_poison BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_poison();",
+            )
+            .execute(pool)
+            .await
+            .unwrap();
+        }
+    }
+    let before = head(&app).await.seq;
+    let tasks: Vec<_> = (0..60)
+        .map(|i| {
+            let state = app.state.clone();
+            tokio::spawn(async move {
+                let mut r = record(i);
+                if i % 20 == 7 {
+                    r.request_id = "poison".into();
+                }
+                audit::append(&state, &r).await
+            })
+        })
+        .collect();
+    let mut refused = 0;
+    for (i, t) in tasks.into_iter().enumerate() {
+        match t.await.unwrap() {
+            Ok(_) => assert_ne!(i % 20, 7, "the poison record was accepted"),
+            Err(e) => {
+                assert_eq!(i % 20, 7, "record {i} failed with the poison: {e}");
+                assert!(e.to_string().contains("poison refused"), "{e}");
+                refused += 1;
+            }
+        }
+    }
+    assert_eq!(refused, 3);
+    let report = verify(&app).await;
+    assert_eq!(report.tamper, None, "{report}");
+    assert_eq!(report.records as i64, before + 57, "every other record is in the chain, without gaps");
+});
+
 both_engines!(append_in_commits_with_the_callers_transaction, |engine| async move {
     let Some(app) = start(engine, json!({})).await else { return };
     fill(&app, 3).await;

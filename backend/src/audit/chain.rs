@@ -567,6 +567,48 @@ pub fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
     (!path.is_empty() && path != ":memory:").then(|| std::path::PathBuf::from(path))
 }
 
+/// Where a batch of records goes in the chain: computed in memory from
+/// the locked head, then written by whichever engine holds the batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchPlan {
+    /// `(seq, prev_hash, hash)` of each record, in order.
+    pub links: Vec<(i64, String, String)>,
+    /// Checkpoints signed inside the batch.
+    pub checkpoints: Vec<CheckpointRow>,
+    /// The new head: seq, hash, and the last checkpoint when one was signed.
+    pub seq: i64,
+    pub hash: String,
+    pub checkpoint: Option<(i64, i64)>,
+}
+
+/// Chains `records` after `head`, signing a checkpoint wherever the policy
+/// says one is due (the same rule as [`append`]).
+pub fn plan_batch<'r>(
+    head: &rows::Head,
+    records: impl IntoIterator<Item = &'r AuditRecord>,
+    now_ms: i64,
+    every: i64,
+    every_ms: i64,
+    signer: Option<&ed25519_dalek::SigningKey>,
+) -> BatchPlan {
+    let (mut seq, mut prev) = (head.seq, head.hash.clone());
+    let mut last_checkpoint = (head.checkpoint_seq, head.checkpoint_at);
+    let (mut links, mut checkpoints, mut moved) = (Vec::new(), Vec::new(), None);
+    for r in records {
+        seq += 1;
+        let hash = record_hash_hex(seq, &prev, r);
+        if let Some(key) = signer {
+            if seq - last_checkpoint.0 >= every || now_ms - last_checkpoint.1 >= every_ms {
+                checkpoints.push(sign_checkpoint(key, seq, &hash, now_ms));
+                last_checkpoint = (seq, now_ms);
+                moved = Some(last_checkpoint);
+            }
+        }
+        links.push((seq, std::mem::replace(&mut prev, hash.clone()), hash));
+    }
+    BatchPlan { links, checkpoints, seq, hash: prev, checkpoint: moved }
+}
+
 /// Appends many records in the caller's transaction with one head update
 /// (bulk loads: `padan audit generate-test-trail`). Same hashing and
 /// checkpoint rule as [`append`].
@@ -578,20 +620,12 @@ pub async fn append_many(
 ) -> Result<(), sqlx::Error> {
     let head = rows::lock_head(conn).await?;
     let signer = policy.key.and_then(parse_seed);
-    let (mut seq, mut prev, mut checkpoint) = (head.seq, head.hash, (head.checkpoint_seq, head.checkpoint_at));
-    let mut moved = None;
-    for r in records {
-        seq += 1;
-        let hash = record_hash_hex(seq, &prev, r);
-        rows::insert(conn, r, Some((seq, &prev, &hash))).await?;
-        if seq - checkpoint.0 >= policy.every || now_ms - checkpoint.1 >= policy.every_ms {
-            if let Some(key) = &signer {
-                rows::insert_checkpoint(conn, &sign_checkpoint(key, seq, &hash, now_ms)).await?;
-                checkpoint = (seq, now_ms);
-                moved = Some(checkpoint);
-            }
-        }
-        prev = hash;
+    let plan = plan_batch(&head, records, now_ms, policy.every, policy.every_ms, signer.as_ref());
+    for (r, (seq, prev, hash)) in records.iter().zip(&plan.links) {
+        rows::insert(conn, r, Some((*seq, prev, hash))).await?;
     }
-    rows::set_head(conn, seq, &prev, moved).await
+    for c in &plan.checkpoints {
+        rows::insert_checkpoint(conn, c).await?;
+    }
+    rows::set_head(conn, plan.seq, &plan.hash, plan.checkpoint).await
 }

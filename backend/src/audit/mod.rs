@@ -6,6 +6,7 @@
 //! verifies and exports; `signals` looks for misuse; `query` serves the
 //! auditor and supervisor views. Design: `docs/audit.md`.
 
+pub mod appender;
 pub mod chain;
 pub mod cli;
 pub mod denied;
@@ -47,17 +48,23 @@ pub fn for_officer(state: &AppState, officer: &Officer, request_id: &str, event:
     }
 }
 
-/// Appends a record in its own transaction; returns its id.
+/// Appends a record through the process's appender (group commit) and
+/// returns its id once it is committed.
 pub async fn append(state: &AppState, record: &AuditRecord) -> Result<i64, sqlx::Error> {
-    let mut tx = state.store().begin_write().await?;
-    let id = append_in(state, &mut tx, record).await?;
-    tx.commit().await?;
-    Ok(id)
+    state.audit().append(record.clone(), None).await
 }
 
-/// Appends a chained record inside the caller's transaction (so that, say,
-/// an outbox row and its audit record commit together); returns its id.
-/// The chain's head stays locked until the caller commits: keep the
+/// Appends the record of an access that reached a person's data together
+/// with its data-balikan outbox row (one transaction); returns its id.
+pub async fn append_access(state: &AppState, record: AuditRecord, nik: &str) -> Result<i64, sqlx::Error> {
+    let pending = crate::services::balikan::pending(state, &record, nik);
+    state.audit().append(record, Some(pending)).await
+}
+
+/// Appends a chained record inside the caller's transaction; returns its
+/// id. For callers that must commit other rows atomically with the record;
+/// the request path uses [`append`] / [`append_access`], which batch. The
+/// chain's head stays locked until the caller commits: keep the
 /// transaction short.
 pub async fn append_in(
     state: &AppState,

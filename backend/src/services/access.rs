@@ -108,17 +108,10 @@ impl Access {
         // verdicts, a face score, looked-up elements) enters the outbox in
         // the same transaction as its audit record. Denials, "not found"
         // and upstream errors touched nobody's data and are not reported.
-        match (&self.nik, self.record.outcome.as_str()) {
-            (Some(nik), "ok") => {
-                let mut tx = state.store().begin_write().await?;
-                let audit_id = crate::audit::append_in(state, &mut tx, &self.record).await?;
-                crate::services::balikan::enqueue_in(state, &mut tx, &self.record, audit_id, nik.as_str()).await?;
-                tx.commit().await?;
-            }
-            _ => {
-                crate::audit::append(state, &self.record).await?;
-            }
-        }
+        match (self.nik, self.record.outcome.as_str()) {
+            (Some(nik), "ok") => crate::audit::append_access(state, self.record, nik.as_str()).await?,
+            _ => crate::audit::append(state, &self.record).await?,
+        };
         crate::services::alerts::observe(state, service, outcome.as_ref().err()).await;
         outcome.map_err(AppError::Upstream)
     }

@@ -340,9 +340,26 @@ pub async fn retry_parked(state: &AppState, ids: &[i64]) -> Result<RetryParkedRe
     Ok(RetryParkedResponse { retried: retried as i64 })
 }
 
-/// Puts an access into the outbox inside the transaction of its audit
-/// record (`audit_id`). Service clients have no office: they count under
-/// their client kind (`siasn`).
+/// The outbox row an access will add, waiting for its audit record's id.
+/// Service clients have no office: they count under their client kind
+/// (`siasn`).
+pub fn pending(state: &AppState, record: &crate::store::audit::AuditRecord, nik: &str) -> outbox::Pending {
+    outbox::Pending {
+        nik: nik.to_owned(),
+        nik_token: match &record.nik_token {
+            Some(t) => t.clone(),
+            None => crate::audit::nik_token(state.nik_key(), nik),
+        },
+        mechanism: record.mechanism.clone().unwrap_or_else(|| "unknown".into()),
+        office_code: record.office_code.clone().unwrap_or_else(|| record.client.to_uppercase()),
+        accessed_at: record.at,
+        accessed_day: crate::clock::millis_to_datetime(record.at).to_offset(crate::clock::WIB).date().to_string(),
+    }
+}
+
+/// Puts an access into the outbox inside the caller's transaction, which
+/// also holds its audit record (`audit_id`). The request path goes through
+/// the audit appender instead ([`crate::audit::append_access`]).
 pub async fn enqueue_in(
     state: &AppState,
     tx: &mut outbox::Tx,
@@ -350,20 +367,5 @@ pub async fn enqueue_in(
     audit_id: i64,
     nik: &str,
 ) -> Result<bool, sqlx::Error> {
-    let day = crate::clock::millis_to_datetime(record.at).to_offset(crate::clock::WIB).date().to_string();
-    let token = match &record.nik_token {
-        Some(t) => t.clone(),
-        None => crate::audit::nik_token(state.nik_key(), nik),
-    };
-    let office = record.office_code.clone().unwrap_or_else(|| record.client.to_uppercase());
-    let entry = outbox::NewEntry {
-        nik,
-        nik_token: &token,
-        audit_id,
-        mechanism: record.mechanism.as_deref().unwrap_or("unknown"),
-        office_code: &office,
-        accessed_at: record.at,
-        accessed_day: &day,
-    };
-    outbox::enqueue_in(tx, &entry).await
+    outbox::enqueue_in(tx, &pending(state, record, nik).entry(audit_id)).await
 }

@@ -9,6 +9,7 @@
 pub mod agreements;
 pub mod alerts;
 pub mod audit;
+pub mod audit_sqlite;
 pub mod card_nonces;
 pub mod card_readers;
 pub mod officers;
@@ -40,6 +41,9 @@ pub struct Store {
     /// retries: under concurrent appends that turned into 100 ms tails).
     /// PostgreSQL queues on its own row locks and does not use it.
     writer: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// SQLite: the database file (the audit appender opens its own
+    /// connection to it).
+    sqlite_path: Option<std::path::PathBuf>,
 }
 
 /// A transaction that writes, from [`Store::begin_write`]: derefs to the
@@ -115,7 +119,11 @@ impl Store {
             })
             .connect_with(options)
             .await?;
-        Ok(Self { pool, engine, writer: std::sync::Arc::new(tokio::sync::Mutex::new(())) })
+        let sqlite_path = match engine {
+            Engine::Sqlite => crate::audit::chain::sqlite_path(&url),
+            Engine::Postgres => None,
+        };
+        Ok(Self { pool, engine, writer: std::sync::Arc::new(tokio::sync::Mutex::new(())), sqlite_path })
     }
 
     /// SQLite only: moves the write-ahead log into the database file.
@@ -168,6 +176,17 @@ impl Store {
         };
         let tx = self.pool.begin().await?;
         Ok(WriteTx { tx, _slot: slot })
+    }
+
+    /// The writer slot of [`Store::begin_write`], for a writer that runs
+    /// outside the pool (the SQLite audit appender).
+    pub fn writer_slot(&self) -> std::sync::Arc<tokio::sync::Mutex<()>> {
+        std::sync::Arc::clone(&self.writer)
+    }
+
+    /// SQLite: the database file.
+    pub fn sqlite_path(&self) -> Option<&std::path::Path> {
+        self.sqlite_path.as_deref()
     }
 
     pub fn pool(&self) -> &AnyPool {

@@ -45,6 +45,39 @@ impl std::fmt::Debug for NewEntry<'_> {
     }
 }
 
+/// An access to enqueue once its audit record has an id (the appender
+/// writes both in one transaction). Owns the raw NIK.
+pub struct Pending {
+    pub nik: String,
+    pub nik_token: String,
+    pub mechanism: String,
+    pub office_code: String,
+    pub accessed_at: i64,
+    /// `YYYY-MM-DD` in WIB.
+    pub accessed_day: String,
+}
+
+impl Pending {
+    pub fn entry(&self, audit_id: i64) -> NewEntry<'_> {
+        NewEntry {
+            nik: &self.nik,
+            nik_token: &self.nik_token,
+            audit_id,
+            mechanism: &self.mechanism,
+            office_code: &self.office_code,
+            accessed_at: self.accessed_at,
+            accessed_day: &self.accessed_day,
+        }
+    }
+}
+
+/// No identifiers in logs.
+impl std::fmt::Debug for Pending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pending").finish_non_exhaustive()
+    }
+}
+
 /// Adds the access to the outbox inside the caller's transaction, unless
 /// the NIK already has a pending row (it will carry this access too).
 /// Returns whether a row was added.

@@ -1,0 +1,123 @@
+//! The SQLite side of the audit appender (`crate::audit::appender`): one
+//! `rusqlite` connection, owned by one thread, that writes a whole batch of
+//! audit records and their data-balikan outbox rows in one transaction.
+//!
+//! Why not `sqlx` here: every `sqlx` statement on SQLite is a round trip to
+//! its worker thread, and an access needs five of them inside the single
+//! write lock (begin, head, record, outbox row, commit). On this thread the
+//! same statements are plain function calls on cached prepared statements,
+//! and the request pays one hand-over each way. The SQL is the same as in
+//! `store::audit` and `store::outbox` (`?n` placeholders: rusqlite's).
+
+use std::path::Path;
+
+use rusqlite::{Connection, OpenFlags, Transaction, params};
+
+use super::{audit::AuditRecord, audit::CheckpointRow, audit::Head, outbox::NewEntry};
+
+/// Opens the writer connection with the pool's pragmas.
+pub fn open(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+         PRAGMA busy_timeout = 5000; PRAGMA wal_autocheckpoint = 0;",
+    )?;
+    conn.set_prepared_statement_cache_capacity(16);
+    Ok(conn)
+}
+
+/// Begins the batch's transaction, taking SQLite's write lock at once.
+pub fn begin(conn: &mut Connection) -> rusqlite::Result<Transaction<'_>> {
+    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+}
+
+/// The chain's tip. The write lock is already held (`begin`), so nobody
+/// can move it until commit. The hash is the last record's, read from the
+/// record itself as `store::audit::lock_head` does.
+pub fn head(tx: &Transaction<'_>) -> rusqlite::Result<Head> {
+    tx.prepare_cached(
+        "SELECT h.seq, COALESCE((SELECT l.hash FROM audit_log l WHERE l.seq = h.seq), h.hash), \
+         h.checkpoint_seq, h.checkpoint_at FROM audit_head h WHERE h.id = 1",
+    )?
+    .query_row([], |r| {
+        Ok(Head { seq: r.get(0)?, hash: r.get(1)?, checkpoint_seq: r.get(2)?, checkpoint_at: r.get(3)? })
+    })
+}
+
+/// Inserts a record; `chain` is `(seq, prev_hash, hash)`, `None` when the
+/// chain is switched off. Returns its id.
+pub fn insert(tx: &Transaction<'_>, r: &AuditRecord, chain: Option<(i64, &str, &str)>) -> rusqlite::Result<i64> {
+    let (seq, prev, hash) = match chain {
+        Some((s, p, h)) => (Some(s), Some(p), Some(h)),
+        None => (None, None, None),
+    };
+    tx.prepare_cached(
+        "INSERT INTO audit_log (at, request_id, event, officer_id, username, office_code, role, client, \
+         mechanism, purpose, nik_token, outcome, verdicts, detail, seq, prev_hash, hash) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+    )?
+    .execute(params![
+        r.at,
+        r.request_id,
+        r.event,
+        r.officer_id,
+        r.username,
+        r.office_code,
+        r.role,
+        r.client,
+        r.mechanism,
+        r.purpose,
+        r.nik_token,
+        r.outcome,
+        r.verdicts,
+        r.detail,
+        seq,
+        prev,
+        hash
+    ])?;
+    Ok(tx.last_insert_rowid())
+}
+
+pub fn insert_checkpoint(tx: &Transaction<'_>, c: &CheckpointRow) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO audit_checkpoints (seq, hash, at, public_key, signature) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![c.seq, c.hash, c.at, c.public_key, c.signature])?;
+    Ok(())
+}
+
+/// Moves the head to the batch's last record (and its last checkpoint).
+pub fn set_head(tx: &Transaction<'_>, seq: i64, hash: &str, checkpoint: Option<(i64, i64)>) -> rusqlite::Result<()> {
+    match checkpoint {
+        Some((cp_seq, cp_at)) => tx
+            .prepare_cached(
+                "UPDATE audit_head SET seq = ?1, hash = ?2, checkpoint_seq = ?3, checkpoint_at = ?4 WHERE id = 1",
+            )?
+            .execute(params![seq, hash, cp_seq, cp_at])?,
+        None => {
+            tx.prepare_cached("UPDATE audit_head SET seq = ?1, hash = ?2 WHERE id = 1")?.execute(params![seq, hash])?
+        }
+    };
+    Ok(())
+}
+
+/// `store::outbox::enqueue_in` on this connection: adds the access to the
+/// outbox unless the NIK already has a pending row. Returns whether a row
+/// was added.
+pub fn enqueue(tx: &Transaction<'_>, e: &NewEntry<'_>) -> rusqlite::Result<bool> {
+    let added = tx
+        .prepare_cached(
+            "INSERT INTO balikan_outbox (nik, nik_token, audit_id, mechanism, office_code, accessed_at, accessed_day, \
+             state, nip, status_kepegawaian, kedudukan_hukum, attempts, next_attempt_at, updated_at) \
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, CASE WHEN r.nik IS NULL THEN 'waiting' ELSE 'ready' END, \
+             r.nip, r.status_kepegawaian, r.kedudukan_hukum, 0, ?6, ?6 \
+             FROM (SELECT 1 AS one) AS x LEFT JOIN asn_registry r ON r.nik = ?1 \
+             WHERE NOT EXISTS (SELECT 1 FROM balikan_outbox o WHERE o.nik = ?1 \
+                               AND o.state IN ('waiting', 'ready', 'in_flight'))",
+        )?
+        .execute(params![e.nik, e.nik_token, e.audit_id, e.mechanism, e.office_code, e.accessed_at, e.accessed_day])?;
+    Ok(added == 1)
+}
