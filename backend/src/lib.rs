@@ -42,6 +42,7 @@ struct Inner {
     metrics: Option<PrometheusHandle>,
     card_keys: Option<config::CardKeys>,
     audit: audit::appender::Appender,
+    recurrences: services::alerts::Recurrences,
 }
 
 impl std::fmt::Debug for AppState {
@@ -56,7 +57,7 @@ impl AppState {
         let store = Store::connect(config.database.url.expose(), config.database.max_connections).await?;
         store.migrate().await?;
         audit::on_start(&store, &config.audit).await?;
-        store.spawn_checkpointer(std::time::Duration::from_secs(2));
+        store.spawn_checkpointer(std::time::Duration::from_millis(500));
         let now = clock.now_millis();
         store::seed::offices(store.pool()).await?;
         store::seed::agreements(store.pool(), now).await?;
@@ -82,8 +83,10 @@ impl AppState {
             metrics,
             card_keys,
             audit,
+            recurrences: services::alerts::Recurrences::default(),
         }));
         audit::signals::spawn(&state);
+        services::alerts::spawn_flusher(&state);
         Ok(state)
     }
 
@@ -99,6 +102,10 @@ impl AppState {
     /// The audit trail's appender (group commit).
     pub fn audit(&self) -> &audit::appender::Appender {
         &self.0.audit
+    }
+    /// Admin-alert recurrences counted in memory (`services::alerts`).
+    pub fn recurrences(&self) -> &services::alerts::Recurrences {
+        &self.0.recurrences
     }
     pub fn dukcapil(&self) -> &DukcapilClient {
         &self.0.dukcapil

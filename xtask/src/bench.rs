@@ -332,6 +332,14 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     let open = load::closed_loop_any_status(addr, 4, secs(3), breaker_probe)?;
     control.send(&Request::post_json("/_sim/faults", &json!({})))?;
     rows.push(("verify while the circuit is open (fails fast), 4 connections, closed loop", open));
+    // Where an access's audit append spends its time, over the whole run.
+    let metrics = conn.send(&Request::get("/metrics"))?;
+    let appender: Vec<String> = String::from_utf8_lossy(&metrics.body)
+        .lines()
+        .filter(|l| l.starts_with("padan_audit_") || l.starts_with("padan_sqlite_"))
+        .filter(|l| !l.starts_with("padan_audit_records_total") && !l.contains("_bucket{"))
+        .map(str::to_owned)
+        .collect();
 
     backend.stop(Duration::from_secs(10));
     sim.stop(Duration::from_secs(10));
@@ -374,6 +382,10 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         ));
     }
     println!("\n{out}");
+    println!("Audit appender and SQLite checkpoints over the whole run (sums and counts; seconds):\n");
+    for line in &appender {
+        println!("    {line}");
+    }
     // The breaker run's "errors" are its fast 502s: that is the point of it.
     let errors: usize = rows.iter().filter(|(n, _)| !n.contains("circuit")).map(|(_, r)| r.errors).sum::<usize>()
         + pairs.iter().map(|(_, a, b)| a.errors + b.errors).sum::<usize>();

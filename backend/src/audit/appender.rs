@@ -35,6 +35,12 @@ use crate::{
 /// Records written in one transaction at most.
 const MAX_BATCH: usize = 512;
 
+/// SQLite: how often the appender starts the write-ahead log over between
+/// batches (`store::audit_sqlite::checkpoint`). The store's background
+/// PASSIVE checkpoint (every 500 ms) has copied most frames by then, so
+/// this pause is short.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// One record to append, and the outbox row that goes with it.
 #[derive(Debug)]
 struct Job {
@@ -119,6 +125,7 @@ impl Appender {
     /// Appends `record` (and, for an access that reached a person's data,
     /// its outbox row) and returns the record's id once it is committed.
     pub async fn append(&self, record: AuditRecord, balikan: Option<outbox::Pending>) -> Result<i64, sqlx::Error> {
+        let submitted = std::time::Instant::now();
         let (reply, answer) = oneshot::channel();
         let job = Job { record, balikan, reply };
         let sent = match &self.submit {
@@ -129,7 +136,9 @@ impl Appender {
             tracing::error!("the audit appender has stopped: no access can be recorded, so none is answered");
             return Err(sqlx::Error::WorkerCrashed);
         }
-        answer.await.unwrap_or(Err(sqlx::Error::WorkerCrashed))
+        let outcome = answer.await.unwrap_or(Err(sqlx::Error::WorkerCrashed));
+        metrics::histogram!("padan_audit_append_seconds").record(submitted.elapsed().as_secs_f64());
+        outcome
     }
 }
 
@@ -161,20 +170,42 @@ fn sqlite_loop(
     slot: Arc<tokio::sync::Mutex<()>>,
     chaining: Chaining,
 ) {
-    let mut write = |batch: &[Job]| {
+    let write = |conn: &mut rusqlite::Connection, batch: &[Job]| {
+        let waited = std::time::Instant::now();
         let _slot = slot.blocking_lock();
-        write_sqlite(&mut conn, batch, &chaining)
+        let started = std::time::Instant::now();
+        let written = write_sqlite(conn, batch, &chaining);
+        metrics::histogram!("padan_audit_slot_wait_seconds").record((started - waited).as_secs_f64());
+        metrics::histogram!("padan_audit_batch_seconds").record(started.elapsed().as_secs_f64());
+        written
     };
-    while let Ok(first) = jobs.recv() {
+    let mut checkpointed = std::time::Instant::now();
+    loop {
+        let first = match jobs.recv_timeout(CHECKPOINT_EVERY) {
+            Ok(job) => Some(job),
+            Err(std_mpsc::RecvTimeoutError::Timeout) => None,
+            Err(std_mpsc::RecvTimeoutError::Disconnected) => break,
+        };
+        if checkpointed.elapsed() >= CHECKPOINT_EVERY {
+            let _slot = slot.blocking_lock();
+            let started = std::time::Instant::now();
+            match audit_sqlite::checkpoint(&conn) {
+                Ok(frames) => metrics::histogram!("padan_sqlite_checkpoint_frames").record(frames as f64),
+                Err(e) => tracing::warn!(error = %e, "SQLite checkpoint did not complete; will retry"),
+            }
+            metrics::histogram!("padan_sqlite_checkpoint_seconds").record(started.elapsed().as_secs_f64());
+            checkpointed = std::time::Instant::now();
+        }
+        let Some(first) = first else { continue };
         let batch = batch_after(first, || jobs.try_recv().ok());
-        match write(&batch) {
+        match write(&mut conn, &batch) {
             Ok(ids) => answer(batch, ids),
             Err(e) if batch.len() == 1 => fail(batch, e),
             Err(e) => {
                 tracing::warn!(error = %e, records = batch.len(), "audit batch failed; writing its records one by one");
                 for job in batch {
                     let one = [job];
-                    match write(&one) {
+                    match write(&mut conn, &one) {
                         Ok(ids) => answer(Vec::from(one), ids),
                         Err(e) => fail(Vec::from(one), e),
                     }

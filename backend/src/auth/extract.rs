@@ -118,6 +118,7 @@ impl FromRequestParts<AppState> for PendingOfficer {
             return Err(AppError::Unauthenticated);
         }
         if now - session.last_seen_at >= TOUCH_EVERY_MS {
+            let _slot = state.store().write_slot().await;
             store::sessions::touch(pool, &hash, now).await?;
         }
         // Who is acting, on the request's log span (ids and codes only).

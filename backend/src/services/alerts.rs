@@ -60,7 +60,6 @@ fn what_to_check(e: &DukcapilError) -> Option<(&'static str, String, String)> {
 /// request: an alert that cannot be written is logged instead.
 pub async fn observe(state: &AppState, service: Service, error: Option<&DukcapilError>) {
     let now = state.clock().now_millis();
-    let pool = state.store().pool();
     let mut raise: Vec<(&str, String, String)> = Vec::new();
     if let Some(e) = error {
         if let Some(alert) = what_to_check(e) {
@@ -95,8 +94,106 @@ pub async fn observe(state: &AppState, service: Service, error: Option<&Dukcapil
         }
     }
     for (kind, code, message) in raise {
-        if let Err(e) = store::alerts::raise(pool, kind, Some(&code), &message, now).await {
-            tracing::error!(error = %e, kind, "could not record an admin alert");
+        let Some(count) = state.recurrences().occur(kind, &code, &message, now) else { continue };
+        write(state, kind, &code, &message, now, count).await;
+    }
+}
+
+async fn write(state: &AppState, kind: &str, code: &str, message: &str, now: i64, count: i64) {
+    let _slot = state.store().write_slot().await;
+    if let Err(e) = store::alerts::raise_n(state.store().pool(), kind, Some(code), message, now, count).await {
+        tracing::error!(error = %e, kind, "could not record an admin alert");
+    }
+}
+
+/// How long the recurrences of one alert are counted in memory before
+/// they are written.
+const COALESCE_MS: i64 = 1_000;
+
+/// Recurrences of the alerts this process raised in the last second.
+///
+/// While Dukcapil is down every request raises `upstream_down`; writing
+/// each recurrence would make the fail-fast path a database write. The
+/// first occurrence is written at once; the next ones within a second are
+/// counted here and written together, by the next occurrence after the
+/// second or by [`spawn_flusher`], so the count stays exact.
+#[derive(Debug, Default)]
+pub struct Recurrences(std::sync::Mutex<std::collections::HashMap<(String, String), Recent>>);
+
+#[derive(Debug)]
+struct Recent {
+    written_at: i64,
+    pending: i64,
+    message: String,
+    last_at: i64,
+}
+
+impl Recurrences {
+    /// Counts one occurrence; `Some(n)` when `n` occurrences are due to be
+    /// written now.
+    fn occur(&self, kind: &str, code: &str, message: &str, now: i64) -> Option<i64> {
+        let mut map = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let recent = map.entry((kind.to_owned(), code.to_owned())).or_insert(Recent {
+            written_at: i64::MIN,
+            pending: 0,
+            message: String::new(),
+            last_at: now,
+        });
+        recent.pending += 1;
+        recent.last_at = now;
+        if now.saturating_sub(recent.written_at) < COALESCE_MS {
+            message.clone_into(&mut recent.message);
+            return None;
         }
+        recent.written_at = now;
+        Some(std::mem::take(&mut recent.pending))
+    }
+
+    /// Takes every count still waiting.
+    fn drain(&self) -> Vec<(String, String, String, i64, i64)> {
+        let mut map = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.retain(|_, r| r.pending > 0 || r.written_at != i64::MIN);
+        map.iter_mut()
+            .filter(|(_, r)| r.pending > 0)
+            .map(|((kind, code), r)| {
+                r.written_at = r.last_at;
+                (kind.clone(), code.clone(), std::mem::take(&mut r.message), r.last_at, std::mem::take(&mut r.pending))
+            })
+            .collect()
+    }
+}
+
+/// Writes the counted recurrences every second. The task ends with the
+/// runtime.
+pub fn spawn_flusher(state: &AppState) {
+    let state = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_millis(COALESCE_MS as u64));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            for (kind, code, message, at, count) in state.recurrences().drain() {
+                write(&state, &kind, &code, &message, at, count).await;
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Recurrences;
+
+    #[test]
+    fn recurrences_within_a_second_are_counted_then_written_together() {
+        let r = Recurrences::default();
+        assert_eq!(r.occur("upstream_down", "verify", "m", 10_000), Some(1), "the first is written at once");
+        assert_eq!(r.occur("upstream_down", "verify", "m", 10_100), None);
+        assert_eq!(r.occur("upstream_down", "verify", "m", 10_900), None);
+        assert_eq!(r.occur("upstream_down", "face", "m", 10_900), Some(1), "another alert is its own");
+        assert_eq!(r.occur("upstream_down", "verify", "m", 11_000), Some(3), "a second later, all three");
+        assert_eq!(r.occur("upstream_down", "verify", "m2", 11_200), None);
+        let drained = r.drain();
+        assert_eq!(drained, vec![("upstream_down".into(), "verify".into(), "m2".into(), 11_200, 1)]);
+        assert!(r.drain().is_empty(), "nothing is written twice");
     }
 }

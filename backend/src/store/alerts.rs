@@ -11,25 +11,41 @@ pub async fn raise(
     message: &str,
     now_ms: i64,
 ) -> Result<(), sqlx::Error> {
+    raise_n(pool, kind, code, message, now_ms, 1).await
+}
+
+/// [`raise`] for `count` occurrences at once (the last at `now_ms`).
+pub async fn raise_n(
+    pool: &AnyPool,
+    kind: &str,
+    code: Option<&str>,
+    message: &str,
+    now_ms: i64,
+    count: i64,
+) -> Result<(), sqlx::Error> {
     let code = code.unwrap_or("");
     let updated = sqlx::query(
-        "UPDATE admin_alerts SET count = count + 1, last_at = $1, message = $2 \
+        "UPDATE admin_alerts SET count = count + $5, last_at = $1, message = $2 \
          WHERE kind = $3 AND code = $4 AND resolved_at IS NULL",
     )
     .bind(now_ms)
     .bind(message)
     .bind(kind)
     .bind(code)
+    .bind(count)
     .execute(pool)
     .await?;
     if updated.rows_affected() == 0 {
-        sqlx::query("INSERT INTO admin_alerts (at, last_at, kind, code, message) VALUES ($1, $1, $2, $3, $4)")
-            .bind(now_ms)
-            .bind(kind)
-            .bind(code)
-            .bind(message)
-            .execute(pool)
-            .await?;
+        sqlx::query(
+            "INSERT INTO admin_alerts (at, last_at, kind, code, message, count) VALUES ($1, $1, $2, $3, $4, $5)",
+        )
+        .bind(now_ms)
+        .bind(kind)
+        .bind(code)
+        .bind(message)
+        .bind(count)
+        .execute(pool)
+        .await?;
     }
     Ok(())
 }

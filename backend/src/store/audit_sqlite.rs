@@ -23,10 +23,48 @@ pub fn open(path: &Path) -> rusqlite::Result<Connection> {
     )?;
     conn.execute_batch(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-         PRAGMA busy_timeout = 5000; PRAGMA wal_autocheckpoint = 0;",
+         PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864;",
     )?;
+    conn.busy_handler(Some(retry_soon))?;
     conn.set_prepared_statement_cache_capacity(16);
     Ok(conn)
+}
+
+/// Busy handler: when another connection (a background worker writing
+/// through the pool) holds the write lock, retry after 100 µs for the first
+/// 5 ms, then every millisecond, and give up after about 5 s, the pool's
+/// `busy_timeout`. SQLite's own handler sleeps 1, 2, 5 … 100 ms between
+/// tries, which turned short collisions into long request tails.
+fn retry_soon(attempt: i32) -> bool {
+    match attempt {
+        0..50 => std::thread::sleep(std::time::Duration::from_micros(100)),
+        50..5_050 => std::thread::sleep(std::time::Duration::from_millis(1)),
+        _ => return false,
+    }
+    true
+}
+
+/// Copies the write-ahead log into the database file and starts it over,
+/// waiting (through the busy handler) for readers still on old frames.
+/// Returns the log frames that were checkpointed.
+///
+/// A PASSIVE checkpoint on another connection is not enough under steady
+/// load: appends keep adding frames while it runs, readers keep the log
+/// busy, and SQLite never starts the log over, so it grows without bound
+/// (measured: 1.4 GB after 50 s at 2,000 accesses/s). Run between batches
+/// by the only writer, this one completes; `journal_size_limit` then
+/// trims the file to 64 MB.
+pub fn checkpoint(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |r| {
+        let busy: i64 = r.get(0)?;
+        if busy != 0 {
+            return Err(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+                Some("readers kept the write-ahead log busy".into()),
+            ));
+        }
+        r.get(2)
+    })
 }
 
 /// Begins the batch's transaction, taking SQLite's write lock at once.

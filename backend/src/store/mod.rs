@@ -131,7 +131,10 @@ impl Store {
     /// Automatic checkpoints are off on every connection (they would run
     /// inside whichever request's commit crossed the threshold, adding an
     /// fsync to its latency); [`Store::spawn_checkpointer`] runs this
-    /// instead, off the request path. PASSIVE never blocks writers.
+    /// instead, off the request path. PASSIVE never blocks writers, so it
+    /// does the copying; under steady load it never lets the log start
+    /// over, which the audit appender's periodic RESTART between its
+    /// batches does (`store::audit_sqlite::checkpoint`).
     pub async fn checkpoint(&self) -> Result<(), sqlx::Error> {
         if self.engine == Engine::Sqlite {
             sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&self.pool).await?;
@@ -176,6 +179,17 @@ impl Store {
         };
         let tx = self.pool.begin().await?;
         Ok(WriteTx { tx, _slot: slot })
+    }
+
+    /// Waits for the writer slot (SQLite; `None` on PostgreSQL) before a
+    /// single-statement write on the request path, so that it queues with
+    /// the audit appender instead of meeting its lock in SQLite's busy
+    /// handler (which sleeps in steps of up to 100 ms).
+    pub async fn write_slot(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        match self.engine {
+            Engine::Sqlite => Some(std::sync::Arc::clone(&self.writer).lock_owned().await),
+            Engine::Postgres => None,
+        }
     }
 
     /// The writer slot of [`Store::begin_write`], for a writer that runs
