@@ -302,6 +302,9 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
             load::closed_loop(addr, 16, secs(10), cycle(backend_verify.clone()))?,
         ),
     ];
+    // SQLite's write-ahead log right after the heaviest run: bounded by the
+    // appender's checkpoints (it grew without bound before them).
+    let wal_after_closed_loop = std::fs::metadata(work.join("padan.db-wal")).map(|m| m.len()).unwrap_or(0);
     let at_200 = |target: SocketAddr, make: Make| load::open_loop(target, 200, secs(10), 8, make);
     // Face match at 200/s too: the simulator decrypts the NIK (RSA-2048) on
     // every call but remembers the constant account ciphertexts and the
@@ -382,6 +385,7 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         ));
     }
     println!("\n{out}");
+    println!("SQLite write-ahead log after the closed-loop verify run: {:.1} MB\n", wal_after_closed_loop as f64 / 1e6);
     println!("Audit appender and SQLite checkpoints over the whole run (sums and counts; seconds):\n");
     for line in &appender {
         println!("    {line}");

@@ -179,22 +179,30 @@ fn sqlite_loop(
         metrics::histogram!("padan_audit_batch_seconds").record(started.elapsed().as_secs_f64());
         written
     };
-    let mut checkpointed = std::time::Instant::now();
+    let mut next_checkpoint = std::time::Instant::now() + CHECKPOINT_EVERY;
     loop {
-        let first = match jobs.recv_timeout(CHECKPOINT_EVERY) {
+        let wait = next_checkpoint.saturating_duration_since(std::time::Instant::now());
+        let first = match jobs.recv_timeout(wait) {
             Ok(job) => Some(job),
             Err(std_mpsc::RecvTimeoutError::Timeout) => None,
             Err(std_mpsc::RecvTimeoutError::Disconnected) => break,
         };
-        if checkpointed.elapsed() >= CHECKPOINT_EVERY {
+        if std::time::Instant::now() >= next_checkpoint {
             let _slot = slot.blocking_lock();
             let started = std::time::Instant::now();
-            match audit_sqlite::checkpoint(&conn) {
-                Ok(frames) => metrics::histogram!("padan_sqlite_checkpoint_frames").record(frames as f64),
-                Err(e) => tracing::warn!(error = %e, "SQLite checkpoint did not complete; will retry"),
-            }
+            next_checkpoint = match audit_sqlite::checkpoint(&conn) {
+                Ok(frames) => {
+                    metrics::histogram!("padan_sqlite_checkpoint_frames").record(frames as f64);
+                    started + CHECKPOINT_EVERY
+                }
+                // The background PASSIVE checkpoint was running, or a
+                // reader held on: try again shortly.
+                Err(e) => {
+                    tracing::debug!(error = %e, "SQLite checkpoint did not complete; retrying shortly");
+                    started + std::time::Duration::from_millis(50)
+                }
+            };
             metrics::histogram!("padan_sqlite_checkpoint_seconds").record(started.elapsed().as_secs_f64());
-            checkpointed = std::time::Instant::now();
         }
         let Some(first) = first else { continue };
         let batch = batch_after(first, || jobs.try_recv().ok());
