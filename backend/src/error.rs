@@ -274,7 +274,12 @@ pub async fn finalize_errors(request: Request, next: Next) -> Response {
         return response;
     };
     let status = response.status();
-    if status.is_server_error() {
+    if pending.body.code == ErrorCode::UpstreamUnavailable {
+        // Dukcapil is down or slow: not a fault of Padan, and while the
+        // circuit is open every request says so. The request id still
+        // reaches the log, for the helpdesk.
+        tracing::warn!(request_id, status = status.as_u16(), detail = %pending.detail, "Dukcapil unavailable");
+    } else if status.is_server_error() {
         tracing::error!(request_id, status = status.as_u16(), detail = %pending.detail, "request failed");
     } else if pending.body.code == ErrorCode::UpstreamRejected {
         tracing::error!(request_id, detail = %pending.detail, "Dukcapil rejected BKN's access configuration");

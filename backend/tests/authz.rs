@@ -161,6 +161,21 @@ fn rules() -> BTreeMap<&'static str, Rule> {
         ),
         ("GET /api/v1/admin/balikan", rule(Access::Roles(ADMIN))),
         ("POST /api/v1/admin/balikan/retry", with_body(Access::Roles(ADMIN), json!({ "ids": [] }))),
+        // Officer accounts. The bodies parse but stop at validation (a bad
+        // NIP; officer 1 is already an active `officer` with no second
+        // factor), so the matrix does not change the accounts it signs in with.
+        ("GET /api/v1/admin/officers", rule(Access::Roles(ADMIN))),
+        (
+            "POST /api/v1/admin/officers",
+            with_body(
+                Access::Roles(ADMIN),
+                json!({ "username": "authz", "display_name": "x", "nip": "1", "role": "officer",
+                        "office_code": "PUSAT", "password": "x" }),
+            ),
+        ),
+        ("POST /api/v1/admin/officers/{id}/role", with_body(Access::Roles(ADMIN), json!({ "role": "officer" }))),
+        ("POST /api/v1/admin/officers/{id}/active", with_body(Access::Roles(ADMIN), json!({ "active": true }))),
+        ("POST /api/v1/admin/officers/{id}/reset-second-factor", rule(Access::Roles(ADMIN))),
         ("GET /api/v1/admin/registry/imports", rule(Access::Roles(ADMIN))),
         ("POST /api/v1/admin/registry/imports", rule(Access::Roles(ADMIN))),
         ("GET /api/v1/admin/registry/imports/{id}", rule(Access::Roles(ADMIN))),

@@ -406,3 +406,38 @@ pub async fn balikan_retry(ids: Vec<i64>) -> ApiResult<padan_protocol::v1::Retry
     let body = json_body(&padan_protocol::v1::RetryParkedRequest { ids })?;
     send(Request::post("/api/v1/admin/balikan/retry"), Kind::Write, Some(body)).await
 }
+
+const OFFICERS: &str = "/api/v1/admin/officers";
+
+/// `GET /api/v1/admin/officers` (admin): officer accounts, offices and roles.
+pub async fn officers() -> ApiResult<padan_protocol::v1::OfficersResponse> {
+    send(Request::get(OFFICERS), Kind::Read, None).await
+}
+
+/// `POST /api/v1/admin/officers` (admin): a new officer account.
+pub async fn create_officer(
+    request: padan_protocol::v1::NewOfficerRequest,
+) -> ApiResult<padan_protocol::v1::OfficerView> {
+    let body = json_body(&request)?;
+    send(Request::post(OFFICERS), Kind::Write, Some(body)).await
+}
+
+/// `POST /api/v1/admin/officers/{id}/role` (admin): new role and/or office.
+pub async fn change_officer_role(
+    id: i64,
+    request: padan_protocol::v1::ChangeRoleRequest,
+) -> ApiResult<padan_protocol::v1::OfficerView> {
+    let body = json_body(&request)?;
+    send(Request::post(&format!("{OFFICERS}/{id}/role")), Kind::Write, Some(body)).await
+}
+
+/// `POST /api/v1/admin/officers/{id}/active` (admin): deactivate or reactivate.
+pub async fn set_officer_active(id: i64, active: bool) -> ApiResult<padan_protocol::v1::OfficerView> {
+    let body = json_body(&padan_protocol::v1::SetActiveRequest { active })?;
+    send(Request::post(&format!("{OFFICERS}/{id}/active")), Kind::Write, Some(body)).await
+}
+
+/// `POST /api/v1/admin/officers/{id}/reset-second-factor` (admin).
+pub async fn reset_officer_second_factor(id: i64) -> ApiResult<padan_protocol::v1::OfficerView> {
+    send(Request::post(&format!("{OFFICERS}/{id}/reset-second-factor")), Kind::Write, Some("{}".to_owned())).await
+}

@@ -15,6 +15,7 @@
 //! | `/admin/pembaca` | KTP-el reader/SAM registry (admin) |
 //! | `/admin/registri-asn` | ASN registry import and its report (admin) |
 //! | `/admin/data-balikan` | data-balikan outbox dashboard (admin) |
+//! | `/admin/petugas` | officer accounts: create, role/office, (de)activate, reset second factor (admin) |
 //! | `/audit` | audit trail and misuse signals (auditor, admin; supervisor: own office) |
 //! | `/akun` | own account: password, authenticator app, sign out everywhere (everyone) |
 //! | `/` | redirects to the role's first page |
@@ -141,6 +142,18 @@ pub fn App() -> impl IntoView {
                                     <RequireSession>
                                         <RequireRole allow=admin_only>
                                             <Balikan />
+                                        </RequireRole>
+                                    </RequireSession>
+                                }
+                            }
+                        />
+                        <Route
+                            path=path!("/admin/petugas")
+                            view=|| {
+                                view! {
+                                    <RequireSession>
+                                        <RequireRole allow=admin_only>
+                                            <pages::officers::Officers />
                                         </RequireRole>
                                     </RequireSession>
                                 }

@@ -25,6 +25,42 @@ pub const PERSONS: usize = 20_000;
 /// The simulator's seed in [`Stack::start`].
 pub const SEED: u64 = 2026;
 
+/// Backend configuration that keeps the second factor required for admins
+/// and auditors (the harness turns it off by default): pass to
+/// [`Stack::start_with_env`]. The demo accounts are then enrolled with
+/// [`DEMO_TOTP_SECRET`].
+pub const SECOND_FACTOR_FOR_ADMINS: (&str, &str) = ("PADAN_SECURITY__TOTP_REQUIRED_ROLES", "[\"admin\",\"auditor\"]");
+
+/// The documented demo authenticator secret (base32), as in
+/// `backend/src/auth/totp.rs`.
+pub const DEMO_TOTP_SECRET: &str = "PADANDEMOTOTPSECRETJANGANDIPAKAI";
+
+/// The 6-digit TOTP code (RFC 6238: HMAC-SHA1, 30-second steps) of a base32
+/// secret at `unix_secs`, computed independently of the backend's code.
+pub fn totp_code(secret_base32: &str, unix_secs: u64) -> anyhow::Result<String> {
+    use hmac::{Hmac, Mac};
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let mut key = Vec::new();
+    let (mut buffer, mut bits) = (0u32, 0u32);
+    for c in secret_base32.trim_end_matches('=').bytes() {
+        let value = ALPHABET.iter().position(|&a| a == c.to_ascii_uppercase()).context("not base32")? as u32;
+        buffer = (buffer << 5) | value;
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            key.push((buffer >> bits) as u8);
+            buffer &= (1 << bits) - 1;
+        }
+    }
+    let mut mac = <Hmac<sha1::Sha1> as Mac>::new_from_slice(&key).context("HMAC key")?;
+    mac.update(&(unix_secs / 30).to_be_bytes());
+    let digest = mac.finalize().into_bytes();
+    let offset = usize::from(digest[19] & 0x0f);
+    let value =
+        u32::from_be_bytes([digest[offset], digest[offset + 1], digest[offset + 2], digest[offset + 3]]) & 0x7fff_ffff;
+    Ok(format!("{:06}", value % 1_000_000))
+}
+
 /// Where the prerequisites built by `cargo xtask test` live.
 #[derive(Debug, Clone)]
 pub struct Prerequisites {
@@ -304,7 +340,8 @@ impl Stack {
             }
         }
         // The browser tests sign in as admin/auditor with a password only;
-        // the second factor is covered by backend/tests/security.rs.
+        // the second factor is covered by backend/tests/security.rs and, in
+        // the browser, with [`SECOND_FACTOR_FOR_ADMINS`] (set after this, so it wins).
         backend_cmd.env("PADAN_SECURITY__TOTP_REQUIRED_ROLES", "[]");
         for (key, value) in backend_env {
             backend_cmd.env(key, value);
@@ -723,4 +760,21 @@ fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
         .with_context(|| format!("creating {}", path.display()))?;
     file.write_all(text.as_bytes())?;
     Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::totp_code;
+
+    /// RFC 6238, appendix B (SHA-1 seed "12345678901234567890", 8 digits
+    /// there; the last 6 here).
+    #[test]
+    fn totp_matches_the_rfc_vectors() {
+        let secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+        assert_eq!(totp_code(secret, 59).unwrap(), "287082");
+        assert_eq!(totp_code(secret, 1_111_111_109).unwrap(), "081804");
+        assert_eq!(totp_code(secret, 1_234_567_890).unwrap(), "005924");
+        assert_eq!(totp_code(secret, 20_000_000_000).unwrap(), "353130");
+    }
 }

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, ensure};
-use padan_e2e::harness::DEMO_READER_OFFICE;
+use padan_e2e::harness::{DEMO_READER_OFFICE, DEMO_TOTP_SECRET, SECOND_FACTOR_FOR_ADMINS, totp_code};
 use padan_e2e::{Prerequisites, Session, Stack};
 use serde_json::{Value, json};
 
@@ -76,6 +76,68 @@ async fn admin_pages_in_chromium() {
         panic!("admin pages failed: {e:#}");
     }
     browser.close().await.expect("closing the browser session");
+}
+
+/// The second factor in the browser: the harness keeps it required for
+/// admins; the demo admin signs in, the second step appears, a wrong code
+/// is refused in Bahasa Indonesia, the right one (computed here from the
+/// demo key) lands on the admin's first page, and `/akun` shows the factor
+/// enrolled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_second_factor_in_chromium() {
+    let Some(prerequisites) = Prerequisites::from_env() else { return };
+    let stack = Stack::start_with_env(prerequisites, &[SECOND_FACTOR_FOR_ADMINS])
+        .await
+        .expect("starting simulator, backend and chromedriver");
+    let browser = stack.browser().await.expect("starting headless Chromium");
+    if let Err(e) = second_factor_flow(&stack, &browser).await {
+        keep_evidence(&stack, &browser, "mechanisms-second-factor").await;
+        let _ = browser.close().await;
+        panic!("the second factor failed: {e:#}");
+    }
+    browser.close().await.expect("closing the browser session");
+}
+
+fn demo_code_now() -> anyhow::Result<String> {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs();
+    totp_code(DEMO_TOTP_SECRET, now)
+}
+
+async fn second_factor_flow(stack: &Stack, browser: &Session) -> anyhow::Result<()> {
+    let app = &stack.app_url;
+    browser.goto(&format!("{app}/masuk")).await?;
+    browser.wait_for("#username", WAIT).await?;
+    type_into(browser, "#username", "admin").await?;
+    type_into(browser, "#password", PASSWORD).await?;
+    browser.click(&browser.find("#sign-in").await?).await?;
+    browser.wait_for("#totp-code", WAIT).await.context("the second step does not appear for the admin")?;
+    ensure!(!browser.exists("#officer-name").await?, "signed in on the password alone");
+
+    // A wrong code: the current one with its first digit changed.
+    let right = demo_code_now()?;
+    let first = right.chars().next().and_then(|c| c.to_digit(10)).context("a code is digits")?;
+    let wrong = format!("{}{}", (first + 1) % 10, &right[1..]);
+    type_into(browser, "#totp-code", &wrong).await?;
+    browser.click(&browser.find("#totp-submit").await?).await?;
+    let error = browser.wait_for("#sign-in-error", WAIT).await.context("a wrong code shows no error")?;
+    let message = browser.text(&error).await?;
+    ensure!(message.contains("Kode autentikator salah"), "the wrong-code message is not Indonesian: {message}");
+    ensure!(!browser.exists("#officer-name").await?, "signed in with a wrong code");
+
+    type_into(browser, "#totp-code", &demo_code_now()?).await?;
+    browser.click(&browser.find("#totp-submit").await?).await?;
+    let name = browser.wait_for("#officer-name", WAIT).await.context("the right code does not sign in")?;
+    ensure!(browser.text(&name).await?.contains("Agus Santoso"), "signed in as someone else");
+    browser.wait_for("#agreements-table", WAIT).await.context("the admin does not land on the agreements page")?;
+    let url = browser.current_url().await?;
+    ensure!(url.ends_with("/admin/perjanjian"), "the admin landed on {url}");
+
+    browser.goto(&format!("{app}/akun")).await?;
+    browser.wait_for("#account-title", WAIT).await.context("the account page does not render")?;
+    let status = browser.wait_for("#totp-status", WAIT).await.context("the account page shows no factor status")?;
+    let enrolled = browser.attribute(&status, "data-enrolled").await?;
+    ensure!(enrolled.as_deref() == Some("true"), "the account page says the factor is enrolled: {enrolled:?}");
+    Ok(())
 }
 
 async fn officer_flows(stack: &Stack, browser: &Session, persons: &[Value]) -> anyhow::Result<()> {
@@ -324,6 +386,8 @@ async fn admin_flows(stack: &Stack, browser: &Session) -> anyhow::Result<()> {
     let size = browser.text(&browser.wait_for("#registry-size", WAIT).await?).await?;
     ensure!(size.contains('3'), "the dashboard's registry size is {size:?}, not 3");
 
+    officers_page(browser, app).await?;
+
     // The auditor reads the agreements but records nothing, and has no alerts page.
     browser.click(&browser.find("#sign-out").await?).await?;
     browser.wait_for("#username", WAIT).await?;
@@ -337,6 +401,10 @@ async fn admin_flows(stack: &Stack, browser: &Session) -> anyhow::Result<()> {
     browser.goto(&format!("{app}/admin/pembaca")).await?;
     browser.wait_for("#forbidden", WAIT).await.context("the auditor must not open the reader registry")?;
     ensure!(!browser.exists("#readers-table").await?, "the auditor sees the readers");
+    ensure!(!browser.exists(".site-nav a[href=\"/admin/petugas\"]").await?, "the auditor sees the officers menu");
+    browser.goto(&format!("{app}/admin/petugas")).await?;
+    browser.wait_for("#forbidden", WAIT).await.context("the auditor must not open the officer accounts")?;
+    ensure!(!browser.exists("#officers-table").await?, "the auditor sees the officer accounts");
 
     // The auditor reads the trail: the admin's import above is in it.
     ensure!(browser.exists(".site-nav a[href=\"/audit\"]").await?, "the auditor's menu lacks /audit");
@@ -345,6 +413,84 @@ async fn admin_flows(stack: &Stack, browser: &Session) -> anyhow::Result<()> {
     let rows = browser.text(&table).await?;
     ensure!(rows.contains("admin"), "the audit table does not show the admin's records: {rows}");
     browser.wait_for("#audit-signals", WAIT).await.context("no misuse signals section")?;
+    Ok(())
+}
+
+/// `/admin/petugas`: a 422 shown at its field, an officer created, their
+/// role and office changed after confirmation, the list updated; the
+/// admin's own row offers no actions.
+async fn officers_page(browser: &Session, app: &str) -> anyhow::Result<()> {
+    ensure!(browser.exists(".site-nav a[href=\"/admin/petugas\"]").await?, "the admin's menu lacks /admin/petugas");
+    browser.goto(&format!("{app}/admin/petugas")).await?;
+    let own = browser
+        .wait_for("#officers-table tr[data-officer=\"admin\"][data-role=\"admin\"]", WAIT)
+        .await
+        .context("the officers page does not list the admin")?;
+    ensure!(browser.exists("#officers-table tr[data-officer=\"petugas\"]").await?, "the demo officer is not listed");
+    let own_text = browser.text(&own).await?;
+    ensure!(!own_text.contains("Nonaktifkan"), "the admin's own row offers actions: {own_text}");
+
+    type_into(browser, "#officer-username", "putu.ayu").await?;
+    type_into(browser, "#officer-display-name", "Putu Ayu Lestari").await?;
+    type_into(browser, "#officer-nip", "19920101").await?;
+    browser.set_value("#officer-role", "officer").await?;
+    browser.set_value("#officer-office", "KANREG-I").await?;
+    type_into(browser, "#officer-password", "sawah-hijau-di-lereng-merapi").await?;
+    browser.click(&browser.find("#officer-submit").await?).await?;
+    let error =
+        browser.wait_for("#officer-nip-error", WAIT).await.context("a short NIP must be flagged at its field")?;
+    let message = browser.text(&error).await?;
+    ensure!(message.contains("NIP harus 18 digit"), "the NIP error is not the backend's Indonesian message: {message}");
+    ensure!(browser.exists("#officer-error").await?, "no #officer-error for a 422");
+
+    type_into(browser, "#officer-nip", "199201012020121001").await?;
+    browser.click(&browser.find("#officer-submit").await?).await?;
+    browser.wait_for("#officer-saved", WAIT).await.context("creating the officer")?;
+    let row = "#officers-table tr[data-officer=\"putu.ayu\"]";
+    browser
+        .wait_for(&format!("{row}[data-role=\"officer\"][data-office=\"KANREG-I\"][data-active=\"true\"]"), WAIT)
+        .await
+        .context("the new officer is not listed as an active officer of KANREG-I")?;
+
+    browser.click(&browser.find(&format!("{row} .officer-edit")).await?).await?;
+    browser.wait_for("#officer-edit", WAIT).await.context("the edit panel does not open")?;
+    browser.set_value("#officer-edit-role", "supervisor").await?;
+    browser.set_value("#officer-edit-office", "PUSAT").await?;
+    browser.click(&browser.find("#officer-edit-submit").await?).await?;
+    let confirm = browser
+        .wait_for("#officer-confirm[data-action=\"role\"][data-officer=\"putu.ayu\"]", WAIT)
+        .await
+        .context("changing the role asks for no confirmation")?;
+    let question = browser.text(&confirm).await?;
+    ensure!(
+        question.contains("Supervisor") && question.contains("PUSAT"),
+        "the confirmation does not say what changes: {question}"
+    );
+    ensure!(
+        browser.exists(&format!("{row}[data-role=\"officer\"]")).await?,
+        "the role changed before the confirmation"
+    );
+    browser.click(&browser.find("#officer-confirm-yes").await?).await?;
+    browser.wait_for("#officer-action-done", WAIT).await.context("the role change is not confirmed as done")?;
+    browser
+        .wait_for(&format!("{row}[data-role=\"supervisor\"][data-office=\"PUSAT\"]"), WAIT)
+        .await
+        .context("the list does not show the new role and office")?;
+    ensure!(!browser.exists("#officer-confirm").await?, "the confirmation stays open after the change");
+
+    // Deactivation: cancelling changes nothing; confirming does.
+    browser.click(&browser.find(&format!("{row} .officer-toggle-active")).await?).await?;
+    browser.wait_for("#officer-confirm[data-action=\"deactivate\"]", WAIT).await.context("no confirmation")?;
+    browser.click(&browser.find("#officer-confirm-no").await?).await?;
+    browser.wait_gone("#officer-confirm", WAIT).await.context("cancelling does not close the confirmation")?;
+    ensure!(browser.exists(&format!("{row}[data-active=\"true\"]")).await?, "cancelling deactivated the officer");
+    browser.click(&browser.find(&format!("{row} .officer-toggle-active")).await?).await?;
+    browser.wait_for("#officer-confirm[data-action=\"deactivate\"]", WAIT).await.context("no confirmation")?;
+    browser.click(&browser.find("#officer-confirm-yes").await?).await?;
+    browser
+        .wait_for(&format!("{row}[data-active=\"false\"]"), WAIT)
+        .await
+        .context("the list does not show the officer as inactive")?;
     Ok(())
 }
 

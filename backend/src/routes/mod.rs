@@ -43,7 +43,7 @@ use crate::{AppState, error::AppError};
         (name = "lookup", description = "Look-ups (display only)"),
         (name = "siasn", description = "Service API for the SIASN application"),
         (name = "card", description = "KTP-el reading through the local reader-agent"),
-        (name = "admin", description = "Agreements, alerts, the KTP-el reader registry, the ASN registry and data balikan"),
+        (name = "admin", description = "Agreements, alerts, the KTP-el reader registry, the ASN registry, data balikan and officer accounts"),
         (name = "audit", description = "The audit trail and misuse signals (auditors, supervisors, admins)"),
         (name = "operations", description = "Health and metrics")
     )
@@ -73,6 +73,10 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::registry_import_show::handler))
         .routes(routes!(admin::balikan_dashboard::handler))
         .routes(routes!(admin::balikan_retry::handler))
+        .routes(routes!(admin::officers_list::handler, admin::officers_create::handler))
+        .routes(routes!(admin::officers_role::handler))
+        .routes(routes!(admin::officers_active::handler))
+        .routes(routes!(admin::officers_reset_second_factor::handler))
         .routes(routes!(audit::records::handler))
         .routes(routes!(audit::records_csv::handler))
         .routes(routes!(audit::signals::handler))

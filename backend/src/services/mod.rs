@@ -9,6 +9,7 @@ pub mod card;
 pub mod face;
 pub mod lookup;
 pub mod mechanisms;
+pub mod officers;
 pub mod registry;
 pub mod registry_csv;
 pub mod verify;

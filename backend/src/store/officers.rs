@@ -150,3 +150,115 @@ pub async fn advance_totp_step(pool: &AnyPool, id: i64, step: i64) -> Result<boo
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+// ---- Account management (admins): see `services::officers`. ----
+
+/// An account as the admin list shows it.
+#[derive(Debug, Clone)]
+pub struct ListedOfficer {
+    pub record: OfficerRecord,
+    /// Last accepted password sign-in (from the audit trail), if any.
+    pub last_sign_in: Option<i64>,
+}
+
+/// The last accepted password sign-in of `o.id`, read from the audit trail
+/// newest-first through its `(officer_id, at)` index (stops at the first).
+const LAST_SIGN_IN: &str = "(SELECT a.at FROM audit_log a WHERE a.officer_id = o.id AND a.event = 'sign_in' \
+     AND a.outcome = 'ok' ORDER BY a.at DESC LIMIT 1) AS last_sign_in";
+
+fn listed(filter: &str) -> String {
+    let (columns, from) = SELECT.split_once(" FROM ").unwrap_or((SELECT, ""));
+    format!("{columns}, {LAST_SIGN_IN} FROM {from} {filter}")
+}
+
+fn listed_from_row(r: &sqlx::any::AnyRow) -> Result<ListedOfficer, sqlx::Error> {
+    Ok(ListedOfficer { record: from_row(r)?, last_sign_in: r.try_get("last_sign_in")? })
+}
+
+/// Every account, by username, with its last accepted sign-in.
+pub async fn list_all(pool: &AnyPool) -> Result<Vec<ListedOfficer>, sqlx::Error> {
+    let rows = sqlx::query(&listed("ORDER BY o.username")).fetch_all(pool).await?;
+    rows.iter().map(listed_from_row).collect()
+}
+
+/// One account with its last accepted sign-in.
+pub async fn listed_by_id(pool: &AnyPool, id: i64) -> Result<Option<ListedOfficer>, sqlx::Error> {
+    let row = sqlx::query(&listed("WHERE o.id = $1")).bind(id).fetch_optional(pool).await?;
+    row.as_ref().map(listed_from_row).transpose()
+}
+
+/// The offices, by code.
+pub async fn offices(pool: &AnyPool) -> Result<Vec<Office>, sqlx::Error> {
+    let rows = sqlx::query("SELECT code, name FROM offices ORDER BY code").fetch_all(pool).await?;
+    rows.iter().map(|r| Ok(Office { code: r.try_get(0)?, name: r.try_get(1)? })).collect()
+}
+
+/// Whether another account already carries this NIP.
+pub async fn nip_taken(pool: &AnyPool, nip: &str) -> Result<bool, sqlx::Error> {
+    let n: i64 =
+        sqlx::query("SELECT COUNT(*) FROM officers WHERE nip = $1").bind(nip).fetch_one(pool).await?.try_get(0)?;
+    Ok(n > 0)
+}
+
+/// Ids of the active admins. On PostgreSQL the rows are locked until the
+/// transaction ends, so two admins demoting each other at the same moment
+/// cannot both pass the "last admin" check (SQLite serializes writing
+/// transactions already).
+pub async fn active_admins_for_update(
+    conn: &mut sqlx::AnyConnection,
+    engine: super::Engine,
+) -> Result<Vec<i64>, sqlx::Error> {
+    let lock = if engine == super::Engine::Postgres { " FOR UPDATE" } else { "" };
+    let rows = sqlx::query(&format!("SELECT id FROM officers WHERE role = 'admin' AND active = 1 ORDER BY id{lock}"))
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(|r| r.try_get(0)).collect()
+}
+
+/// Sets role and office in the caller's transaction.
+pub async fn set_role_office(
+    conn: &mut sqlx::AnyConnection,
+    id: i64,
+    role: Role,
+    office_code: &str,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE officers SET role = $2, office_code = $3 WHERE id = $1")
+        .bind(id)
+        .bind(role.as_str())
+        .bind(office_code)
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Activates or deactivates an account in the caller's transaction.
+/// Reactivation also clears a lock-out.
+pub async fn set_active(conn: &mut sqlx::AnyConnection, id: i64, active: bool) -> Result<bool, sqlx::Error> {
+    let sql = if active {
+        "UPDATE officers SET active = 1, failed_attempts = 0, locked_until = NULL WHERE id = $1"
+    } else {
+        "UPDATE officers SET active = 0 WHERE id = $1"
+    };
+    let done = sqlx::query(sql).bind(id).execute(&mut *conn).await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Forgets the second factor (also a pending enrolment): the officer enrols
+/// again at the next sign-in if the role requires one.
+pub async fn clear_totp(conn: &mut sqlx::AnyConnection, id: i64) -> Result<bool, sqlx::Error> {
+    let done =
+        sqlx::query("UPDATE officers SET totp_secret = NULL, totp_pending = NULL, totp_last_step = NULL WHERE id = $1")
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Ends every session of the officer in the caller's transaction.
+pub async fn end_sessions(conn: &mut sqlx::AnyConnection, id: i64) -> Result<u64, sqlx::Error> {
+    sqlx::query("DELETE FROM sessions WHERE officer_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await
+        .map(|r| r.rows_affected())
+}

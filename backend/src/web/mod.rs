@@ -41,7 +41,10 @@ pub fn layers(router: Router<AppState>, state: AppState) -> Router<AppState> {
             TraceLayer::new_for_http()
                 .make_span_with(request_id::span_for)
                 .on_request(())
-                .on_response(tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO)),
+                .on_response(tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO))
+                // `error::finalize_errors` logs failures once, with what
+                // admins need; the response line above has the status.
+                .on_failure(tower_http::trace::DefaultOnFailure::new().level(tracing::Level::DEBUG)),
         )
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, request_id::MakeShortId))

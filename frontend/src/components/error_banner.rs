@@ -64,6 +64,15 @@ fn field_label(field: &str, lang: Lang) -> String {
     match field {
         "nik" | "NIK" => "NIK".into(),
         "purpose" => lang.pick(i18n::PURPOSE_LABEL.id, i18n::PURPOSE_LABEL.en).into(),
+        // Officer accounts (`/admin/petugas`).
+        "username" => lang.pick("Nama pengguna", "Username").into(),
+        "display_name" => lang.pick("Nama lengkap", "Full name").into(),
+        "nip" => "NIP".into(),
+        "role" => lang.pick("Peran", "Role").into(),
+        "office_code" => lang.pick("Kantor", "Office").into(),
+        "password" => lang.pick("Kata sandi", "Password").into(),
+        "active" => "Status".into(),
+        "id" => lang.pick("Akun", "Account").into(),
         other => {
             let wire = other.rsplit('.').next().unwrap_or(other);
             Element::from_wire_name(wire)

@@ -93,6 +93,7 @@ fn nav_items(role: padan_protocol::v1::Role) -> impl IntoView {
             (crate::READERS, i18n::NAV_READERS),
             (crate::pages::balikan::REGISTRY, crate::pages::balikan::NAV_REGISTRY),
             (crate::pages::balikan::BALIKAN, crate::pages::balikan::NAV_BALIKAN),
+            (crate::pages::officers::OFFICERS, crate::pages::officers::NAV_OFFICERS),
             (crate::AUDIT, i18n::NAV_AUDIT),
         ],
         Role::Auditor => &[(crate::AGREEMENTS, i18n::NAV_AGREEMENTS), (crate::AUDIT, i18n::NAV_AUDIT)],

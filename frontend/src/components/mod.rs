@@ -2,6 +2,7 @@
 
 pub mod error_banner;
 pub mod fields;
+pub mod form;
 pub mod layout;
 pub mod mechanism;
 pub mod result_table;

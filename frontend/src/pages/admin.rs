@@ -8,8 +8,9 @@ use padan_protocol::v1::{
     NewReaderRequest, ReaderState, ReaderView, Role,
 };
 
-use crate::api::{self, ApiFailure};
+use crate::api;
 use crate::components::error_banner::ErrorBanner;
+use crate::components::form::field_error;
 use crate::components::mechanism::DemoTag;
 use crate::i18n::{self, Text, tr, use_i18n};
 use crate::session::use_auth;
@@ -214,16 +215,6 @@ fn AgreementDetail(agreement: AgreementView) -> impl IntoView {
                     .collect_view()}
             </tbody>
         </table>
-    }
-}
-
-/// The 422 message for one field, in the officer's language.
-fn field_error<T>(outcome: &Option<Result<T, ApiFailure>>, field: &str, lang: i18n::Lang) -> Option<String> {
-    match outcome {
-        Some(Err(ApiFailure::Api { error, .. })) => {
-            error.fields.iter().find(|f| f.field == field).map(|f| lang.pick(&f.message, &f.message_en).clone())
-        }
-        _ => None,
     }
 }
 

@@ -8,5 +8,6 @@ pub mod card_read;
 pub mod face_match;
 pub mod lookup;
 pub mod not_found;
+pub mod officers;
 pub mod sign_in;
 pub mod verify_elements;

@@ -14,6 +14,7 @@ mod error;
 mod face;
 mod lookup;
 mod mechanism;
+mod officers;
 mod verify;
 
 pub use account::*;
@@ -27,6 +28,7 @@ pub use error::*;
 pub use face::*;
 pub use lookup::*;
 pub use mechanism::*;
+pub use officers::*;
 pub use verify::*;
 
 /// Header the SPA must echo on every state-changing request (CSRF defence).

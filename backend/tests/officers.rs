@@ -1,0 +1,432 @@
+//! Officer account management by admins: create and list, validation
+//! (NIP, password policy, office), role and office changes that end the
+//! officer's sessions, deactivation, second-factor reset, and the refusals
+//! that keep the service administrable (no self-change, never the last
+//! active admin) — all in the audit trail. Real HTTP, both engines.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use padan_backend::{
+    auth::{Officer, totp},
+    services, store,
+};
+use padan_protocol::v1::{ChangeRoleRequest, Role, SessionStage, SetActiveRequest};
+use serde_json::{Value, json};
+use support::{Options, PASSWORD, TestApp};
+use time::Duration;
+
+const NEW_PASSWORD: &str = "sawah-hijau-di-lereng-merapi";
+const NEW_NIP: &str = "199201012020121001";
+
+fn session_cookie(r: &reqwest::Response) -> Option<String> {
+    r.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).find_map(|c| {
+        let (name, rest) = c.split_once('=')?;
+        name.ends_with("padan_session").then(|| rest.split(';').next().unwrap_or_default().to_owned())
+    })
+}
+
+/// A session held by hand (no cookie jar), so several officers can act in one test.
+struct Session {
+    cookie: String,
+    csrf: String,
+    stage: String,
+}
+
+async fn sign_in(app: &TestApp, user: &str, password: &str) -> Result<Session, (u16, Value)> {
+    let http = reqwest::Client::new();
+    let r = http
+        .post(app.url("/api/v1/session"))
+        .json(&json!({ "username": user, "password": password }))
+        .send()
+        .await
+        .unwrap();
+    if r.status() != 200 {
+        let status = r.status().as_u16();
+        return Err((status, r.json().await.unwrap_or(Value::Null)));
+    }
+    let mut cookie = session_cookie(&r).unwrap();
+    let body: Value = r.json().await.unwrap();
+    let mut csrf = body["csrf_token"].as_str().unwrap().to_owned();
+    let mut stage = body["stage"].as_str().unwrap_or("complete").to_owned();
+    if stage == "totp_required" {
+        // Each code works once: a fresh 30-second step.
+        app.clock.advance(Duration::seconds(30));
+        let secret = totp::base32_decode(totp::DEMO_SECRET).unwrap();
+        let code = totp::code_at(&secret, app.state.clock().now_millis());
+        let r = http
+            .post(app.url("/api/v1/session/totp"))
+            .header("cookie", format!("padan_session={cookie}"))
+            .header("x-csrf-token", &csrf)
+            .json(&json!({ "code": code }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "second factor for {user}");
+        cookie = session_cookie(&r).unwrap();
+        let body: Value = r.json().await.unwrap();
+        csrf = body["csrf_token"].as_str().unwrap().to_owned();
+        stage = body["stage"].as_str().unwrap_or("complete").to_owned();
+    }
+    Ok(Session { cookie, csrf, stage })
+}
+
+async fn signed(app: &TestApp, user: &str) -> Session {
+    sign_in(app, user, PASSWORD).await.unwrap_or_else(|e| panic!("sign in as {user}: {e:?}"))
+}
+
+async fn post(app: &TestApp, s: &Session, path: &str, body: Option<Value>) -> (u16, Value) {
+    let mut req = reqwest::Client::new()
+        .post(app.url(path))
+        .header("cookie", format!("padan_session={}", s.cookie))
+        .header("x-csrf-token", &s.csrf);
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn get(app: &TestApp, s: &Session, path: &str) -> (u16, Value) {
+    let r = reqwest::Client::new()
+        .get(app.url(path))
+        .header("cookie", format!("padan_session={}", s.cookie))
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn officer_id(app: &TestApp, username: &str) -> i64 {
+    store::officers::by_username(app.state.store().pool(), username).await.unwrap().unwrap().id
+}
+
+fn new_officer(username: &str, nip: &str, role: &str, office: &str, password: &str) -> Value {
+    json!({ "username": username, "display_name": "Putu Ayu (uji)", "nip": nip, "role": role,
+            "office_code": office, "password": password })
+}
+
+fn field_message(body: &Value) -> String {
+    body["fields"][0]["message"].as_str().unwrap_or_default().to_owned()
+}
+
+/// The audit records of `event` with `outcome`, oldest first.
+async fn audited(app: &TestApp, event: &str, outcome: &str) -> Vec<padan_backend::audit::AuditRecord> {
+    // `recent` is newest first (the manual clock gives many records one time).
+    let mut out: Vec<_> = app.audit().await.into_iter().filter(|r| r.event == event && r.outcome == outcome).collect();
+    out.reverse();
+    out
+}
+
+both_engines!(admins_create_and_list_officers_with_validation, |engine| async move {
+    let Some(app) = TestApp::start(engine, Options::default()).await else { return };
+    let admin = signed(&app, "admin").await;
+
+    // Only admins.
+    let petugas = signed(&app, "petugas").await;
+    assert_eq!(get(&app, &petugas, "/api/v1/admin/officers").await.0, 403);
+    let body = new_officer("putu.ayu", NEW_NIP, "officer", "KANREG-I", NEW_PASSWORD);
+    assert_eq!(post(&app, &petugas, "/api/v1/admin/officers", Some(body.clone())).await.0, 403);
+
+    // Refusals, each with a precise Bahasa Indonesia message on its field.
+    let cases = [
+        (new_officer("putu.ayu", "19920101", "officer", "KANREG-I", NEW_PASSWORD), "nip", "18 digit"),
+        (new_officer("putu.ayu", "199213012020121001", "officer", "KANREG-I", NEW_PASSWORD), "nip", "Tanggal lahir"),
+        (new_officer("putu.ayu", NEW_NIP, "officer", "KANREG-I", "pendek"), "password", "minimal 12"),
+        (
+            new_officer("putu.ayu", NEW_NIP, "officer", "KANREG-I", "putu.ayu-di-kantor-regional"),
+            "password",
+            "nama pengguna",
+        ),
+        (new_officer("putu.ayu", NEW_NIP, "officer", "KANREG-XX", NEW_PASSWORD), "office_code", "tidak dikenal"),
+        (new_officer("Putu Ayu", NEW_NIP, "officer", "KANREG-I", NEW_PASSWORD), "username", "Nama pengguna"),
+        (new_officer("petugas", NEW_NIP, "officer", "KANREG-I", NEW_PASSWORD), "username", "sudah dipakai"),
+        (new_officer("putu.ayu", "199003152015032001", "officer", "KANREG-I", NEW_PASSWORD), "nip", "sudah terdaftar"),
+    ];
+    for (body, field, message) in cases {
+        let (status, reply) = post(&app, &admin, "/api/v1/admin/officers", Some(body.clone())).await;
+        assert_eq!(status, 422, "{body}: {reply}");
+        assert_eq!(reply["fields"][0]["field"], field, "{body}: {reply}");
+        assert!(field_message(&reply).contains(message), "{body}: {reply}");
+    }
+    assert!(store::officers::by_username(app.state.store().pool(), "putu.ayu").await.unwrap().is_none());
+
+    let (status, created) = post(&app, &admin, "/api/v1/admin/officers", Some(body)).await;
+    assert_eq!(status, 200, "{created}");
+    assert_eq!(created["username"], "putu.ayu");
+    assert_eq!(created["role"], "officer");
+    assert_eq!(created["office"]["code"], "KANREG-I");
+    assert_eq!(created["nip"], NEW_NIP);
+    assert_eq!(created["active"], true);
+    assert_eq!(created["totp_enrolled"], false);
+    assert_eq!(created["last_sign_in"], Value::Null);
+    let id = created["id"].as_i64().unwrap();
+
+    // The new officer signs in with the initial password; the list shows it.
+    app.clock.advance(Duration::minutes(1));
+    let putu = sign_in(&app, "putu.ayu", NEW_PASSWORD).await.unwrap();
+    assert_eq!(putu.stage, "complete");
+    let (status, list) = get(&app, &admin, "/api/v1/admin/officers").await;
+    assert_eq!(status, 200);
+    let rows = list["officers"].as_array().unwrap();
+    assert_eq!(rows.len(), 6, "five demo officers and the new one");
+    let row = rows.iter().find(|o| o["id"] == id).unwrap();
+    assert_eq!(row["display_name"], "Putu Ayu (uji)");
+    assert_eq!(row["last_sign_in"], "2026-11-22 10:01 WIB", "{row}");
+    assert!(list["offices"].as_array().unwrap().iter().any(|o| o["code"] == "KANREG-XIV"));
+    assert_eq!(list["roles"].as_array().unwrap().len(), 5);
+    // Never a password hash or a second-factor secret.
+    let text = list.to_string();
+    assert!(!text.contains("argon2") && !text.contains("password") && !text.contains("secret"), "{text}");
+
+    let created = audited(&app, "officer_created", "ok").await;
+    assert_eq!(created.len(), 1);
+    assert_eq!(created[0].username.as_deref(), Some("admin"));
+    assert_eq!(
+        created[0].detail.as_deref(),
+        Some(format!("officer {id} (putu.ayu): role officer, office KANREG-I").as_str())
+    );
+    assert!(app.audit().await.iter().all(|r| !format!("{r:?}").contains("merapi")), "no password in the trail");
+});
+
+both_engines!(role_change_ends_the_officers_sessions_and_is_audited, |engine| async move {
+    let Some(app) = TestApp::start(engine, Options::default()).await else { return };
+    let admin = signed(&app, "admin").await;
+    let petugas = signed(&app, "petugas").await;
+    let other_device = signed(&app, "petugas").await;
+    let id = officer_id(&app, "petugas").await;
+    let path = format!("/api/v1/admin/officers/{id}/role");
+
+    let (status, body) = post(&app, &admin, &path, Some(json!({ "role": "officer" }))).await;
+    assert_eq!((status, body["fields"][0]["field"].as_str()), (422, Some("role")), "no change: {body}");
+    let (status, body) = post(&app, &admin, &path, Some(json!({ "office_code": "KANREG-99" }))).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(field_message(&body).contains("tidak dikenal"), "{body}");
+    assert_eq!(post(&app, &admin, "/api/v1/admin/officers/9999/role", Some(json!({ "role": "auditor" }))).await.0, 404);
+    assert_eq!(get(&app, &petugas, "/api/v1/session").await.0, 200, "refusals end nothing");
+
+    let (status, view) = post(&app, &admin, &path, Some(json!({ "role": "supervisor", "office_code": "PUSAT" }))).await;
+    assert_eq!(status, 200, "{view}");
+    assert_eq!(view["role"], "supervisor");
+    assert_eq!(view["office"]["code"], "PUSAT");
+    // Both sessions ended: the officer signs in again under the new role.
+    assert_eq!(get(&app, &petugas, "/api/v1/session").await.0, 401);
+    assert_eq!(get(&app, &other_device, "/api/v1/session").await.0, 401);
+    let again = signed(&app, "petugas").await;
+    let (_, session) = get(&app, &again, "/api/v1/session").await;
+    assert_eq!(session["officer"]["role"], "supervisor");
+    assert_eq!(session["officer"]["office"]["code"], "PUSAT");
+    // The admin's own session is untouched.
+    assert_eq!(get(&app, &admin, "/api/v1/session").await.0, 200);
+
+    let changes = audited(&app, "role_change", "ok").await;
+    assert_eq!(changes.len(), 1);
+    assert_eq!(changes[0].username.as_deref(), Some("admin"));
+    assert_eq!(changes[0].role.as_deref(), Some("admin"));
+    assert_eq!(
+        changes[0].detail.as_deref(),
+        Some(format!("officer {id}: officer→supervisor, office KANREG-V→PUSAT; 2 session(s) ended").as_str())
+    );
+
+    // Office only.
+    let (status, _) = post(&app, &admin, &path, Some(json!({ "office_code": "KANREG-II" }))).await;
+    assert_eq!(status, 200);
+    let changes = audited(&app, "role_change", "ok").await;
+    assert_eq!(
+        changes[1].detail.as_deref(),
+        Some(format!("officer {id}: office PUSAT→KANREG-II; 1 session(s) ended").as_str())
+    );
+});
+
+both_engines!(self_changes_and_the_last_admin_are_refused_and_audited, |engine| async move {
+    let Some(app) = TestApp::start(engine, Options::default()).await else { return };
+    let admin = signed(&app, "admin").await;
+    let me = officer_id(&app, "admin").await;
+
+    let (status, body) =
+        post(&app, &admin, &format!("/api/v1/admin/officers/{me}/role"), Some(json!({ "role": "auditor" }))).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(field_message(&body).contains("akun Anda sendiri"), "{body}");
+    let (status, body) =
+        post(&app, &admin, &format!("/api/v1/admin/officers/{me}/active"), Some(json!({ "active": false }))).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(field_message(&body).contains("akun Anda sendiri"), "{body}");
+    let (status, _) = post(&app, &admin, &format!("/api/v1/admin/officers/{me}/reset-second-factor"), None).await;
+    assert_eq!(status, 422);
+    let record = store::officers::by_id(app.state.store().pool(), me).await.unwrap().unwrap();
+    assert_eq!((record.info.role, record.active), (Role::Admin, true));
+    let denied = audited(&app, "role_change", "denied").await;
+    assert_eq!(denied.len(), 1);
+    assert_eq!(denied[0].detail.as_deref(), Some(format!("officer {me}: admin→auditor (own account)").as_str()));
+    assert_eq!(audited(&app, "officer_deactivated", "denied").await.len(), 1);
+    assert_eq!(audited(&app, "second_factor_reset", "denied").await.len(), 1);
+
+    // A second admin, demoted by the first while it still held an admin
+    // request in flight: that request must not demote or deactivate the
+    // last active admin. (Over HTTP a stale admin is refused at the door;
+    // the service re-checks inside its write transaction for the race.)
+    let body = new_officer("admin2", NEW_NIP, "admin", "PUSAT", NEW_PASSWORD);
+    assert_eq!(post(&app, &admin, "/api/v1/admin/officers", Some(body)).await.0, 200);
+    let record = store::officers::by_username(app.state.store().pool(), "admin2").await.unwrap().unwrap();
+    let stale = Officer {
+        id: record.id,
+        info: record.info.clone(),
+        token_hash: String::new(),
+        csrf_token: String::new(),
+        stage: SessionStage::Complete,
+    };
+    let (status, view) =
+        post(&app, &admin, &format!("/api/v1/admin/officers/{}/role", record.id), Some(json!({ "role": "officer" })))
+            .await;
+    assert_eq!(status, 200, "{view}");
+
+    let req = ChangeRoleRequest { role: Some(Role::Officer), office_code: None };
+    let err = services::officers::change_role(&app.state, &stale, me, req, "race-1").await.unwrap_err();
+    assert!(format!("{err:?}").contains("satu-satunya admin aktif"), "{err:?}");
+    let req = SetActiveRequest { active: false };
+    let err = services::officers::set_active(&app.state, &stale, me, req, "race-2").await.unwrap_err();
+    assert!(format!("{err:?}").contains("satu-satunya admin aktif"), "{err:?}");
+    let record = store::officers::by_id(app.state.store().pool(), me).await.unwrap().unwrap();
+    assert_eq!((record.info.role, record.active), (Role::Admin, true), "the last admin stays");
+    let denied = audited(&app, "role_change", "denied").await;
+    assert_eq!(denied.len(), 2);
+    assert_eq!(denied[1].request_id, "race-1");
+    assert_eq!(denied[1].detail.as_deref(), Some(format!("officer {me}: admin→officer (last active admin)").as_str()));
+    let denied = audited(&app, "officer_deactivated", "denied").await;
+    assert_eq!(denied.len(), 2);
+    assert!(denied[1].detail.as_deref().unwrap().ends_with("(last active admin)"));
+    assert_eq!(get(&app, &admin, "/api/v1/session").await.0, 200);
+});
+
+both_engines!(deactivation_ends_sessions_and_reactivation_restores_sign_in, |engine| async move {
+    let Some(app) = TestApp::start(engine, Options::default()).await else { return };
+    let admin = signed(&app, "admin").await;
+    let petugas = signed(&app, "petugas").await;
+    let id = officer_id(&app, "petugas").await;
+    let path = format!("/api/v1/admin/officers/{id}/active");
+
+    let (status, view) = post(&app, &admin, &path, Some(json!({ "active": false }))).await;
+    assert_eq!(status, 200, "{view}");
+    assert_eq!(view["active"], false);
+    assert_eq!(get(&app, &petugas, "/api/v1/session").await.0, 401);
+    assert_eq!(sign_in(&app, "petugas", PASSWORD).await.err().map(|e| e.0), Some(401));
+    let (status, body) = post(&app, &admin, &path, Some(json!({ "active": false }))).await;
+    assert_eq!(status, 422, "already inactive: {body}");
+
+    let (status, view) = post(&app, &admin, &path, Some(json!({ "active": true }))).await;
+    assert_eq!(status, 200, "{view}");
+    assert_eq!(view["active"], true);
+    assert!(sign_in(&app, "petugas", PASSWORD).await.is_ok());
+
+    let off = audited(&app, "officer_deactivated", "ok").await;
+    assert_eq!(off.len(), 1);
+    assert_eq!(off[0].detail.as_deref(), Some(format!("officer {id} (petugas); 1 session(s) ended").as_str()));
+    let on = audited(&app, "officer_reactivated", "ok").await;
+    assert_eq!(on.len(), 1);
+    assert_eq!(on[0].detail.as_deref(), Some(format!("officer {id} (petugas)").as_str()));
+});
+
+both_engines!(second_factor_reset_forces_enrolment, |engine| async move {
+    let options =
+        Options { extra: json!({ "security": { "totp_required_roles": ["admin", "auditor"] } }), ..Options::default() };
+    let Some(app) = TestApp::start(engine, options).await else { return };
+    let admin = signed(&app, "admin").await;
+    let auditor = signed(&app, "auditor").await;
+    assert_eq!((admin.stage.as_str(), auditor.stage.as_str()), ("complete", "complete"));
+    let id = officer_id(&app, "auditor").await;
+    let (_, list) = get(&app, &admin, "/api/v1/admin/officers").await;
+    let row = list["officers"].as_array().unwrap().iter().find(|o| o["id"] == id).unwrap().clone();
+    assert_eq!(row["totp_enrolled"], true);
+
+    let path = format!("/api/v1/admin/officers/{id}/reset-second-factor");
+    let (status, view) = post(&app, &admin, &path, None).await;
+    assert_eq!(status, 200, "{view}");
+    assert_eq!(view["totp_enrolled"], false);
+    assert_eq!(get(&app, &auditor, "/api/v1/session").await.0, 401, "the session ended");
+    // At the next sign-in the auditor must enrol again before anything else.
+    let again = signed(&app, "auditor").await;
+    assert_eq!(again.stage, "totp_enrolment_required");
+    assert_eq!(get(&app, &again, "/api/v1/audit/records").await.0, 403);
+
+    // Nothing left to reset; an officer without a factor neither.
+    let (status, body) = post(&app, &admin, &path, None).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(field_message(&body).contains("belum memasang"), "{body}");
+    let petugas = officer_id(&app, "petugas").await;
+    let (status, _) = post(&app, &admin, &format!("/api/v1/admin/officers/{petugas}/reset-second-factor"), None).await;
+    assert_eq!(status, 422);
+
+    let resets = audited(&app, "second_factor_reset", "ok").await;
+    assert_eq!(resets.len(), 1);
+    assert_eq!(resets[0].detail.as_deref(), Some(format!("officer {id} (auditor); 1 session(s) ended").as_str()));
+});
+
+both_engines!(two_admins_demoting_each_other_at_once_leave_one_admin, |engine| async move {
+    let Some(app) = TestApp::start(engine, Options::default()).await else { return };
+    let admin = signed(&app, "admin").await;
+    let body = new_officer("admin2", NEW_NIP, "admin", "PUSAT", NEW_PASSWORD);
+    assert_eq!(post(&app, &admin, "/api/v1/admin/officers", Some(body)).await.0, 200);
+    let admin2 = sign_in(&app, "admin2", NEW_PASSWORD).await.unwrap();
+    let (one, two) = (officer_id(&app, "admin").await, officer_id(&app, "admin2").await);
+    let demote = json!({ "role": "officer" });
+    let (path_two, path_one) =
+        (format!("/api/v1/admin/officers/{two}/role"), format!("/api/v1/admin/officers/{one}/role"));
+    let ((s1, b1), (s2, b2)) = tokio::join!(
+        post(&app, &admin, &path_two, Some(demote.clone())),
+        post(&app, &admin2, &path_one, Some(demote.clone())),
+    );
+    let mut statuses = [s1, s2];
+    statuses.sort_unstable();
+    // One wins; the other is refused: as the last admin (422, audited),
+    // no longer an admin (403) or with its session already ended (401).
+    assert_eq!(statuses[0], 200, "{b1} {b2}");
+    assert!(matches!(statuses[1], 401 | 403 | 422), "{b1} {b2}");
+    let admins: Vec<_> = store::officers::list_all(app.state.store().pool())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|o| o.record.active && o.record.info.role == Role::Admin)
+        .collect();
+    assert_eq!(admins.len(), 1, "exactly one active admin remains");
+});
+
+both_engines!(the_last_admin_check_waits_for_a_concurrent_demotion, |engine| async move {
+    // The interleaving of the race above, made deterministic: a writing
+    // transaction demotes admin2 and holds its locks; meanwhile admin2 (a
+    // request already past the door) tries to demote admin. The check must
+    // wait for the first transaction and then see admin as the last one.
+    let Some(app) = TestApp::start(engine, Options::default()).await else { return };
+    let admin = signed(&app, "admin").await;
+    let body = new_officer("admin2", NEW_NIP, "admin", "PUSAT", NEW_PASSWORD);
+    assert_eq!(post(&app, &admin, "/api/v1/admin/officers", Some(body)).await.0, 200);
+    let pool = app.state.store().pool();
+    let record = store::officers::by_username(pool, "admin2").await.unwrap().unwrap();
+    let me = officer_id(&app, "admin").await;
+    let stale = Officer {
+        id: record.id,
+        info: record.info.clone(),
+        token_hash: String::new(),
+        csrf_token: String::new(),
+        stage: SessionStage::Complete,
+    };
+
+    let mut tx = app.state.store().begin_write().await.unwrap();
+    let admins = store::officers::active_admins_for_update(&mut tx, app.state.store().engine()).await.unwrap();
+    assert_eq!(admins, vec![me, record.id]);
+    assert!(store::officers::set_role_office(&mut tx, record.id, Role::Officer, "PUSAT").await.unwrap());
+    let state = app.state.clone();
+    let racing = tokio::spawn(async move {
+        let req = ChangeRoleRequest { role: Some(Role::Officer), office_code: None };
+        services::officers::change_role(&state, &stale, me, req, "race").await
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!racing.is_finished(), "the check did not wait for the demotion in flight");
+    tx.commit().await.unwrap();
+    let err = racing.await.unwrap().unwrap_err();
+    assert!(format!("{err:?}").contains("satu-satunya admin aktif"), "{err:?}");
+    let record = store::officers::by_id(pool, me).await.unwrap().unwrap();
+    assert_eq!((record.info.role, record.active), (Role::Admin, true), "the last admin stays");
+});

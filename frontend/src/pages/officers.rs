@@ -1,0 +1,638 @@
+//! `/admin/petugas` (admin): officer accounts. The list, a form to create an
+//! account, and per-row actions — change role or office, deactivate /
+//! reactivate, reset the second factor — each confirmed first. The backend
+//! refuses (and audits) changes to one's own account and to the last active
+//! admin; its message is shown as is.
+
+use leptos::prelude::*;
+use padan_protocol::v1::{ChangeRoleRequest, NewOfficerRequest, Office, OfficerView, OfficersResponse, Role};
+
+use crate::api::{self, ApiFailure};
+use crate::components::error_banner::ErrorBanner;
+use crate::components::form::{TextField, field_error};
+use crate::i18n::{self, Text, tr, use_i18n};
+use crate::session::use_auth;
+
+pub const OFFICERS: &str = "/admin/petugas";
+
+const fn text(id: &'static str, en: &'static str) -> Text {
+    Text { id, en }
+}
+
+pub const NAV_OFFICERS: Text = text("Petugas", "Officers");
+const TITLE: Text = text("Akun petugas", "Officer accounts");
+const LEAD: Text = text(
+    "Akun petugas BKN, peran dan kantornya. Setiap perubahan tercatat di jejak audit dan mengakhiri sesi petugas \
+     yang diubah. Anda tidak dapat mengubah akun Anda sendiri di sini, dan admin aktif terakhir tidak dapat \
+     diturunkan atau dinonaktifkan.",
+    "BKN officer accounts, their roles and offices. Every change is recorded in the audit trail and ends the \
+     changed officer's sessions. You cannot change your own account here, and the last active admin cannot be \
+     demoted or deactivated.",
+);
+const COL_USERNAME: Text = text("Nama pengguna", "Username");
+const COL_NAME: Text = text("Nama", "Name");
+const COL_NIP: Text = text("NIP", "NIP");
+const COL_ROLE: Text = text("Peran", "Role");
+const COL_OFFICE: Text = text("Kantor", "Office");
+const COL_STATUS: Text = text("Status", "Status");
+const COL_SECOND_FACTOR: Text = text("Faktor kedua", "Second factor");
+const COL_LAST_SIGN_IN: Text = text("Terakhir masuk", "Last sign-in");
+const COL_ACTIONS: Text = text("Tindakan", "Actions");
+const ACTIVE: Text = text("Aktif", "Active");
+const INACTIVE: Text = text("Nonaktif", "Inactive");
+const LOCKED_UNTIL: Text = text("Terkunci sampai", "Locked until");
+const ENROLLED: Text = text("Terpasang", "Enrolled");
+const NOT_ENROLLED: Text = text("Belum", "Not yet");
+const NEVER: Text = text("Belum pernah", "Never");
+const YOU: Text = text("(Anda)", "(you)");
+const EDIT: Text = text("Ubah peran/kantor", "Change role/office");
+const DEACTIVATE: Text = text("Nonaktifkan", "Deactivate");
+const REACTIVATE: Text = text("Aktifkan", "Reactivate");
+const RESET_SECOND_FACTOR: Text = text("Reset faktor kedua", "Reset second factor");
+const EDIT_TITLE: Text = text("Ubah peran dan kantor", "Change role and office");
+const SAVE_CHANGE: Text = text("Simpan perubahan", "Save change");
+const CANCEL: Text = text("Batal", "Cancel");
+const CONFIRM_TITLE: Text = text("Konfirmasi", "Confirm");
+const CONFIRM_YES: Text = text("Ya, lanjutkan", "Yes, go ahead");
+const SESSIONS_END: Text = text(
+    "Semua sesi petugas ini akan diakhiri; ia harus masuk kembali.",
+    "All of this officer's sessions will end; they must sign in again.",
+);
+const DONE: Text = text("Perubahan disimpan dan dicatat di jejak audit:", "Change saved and audited:");
+const FORM_TITLE: Text = text("Tambah petugas", "Add an officer");
+const FORM_HINT: Text = text(
+    "Kata sandi awal minimal 12 karakter, tidak umum, tanpa nama pengguna atau NIP. Sampaikan kepada petugas \
+     melalui saluran terpisah.",
+    "Initial password: at least 12 characters, not a common one, without the username or NIP. Hand it over \
+     through a separate channel.",
+);
+const USERNAME: Text = text("Nama pengguna", "Username");
+const USERNAME_HINT: Text =
+    text("3–40 karakter: huruf kecil, angka, titik, garis bawah, tanda hubung.", "3–40 characters: a-z, 0-9, . _ -");
+const DISPLAY_NAME: Text = text("Nama lengkap", "Full name");
+const NIP: Text = text("NIP (18 digit)", "NIP (18 digits)");
+const INITIAL_PASSWORD: Text = text("Kata sandi awal", "Initial password");
+const CREATE: Text = text("Buat akun", "Create account");
+const CREATED: Text = text("Akun dibuat:", "Account created:");
+
+fn role_label(role: Role, lang: i18n::Lang) -> &'static str {
+    let en = match role {
+        Role::Officer => "Officer",
+        Role::Supervisor => "Supervisor",
+        Role::Helpdesk => "Helpdesk",
+        Role::Admin => "Administrator",
+        Role::Auditor => "Auditor",
+    };
+    lang.pick(role.label_id(), en)
+}
+
+/// An action waiting for the admin's confirmation.
+#[derive(Debug, Clone, PartialEq)]
+enum Pending {
+    Change { officer: OfficerView, role: Role, office: String },
+    Active { officer: OfficerView, active: bool },
+    ResetSecondFactor { officer: OfficerView },
+}
+
+impl Pending {
+    fn officer(&self) -> &OfficerView {
+        match self {
+            Pending::Change { officer, .. }
+            | Pending::Active { officer, .. }
+            | Pending::ResetSecondFactor { officer } => officer,
+        }
+    }
+
+    fn kind(&self) -> &'static str {
+        match self {
+            Pending::Change { .. } => "role",
+            Pending::Active { active: false, .. } => "deactivate",
+            Pending::Active { active: true, .. } => "reactivate",
+            Pending::ResetSecondFactor { .. } => "reset_second_factor",
+        }
+    }
+
+    fn question(&self, lang: i18n::Lang) -> String {
+        let o = self.officer();
+        let who = format!("{} ({})", o.display_name, o.username);
+        match self {
+            Pending::Change { officer, role, office } => {
+                let mut parts = Vec::new();
+                if *role != officer.role {
+                    parts.push(lang.pick(
+                        format!("peran {} → {}", role_label(officer.role, lang), role_label(*role, lang)),
+                        format!("role {} → {}", role_label(officer.role, lang), role_label(*role, lang)),
+                    ));
+                }
+                if *office != officer.office.code {
+                    parts.push(lang.pick(
+                        format!("kantor {} → {office}", officer.office.code),
+                        format!("office {} → {office}", officer.office.code),
+                    ));
+                }
+                let parts = parts.join(", ");
+                lang.pick(format!("Ubah {who}: {parts}?"), format!("Change {who}: {parts}?"))
+            }
+            Pending::Active { active: false, .. } => {
+                lang.pick(format!("Nonaktifkan akun {who}?"), format!("Deactivate {who}?"))
+            }
+            Pending::Active { active: true, .. } => {
+                lang.pick(format!("Aktifkan kembali akun {who}?"), format!("Reactivate {who}?"))
+            }
+            Pending::ResetSecondFactor { .. } => lang.pick(
+                format!("Reset faktor kedua {who}? Ia harus memasang aplikasi autentikator lagi saat masuk."),
+                format!("Reset the second factor of {who}? They must enrol an authenticator app again."),
+            ),
+        }
+    }
+}
+
+async fn perform(pending: Pending) -> Result<OfficerView, ApiFailure> {
+    match pending {
+        Pending::Change { officer, role, office } => {
+            let request = ChangeRoleRequest {
+                role: (role != officer.role).then_some(role),
+                office_code: (office != officer.office.code).then_some(office),
+            };
+            api::change_officer_role(officer.id, request).await
+        }
+        Pending::Active { officer, active } => api::set_officer_active(officer.id, active).await,
+        Pending::ResetSecondFactor { officer } => api::reset_officer_second_factor(officer.id).await,
+    }
+}
+
+#[component]
+pub fn Officers() -> impl IntoView {
+    let data = LocalResource::new(api::officers);
+    let editing = RwSignal::new(None::<OfficerView>);
+    let pending = RwSignal::new(None::<Pending>);
+    let act = Action::new_local(|p: &Pending| perform(p.clone()));
+    let acting = act.pending();
+    let outcome = act.value();
+    Effect::new(move |_| {
+        if matches!(&*outcome.read(), Some(Ok(_))) {
+            pending.set(None);
+            editing.set(None);
+            data.refetch();
+        }
+    });
+    // The offices and roles the create form offers, from the first answer.
+    let choices = RwSignal::new(None::<(Vec<Office>, Vec<Role>)>);
+    Effect::new(move |_| {
+        if let Some(Ok(response)) = data.get() {
+            if choices.with_untracked(Option::is_none) {
+                choices.set(Some((response.offices, response.roles)));
+            }
+        }
+    });
+    let ask = move |p: Pending| {
+        outcome.set(None);
+        pending.set(Some(p));
+    };
+
+    view! {
+        <section class="page" aria-labelledby="officers-title">
+            <h1 id="officers-title">{tr(TITLE)}</h1>
+            <p class="lead">{tr(LEAD)}</p>
+            {move || {
+                outcome
+                    .get()
+                    .map(|result| match result {
+                        Ok(view) => {
+                            view! {
+                                <div id="officer-action-done" class="alert alert--info" role="status">
+                                    <p class="alert__title">{tr(DONE)} " " {view.username}</p>
+                                </div>
+                            }
+                                .into_any()
+                        }
+                        Err(failure) if failure.is_unauthenticated() => ().into_any(),
+                        Err(failure) => view! { <ErrorBanner id="officer-action-error" failure=failure /> }.into_any(),
+                    })
+            }}
+            <Suspense fallback=move || view! { <p class="loading" role="status">{tr(i18n::LOADING)}</p> }>
+                {move || {
+                    data.get()
+                        .map(|result| match result {
+                            Ok(response) => {
+                                let offices = response.offices.clone();
+                                let roles = response.roles.clone();
+                                view! {
+                                    <OfficersTable response=response.clone() editing=editing ask=ask />
+                                    {move || {
+                                        editing
+                                            .get()
+                                            .map(|officer| {
+                                                view! {
+                                                    <EditPanel
+                                                        officer=officer
+                                                        roles=roles.clone()
+                                                        offices=offices.clone()
+                                                        editing=editing
+                                                        ask=ask
+                                                    />
+                                                }
+                                            })
+                                    }}
+                                }
+                                    .into_any()
+                            }
+                            Err(failure) if failure.is_unauthenticated() => ().into_any(),
+                            Err(failure) => view! { <ErrorBanner id="officers-error" failure=failure /> }.into_any(),
+                        })
+                }}
+            </Suspense>
+            // Outside the list's Suspense, so a refetch after saving does not
+            // re-create the form (and drop its outcome).
+            <Show when=move || choices.with(Option::is_some)>
+                {move || {
+                    let (offices, roles) = choices.get_untracked().unwrap_or_default();
+                    view! { <OfficerForm offices=offices roles=roles on_saved=move || data.refetch() /> }
+                }}
+            </Show>
+            {move || {
+                pending
+                    .get()
+                    .map(|p| {
+                        let i18n = use_i18n();
+                        let question = p.clone();
+                        view! {
+                            <div
+                                id="officer-confirm"
+                                class="panel card"
+                                role="alertdialog"
+                                aria-labelledby="officer-confirm-title"
+                                data-action=p.kind()
+                                data-officer=p.officer().username.clone()
+                            >
+                                <h2 id="officer-confirm-title">{tr(CONFIRM_TITLE)}</h2>
+                                <p id="officer-confirm-question">{move || question.question(i18n.lang())}</p>
+                                <p class="field__hint">{tr(SESSIONS_END)}</p>
+                                <div class="actions">
+                                    <button
+                                        id="officer-confirm-yes"
+                                        type="button"
+                                        class="button button--primary"
+                                        disabled=move || acting.get()
+                                        on:click=move |_| {
+                                            if let Some(p) = pending.get_untracked() {
+                                                act.dispatch(p);
+                                            }
+                                        }
+                                    >
+                                        {tr(CONFIRM_YES)}
+                                    </button>
+                                    <button
+                                        id="officer-confirm-no"
+                                        type="button"
+                                        class="button"
+                                        on:click=move |_| pending.set(None)
+                                    >
+                                        {tr(CANCEL)}
+                                    </button>
+                                </div>
+                            </div>
+                        }
+                    })
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn OfficersTable(
+    response: OfficersResponse,
+    editing: RwSignal<Option<OfficerView>>,
+    ask: impl Fn(Pending) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let auth = use_auth();
+    let me = auth.officer().map(|o| o.username).unwrap_or_default();
+    view! {
+        <table id="officers-table" class="result-table">
+            <caption class="visually-hidden">{tr(TITLE)}</caption>
+            <thead>
+                <tr>
+                    <th scope="col">{tr(COL_USERNAME)}</th>
+                    <th scope="col">{tr(COL_NAME)}</th>
+                    <th scope="col">{tr(COL_NIP)}</th>
+                    <th scope="col">{tr(COL_ROLE)}</th>
+                    <th scope="col">{tr(COL_OFFICE)}</th>
+                    <th scope="col">{tr(COL_STATUS)}</th>
+                    <th scope="col">{tr(COL_SECOND_FACTOR)}</th>
+                    <th scope="col">{tr(COL_LAST_SIGN_IN)}</th>
+                    <th scope="col">{tr(COL_ACTIONS)}</th>
+                </tr>
+            </thead>
+            <tbody>
+                {response
+                    .officers
+                    .into_iter()
+                    .map(|o| {
+                        let own = o.username == me;
+                        let role = o.role;
+                        let (for_edit, for_active, for_reset) = (o.clone(), o.clone(), o.clone());
+                        let locked = o.locked_until.clone();
+                        view! {
+                            <tr
+                                data-officer=o.username.clone()
+                                data-role=role.as_str()
+                                data-office=o.office.code.clone()
+                                data-active=if o.active { "true" } else { "false" }
+                            >
+                                <th scope="row">
+                                    <code>{o.username.clone()}</code>
+                                    {own.then(|| view! { " " <span class="muted">{tr(YOU)}</span> })}
+                                </th>
+                                <td>{o.display_name.clone()}</td>
+                                <td>
+                                    <code>{o.nip.clone().unwrap_or_default()}</code>
+                                </td>
+                                <td class="officer-role">{move || role_label(role, i18n.lang())}</td>
+                                <td title=o.office.name.clone()>{o.office.code.clone()}</td>
+                                <td>
+                                    {if o.active {
+                                        view! { <span class="badge badge--ok">{tr(ACTIVE)}</span> }.into_any()
+                                    } else {
+                                        view! { <span class="badge badge--bad">{tr(INACTIVE)}</span> }.into_any()
+                                    }}
+                                    {locked
+                                        .map(|until| {
+                                            view! {
+                                                <br />
+                                                <span class="muted">{tr(LOCKED_UNTIL)} " " {until}</span>
+                                            }
+                                        })}
+                                </td>
+                                <td>
+                                    {if o.totp_enrolled { tr(ENROLLED).into_any() } else { tr(NOT_ENROLLED).into_any() }}
+                                </td>
+                                <td>
+                                    {match o.last_sign_in.clone() {
+                                        Some(at) => at.into_any(),
+                                        None => view! { <span class="muted">{tr(NEVER)}</span> }.into_any(),
+                                    }}
+                                </td>
+                                <td class="actions">
+                                    {(!own)
+                                        .then(|| {
+                                            let active = for_active.active;
+                                            let enrolled = for_reset.totp_enrolled;
+                                            view! {
+                                                <button
+                                                    type="button"
+                                                    class="button button--small officer-edit"
+                                                    on:click=move |_| editing.set(Some(for_edit.clone()))
+                                                >
+                                                    {tr(EDIT)}
+                                                </button>
+                                                <button
+                                                    type="button"
+                                                    class="button button--small officer-toggle-active"
+                                                    on:click=move |_| {
+                                                        ask(Pending::Active {
+                                                            officer: for_active.clone(),
+                                                            active: !active,
+                                                        })
+                                                    }
+                                                >
+                                                    {if active { tr(DEACTIVATE) } else { tr(REACTIVATE) }}
+                                                </button>
+                                                {enrolled
+                                                    .then(|| {
+                                                        view! {
+                                                            <button
+                                                                type="button"
+                                                                class="button button--small officer-reset-second-factor"
+                                                                on:click=move |_| {
+                                                                    ask(Pending::ResetSecondFactor {
+                                                                        officer: for_reset.clone(),
+                                                                    })
+                                                                }
+                                                            >
+                                                                {tr(RESET_SECOND_FACTOR)}
+                                                            </button>
+                                                        }
+                                                    })}
+                                            }
+                                        })}
+                                </td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+/// Choosing the new role and office of one officer; saving asks for confirmation.
+#[component]
+fn EditPanel(
+    officer: OfficerView,
+    roles: Vec<Role>,
+    offices: Vec<Office>,
+    editing: RwSignal<Option<OfficerView>>,
+    ask: impl Fn(Pending) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let (initial_role, initial_office) = (officer.role, officer.office.code.clone());
+    let role = RwSignal::new(initial_role);
+    let office = RwSignal::new(initial_office.clone());
+    let heading = format!("{} ({})", officer.display_name, officer.username);
+    let unchanged = {
+        let (r, o) = (officer.role, officer.office.code.clone());
+        move || role.get() == r && office.with(|c| *c == o)
+    };
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        ask(Pending::Change { officer: officer.clone(), role: role.get_untracked(), office: office.get_untracked() });
+    };
+    view! {
+        <form id="officer-edit" class="form card" novalidate on:submit=on_submit>
+            <h2>{tr(EDIT_TITLE)} ": " {heading}</h2>
+            <div class="grid">
+                <div class="field">
+                    <label class="field__label" for="officer-edit-role">{tr(COL_ROLE)}</label>
+                    <select
+                        id="officer-edit-role"
+                        class="input"
+                        prop:value=move || role.get().as_str()
+                        on:change=move |ev| {
+                            if let Some(r) = Role::parse(&event_target_value(&ev)) {
+                                role.set(r);
+                            }
+                        }
+                    >
+                        {roles
+                            .into_iter()
+                            .map(|r| {
+                                view! {
+                                    <option value=r.as_str() selected=r == initial_role>
+                                        {move || role_label(r, i18n.lang())}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label class="field__label" for="officer-edit-office">{tr(COL_OFFICE)}</label>
+                    <select
+                        id="officer-edit-office"
+                        class="input"
+                        prop:value=move || office.get()
+                        on:change=move |ev| office.set(event_target_value(&ev))
+                    >
+                        {offices
+                            .into_iter()
+                            .map(|o| {
+                                let selected = o.code == initial_office;
+                                view! {
+                                    <option value=o.code.clone() selected=selected>
+                                        {format!("{} — {}", o.code, o.name)}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                </div>
+            </div>
+            <div class="actions">
+                <button id="officer-edit-submit" type="submit" class="button button--primary" disabled=unchanged>
+                    {tr(SAVE_CHANGE)}
+                </button>
+                <button id="officer-edit-cancel" type="button" class="button" on:click=move |_| editing.set(None)>
+                    {tr(CANCEL)}
+                </button>
+            </div>
+        </form>
+    }
+}
+
+#[component]
+fn OfficerForm(offices: Vec<Office>, roles: Vec<Role>, on_saved: impl Fn() + Copy + 'static) -> impl IntoView {
+    let i18n = use_i18n();
+    let username = RwSignal::new(String::new());
+    let display_name = RwSignal::new(String::new());
+    let nip = RwSignal::new(String::new());
+    let role = RwSignal::new(Role::Officer);
+    let office = RwSignal::new(offices.first().map(|o| o.code.clone()).unwrap_or_default());
+    let password = RwSignal::new(String::new());
+
+    let save = Action::new_local(|request: &NewOfficerRequest| api::create_officer(request.clone()));
+    let pending = save.pending();
+    let outcome = save.value();
+    Effect::new(move |_| {
+        if matches!(&*outcome.read(), Some(Ok(_))) {
+            // The password is not kept once the account exists.
+            password.set(String::new());
+            on_saved();
+        }
+    });
+    let error = move |field: &'static str| Signal::derive(move || outcome.with(|o| field_error(o, field, i18n.lang())));
+
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if pending.get_untracked() {
+            return;
+        }
+        save.dispatch(NewOfficerRequest {
+            username: username.get_untracked().trim().to_owned(),
+            display_name: display_name.get_untracked(),
+            nip: nip.get_untracked().trim().to_owned(),
+            role: role.get_untracked(),
+            office_code: office.get_untracked(),
+            password: password.get_untracked(),
+        });
+    };
+
+    view! {
+        <form id="officer-form" class="form card" novalidate on:submit=on_submit>
+            <h2>{tr(FORM_TITLE)}</h2>
+            <p class="field__hint">{tr(FORM_HINT)}</p>
+            <div class="grid">
+                <TextField
+                    id="officer-username"
+                    label=USERNAME
+                    hint=USERNAME_HINT
+                    value=username
+                    error=error("username")
+                />
+                <TextField
+                    id="officer-display-name"
+                    label=DISPLAY_NAME
+                    value=display_name
+                    error=error("display_name")
+                />
+                <TextField id="officer-nip" label=NIP value=nip error=error("nip") />
+                <div class="field">
+                    <label class="field__label" for="officer-role">{tr(COL_ROLE)}</label>
+                    <select
+                        id="officer-role"
+                        class="input"
+                        prop:value=move || role.get().as_str()
+                        on:change=move |ev| {
+                            if let Some(r) = Role::parse(&event_target_value(&ev)) {
+                                role.set(r);
+                            }
+                        }
+                    >
+                        {roles
+                            .iter()
+                            .map(|&r| view! { <option value=r.as_str()>{move || role_label(r, i18n.lang())}</option> })
+                            .collect_view()}
+                    </select>
+                </div>
+                <div class="field" class:field--error=move || error("office_code").with(Option::is_some)>
+                    <label class="field__label" for="officer-office">{tr(COL_OFFICE)}</label>
+                    {move || {
+                        error("office_code")
+                            .get()
+                            .map(|e| view! { <p id="officer-office-error" class="field__error" role="alert">{e}</p> })
+                    }}
+                    <select
+                        id="officer-office"
+                        class="input"
+                        prop:value=move || office.get()
+                        on:change=move |ev| office.set(event_target_value(&ev))
+                    >
+                        {offices
+                            .iter()
+                            .map(|o| view! { <option value=o.code.clone()>{format!("{} — {}", o.code, o.name)}</option> })
+                            .collect_view()}
+                    </select>
+                </div>
+                <TextField
+                    id="officer-password"
+                    label=INITIAL_PASSWORD
+                    value=password
+                    error=error("password")
+                    input_type="password"
+                    autocomplete="new-password"
+                />
+            </div>
+            <div class="actions">
+                <button id="officer-submit" type="submit" class="button button--primary" disabled=move || pending.get()>
+                    {tr(CREATE)}
+                </button>
+            </div>
+            {move || {
+                outcome
+                    .get()
+                    .map(|result| match result {
+                        Ok(view) => {
+                            view! {
+                                <div id="officer-saved" class="alert alert--info" role="status">
+                                    <p class="alert__title">{tr(CREATED)} " " {view.username}</p>
+                                </div>
+                            }
+                                .into_any()
+                        }
+                        Err(failure) if failure.is_unauthenticated() => ().into_any(),
+                        Err(failure) => view! { <ErrorBanner id="officer-error" failure=failure /> }.into_any(),
+                    })
+            }}
+        </form>
+    }
+}
