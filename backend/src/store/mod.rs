@@ -104,6 +104,11 @@ impl Store {
         let options = AnyConnectOptions::from_str(&url)?;
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections)
+            // A pooled SQLite connection is a file handle on a worker
+            // thread: it cannot go stale, and pinging it before every use
+            // was one more round trip to that thread on every query.
+            // PostgreSQL connections can die with the network: test them.
+            .test_before_acquire(engine == Engine::Postgres)
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if engine == Engine::Sqlite {
