@@ -81,6 +81,21 @@ fn field_label(field: &str, lang: Lang) -> String {
     }
 }
 
+/// What a page shows while its request is on the way.
+pub fn loading() -> impl IntoView {
+    view! { <p class="loading" role="status">{tr(i18n::LOADING)}</p> }
+}
+
+/// How a page shows a failed request: nothing when the session has ended
+/// (a 401 already sent the officer to the sign-in page), else the banner.
+pub fn failure_view(id: impl Into<String>, failure: ApiFailure) -> AnyView {
+    if failure.is_unauthenticated() {
+        ().into_any()
+    } else {
+        view! { <ErrorBanner id=id.into() failure=failure /> }.into_any()
+    }
+}
+
 /// An error panel. `id` is the stable hook for tests (`verify-error`,
 /// `sign-in-error`, …).
 #[component]

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use padan_protocol::v1::{AgreementRef, Mechanism, MechanismStatus};
 
 use crate::api;
-use crate::components::error_banner::ErrorBanner;
+use crate::components::error_banner::failure_view;
 use crate::i18n::{self, tr, use_i18n};
 use crate::session::use_auth;
 
@@ -62,8 +62,7 @@ fn Gate(mechanism: Mechanism, error_id: &'static str, form: fn(MechanismStatus) 
                             }
                         }
                         // A 401 already sent the officer to the sign-in page.
-                        Err(failure) if failure.is_unauthenticated() => ().into_any(),
-                        Err(failure) => view! { <ErrorBanner id=error_id failure=failure /> }.into_any(),
+                        Err(failure) => failure_view(error_id, failure),
                     })
             }}
         </Suspense>

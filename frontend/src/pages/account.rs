@@ -5,9 +5,9 @@ use leptos::prelude::*;
 use padan_protocol::v1::{ChangePasswordRequest, PASSWORD_MIN_LENGTH, TotpEnrolment, is_totp_code};
 
 use crate::api::{self, ApiFailure};
-use crate::components::error_banner::ErrorBanner;
+use crate::components::error_banner::{ErrorBanner, loading};
 use crate::dom::focus;
-use crate::i18n::{self, Text, tr};
+use crate::i18n::{Text, tr};
 use crate::pages::sign_in::{ENROL_KEY, ENROL_URI};
 use crate::session::{Notice, use_auth};
 
@@ -204,7 +204,7 @@ fn SecondFactor() -> impl IntoView {
     view! {
         <div class="card">
             <h2>{tr(TOTP_TITLE)}</h2>
-            <Suspense fallback=move || view! { <p class="loading" role="status">{tr(i18n::LOADING)}</p> }>
+            <Suspense fallback=loading>
                 {move || {
                     account.get().map(|result| match result {
                         Ok(info) => view! {

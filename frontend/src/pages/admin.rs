@@ -9,7 +9,7 @@ use padan_protocol::v1::{
 };
 
 use crate::api;
-use crate::components::error_banner::ErrorBanner;
+use crate::components::error_banner::{ErrorBanner, failure_view, loading};
 use crate::components::form::field_error;
 use crate::components::mechanism::DemoTag;
 use crate::i18n::{self, Text, tr, use_i18n};
@@ -57,7 +57,7 @@ pub fn Agreements() -> impl IntoView {
         <section class="page" aria-labelledby="agreements-title">
             <h1 id="agreements-title">{tr(i18n::AGREEMENTS_TITLE)}</h1>
             <p class="lead">{tr(i18n::AGREEMENTS_LEAD)}</p>
-            <Suspense fallback=move || view! { <p class="loading" role="status">{tr(i18n::LOADING)}</p> }>
+            <Suspense fallback=loading>
                 {move || {
                     data.get()
                         .map(|result| match result {
@@ -76,8 +76,7 @@ pub fn Agreements() -> impl IntoView {
                                 }
                                     .into_any()
                             }
-                            Err(failure) if failure.is_unauthenticated() => ().into_any(),
-                            Err(failure) => view! { <ErrorBanner id="agreements-error" failure=failure /> }.into_any(),
+                            Err(failure) => failure_view("agreements-error", failure),
                         })
                 }}
             </Suspense>
@@ -417,8 +416,7 @@ fn AgreementForm(response: AgreementsResponse, on_saved: impl Fn() + Copy + 'sta
                             }
                                 .into_any()
                         }
-                        Err(failure) if failure.is_unauthenticated() => ().into_any(),
-                        Err(failure) => view! { <ErrorBanner id="agreement-error" failure=failure /> }.into_any(),
+                        Err(failure) => failure_view("agreement-error", failure),
                     })
             }}
         </form>
@@ -447,7 +445,7 @@ pub fn Alerts() -> impl IntoView {
                     .filter(|f| !f.is_unauthenticated())
                     .map(|failure| view! { <ErrorBanner id="alerts-error" failure=failure /> })
             }}
-            <Suspense fallback=move || view! { <p class="loading" role="status">{tr(i18n::LOADING)}</p> }>
+            <Suspense fallback=loading>
                 {move || {
                     data.get()
                         .map(|result| match result {
@@ -470,8 +468,7 @@ pub fn Alerts() -> impl IntoView {
                                 }
                                     .into_any()
                             }
-                            Err(failure) if failure.is_unauthenticated() => ().into_any(),
-                            Err(failure) => view! { <ErrorBanner id="alerts-error" failure=failure /> }.into_any(),
+                            Err(failure) => failure_view("alerts-error", failure),
                         })
                 }}
             </Suspense>
@@ -555,13 +552,12 @@ pub fn Readers() -> impl IntoView {
         <section class="page" aria-labelledby="readers-title">
             <h1 id="readers-title">{tr(i18n::READERS_TITLE)}</h1>
             <p class="lead">{tr(i18n::READERS_LEAD)}</p>
-            <Suspense fallback=move || view! { <p class="loading" role="status">{tr(i18n::LOADING)}</p> }>
+            <Suspense fallback=loading>
                 {move || {
                     data.get()
                         .map(|result| match result {
                             Ok(readers) => view! { <ReadersTable readers=readers /> }.into_any(),
-                            Err(failure) if failure.is_unauthenticated() => ().into_any(),
-                            Err(failure) => view! { <ErrorBanner id="readers-error" failure=failure /> }.into_any(),
+                            Err(failure) => failure_view("readers-error", failure),
                         })
                 }}
             </Suspense>
@@ -721,8 +717,7 @@ fn ReaderForm(on_saved: impl Fn() + Copy + 'static) -> impl IntoView {
                             }
                                 .into_any()
                         }
-                        Err(failure) if failure.is_unauthenticated() => ().into_any(),
-                        Err(failure) => view! { <ErrorBanner id="reader-error" failure=failure /> }.into_any(),
+                        Err(failure) => failure_view("reader-error", failure),
                     })
             }}
         </form>

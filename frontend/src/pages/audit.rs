@@ -11,8 +11,8 @@ use padan_protocol::v1::{AuditEntry, MisuseSignal};
 use wasm_bindgen::JsCast;
 
 use crate::api;
-use crate::components::error_banner::ErrorBanner;
-use crate::i18n::{self, Text, tr, use_i18n};
+use crate::components::error_banner::{ErrorBanner, failure_view, loading};
+use crate::i18n::{Text, tr, use_i18n};
 
 const fn t(id: &'static str, en: &'static str) -> Text {
     Text { id, en }
@@ -196,7 +196,7 @@ pub fn Audit() -> impl IntoView {
                     .filter(|f| !f.is_unauthenticated())
                     .map(|failure| view! { <ErrorBanner id="audit-csv-error" failure=failure /> })
             }}
-            <Suspense fallback=move || view! { <p class="loading" role="status">{tr(i18n::LOADING)}</p> }>
+            <Suspense fallback=loading>
                 {move || {
                     records
                         .get()
@@ -232,8 +232,7 @@ pub fn Audit() -> impl IntoView {
                                 }
                                     .into_any()
                             }
-                            Err(failure) if failure.is_unauthenticated() => ().into_any(),
-                            Err(failure) => view! { <ErrorBanner id="audit-error" failure=failure /> }.into_any(),
+                            Err(failure) => failure_view("audit-error", failure),
                         })
                 }}
             </Suspense>
@@ -342,7 +341,7 @@ fn SignalsPanel(
     view! {
         <section id="audit-signals" class="panel" aria-labelledby="audit-signals-title">
             <h2 id="audit-signals-title" class="panel__title">{tr(SIGNALS)}</h2>
-            <Suspense fallback=move || view! { <p class="loading" role="status">{tr(i18n::LOADING)}</p> }>
+            <Suspense fallback=loading>
                 {move || {
                     signals
                         .get()
@@ -386,8 +385,7 @@ fn SignalsPanel(
                                 }
                                     .into_any()
                             }
-                            Err(failure) if failure.is_unauthenticated() => ().into_any(),
-                            Err(failure) => view! { <ErrorBanner id="audit-signals-error" failure=failure /> }.into_any(),
+                            Err(failure) => failure_view("audit-signals-error", failure),
                         })
                 }}
             </Suspense>

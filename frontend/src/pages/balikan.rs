@@ -12,8 +12,8 @@ use padan_protocol::v1::{
 use send_wrapper::SendWrapper;
 
 use crate::api::{self, ApiFailure};
-use crate::components::error_banner::ErrorBanner;
-use crate::i18n::{self, Text, tr};
+use crate::components::error_banner::{ErrorBanner, failure_view, loading};
+use crate::i18n::{Text, tr};
 
 pub const REGISTRY: &str = "/admin/registri-asn";
 pub const BALIKAN: &str = "/admin/data-balikan";
@@ -193,7 +193,7 @@ pub fn RegistryImport() -> impl IntoView {
             {move || failure.get().map(|f| view! { <ErrorBanner id="registry-error" failure=f /> })}
             {move || report.get().map(|r| view! { <ReportView report=r /> })}
             <h2>{tr(HISTORY_TITLE)}</h2>
-            <Suspense fallback=move || view! { <p class="loading" role="status">{tr(i18n::LOADING)}</p> }>
+            <Suspense fallback=loading>
                 {move || {
                     history
                         .get()
@@ -206,8 +206,7 @@ pub fn RegistryImport() -> impl IntoView {
                                 }
                                     .into_any()
                             }
-                            Err(f) if f.is_unauthenticated() => ().into_any(),
-                            Err(f) => view! { <ErrorBanner id="history-error" failure=f /> }.into_any(),
+                            Err(f) => failure_view("history-error", f),
                         })
                 }}
             </Suspense>
@@ -350,7 +349,7 @@ pub fn Balikan() -> impl IntoView {
                     .filter(|f| !f.is_unauthenticated())
                     .map(|f| view! { <ErrorBanner id="balikan-error" failure=f /> })
             }}
-            <Suspense fallback=move || view! { <p class="loading" role="status">{tr(i18n::LOADING)}</p> }>
+            <Suspense fallback=loading>
                 {move || {
                     data.get()
                         .map(|result| match result {
@@ -362,8 +361,7 @@ pub fn Balikan() -> impl IntoView {
                                 }
                                     .into_any()
                             }
-                            Err(f) if f.is_unauthenticated() => ().into_any(),
-                            Err(f) => view! { <ErrorBanner id="balikan-error" failure=f /> }.into_any(),
+                            Err(f) => failure_view("balikan-error", f),
                         })
                 }}
             </Suspense>

@@ -20,7 +20,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlImageElement, HtmlInputElement, MediaStream};
 
 use crate::api;
-use crate::components::error_banner::{ErrorBanner, RequestId};
+use crate::components::error_banner::{RequestId, failure_view};
 use crate::components::fields::{NikField, PurposeField};
 use crate::components::mechanism::MechanismGate;
 use crate::dom::focus;
@@ -338,8 +338,7 @@ fn FaceForm() -> impl IntoView {
                 .get()
                 .map(|result| match result {
                     Ok(response) => view! { <FaceResult response=response /> }.into_any(),
-                    Err(failure) if failure.is_unauthenticated() => ().into_any(),
-                    Err(failure) => view! { <ErrorBanner id="face-error" failure=failure /> }.into_any(),
+                    Err(failure) => failure_view("face-error", failure),
                 })
         }}
     }

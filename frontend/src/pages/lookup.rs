@@ -17,7 +17,7 @@ use padan_protocol::v1::{
 use padan_protocol::validate::parse_nik;
 
 use crate::api;
-use crate::components::error_banner::{ErrorBanner, RequestId};
+use crate::components::error_banner::{RequestId, failure_view};
 use crate::components::fields::{NikField, PurposeField};
 use crate::components::mechanism::MechanismGate;
 use crate::components::result_table::{NotFoundPanel, PersonStatusBanner};
@@ -207,8 +207,7 @@ fn LookupForm(ikd: bool, status: MechanismStatus) -> impl IntoView {
                 .get()
                 .map(|result| match result {
                     Ok(response) => view! { <LookupDisplay prefix=prefix response=response on_close=close /> }.into_any(),
-                    Err(failure) if failure.is_unauthenticated() => ().into_any(),
-                    Err(failure) => view! { <ErrorBanner id=ids("error") failure=failure /> }.into_any(),
+                    Err(failure) => failure_view(ids("error"), failure),
                 })
         }}
     }

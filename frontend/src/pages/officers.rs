@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use padan_protocol::v1::{ChangeRoleRequest, NewOfficerRequest, Office, OfficerView, OfficersResponse, Role};
 
 use crate::api::{self, ApiFailure};
-use crate::components::error_banner::ErrorBanner;
+use crate::components::error_banner::{failure_view, loading};
 use crate::components::form::{TextField, field_error};
 use crate::i18n::{self, Text, tr, use_i18n};
 use crate::session::use_auth;
@@ -206,11 +206,10 @@ pub fn Officers() -> impl IntoView {
                             }
                                 .into_any()
                         }
-                        Err(failure) if failure.is_unauthenticated() => ().into_any(),
-                        Err(failure) => view! { <ErrorBanner id="officer-action-error" failure=failure /> }.into_any(),
+                        Err(failure) => failure_view("officer-action-error", failure),
                     })
             }}
-            <Suspense fallback=move || view! { <p class="loading" role="status">{tr(i18n::LOADING)}</p> }>
+            <Suspense fallback=loading>
                 {move || {
                     data.get()
                         .map(|result| match result {
@@ -237,8 +236,7 @@ pub fn Officers() -> impl IntoView {
                                 }
                                     .into_any()
                             }
-                            Err(failure) if failure.is_unauthenticated() => ().into_any(),
-                            Err(failure) => view! { <ErrorBanner id="officers-error" failure=failure /> }.into_any(),
+                            Err(failure) => failure_view("officers-error", failure),
                         })
                 }}
             </Suspense>
@@ -629,8 +627,7 @@ fn OfficerForm(offices: Vec<Office>, roles: Vec<Role>, on_saved: impl Fn() + Cop
                             }
                                 .into_any()
                         }
-                        Err(failure) if failure.is_unauthenticated() => ().into_any(),
-                        Err(failure) => view! { <ErrorBanner id="officer-error" failure=failure /> }.into_any(),
+                        Err(failure) => failure_view("officer-error", failure),
                     })
             }}
         </form>
