@@ -51,7 +51,6 @@ struct Job {
 }
 
 /// How records are chained and checkpointed.
-#[derive(Clone)]
 struct Chaining {
     chain: bool,
     every: i64,

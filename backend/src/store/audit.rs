@@ -144,6 +144,12 @@ pub async fn set_head(
     Ok(())
 }
 
+/// Inserts one record; shared with the SQLite appender
+/// (`store::audit_sqlite`), which binds the same parameters in order.
+pub(crate) const INSERT: &str = "INSERT INTO audit_log (at, request_id, event, officer_id, username, office_code, \
+     role, client, mechanism, purpose, nik_token, outcome, verdicts, detail, seq, prev_hash, hash) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)";
+
 /// Inserts a record; `chain` is `(seq, prev_hash, hash)`, `None` when the
 /// chain is switched off.
 pub async fn insert(
@@ -155,30 +161,26 @@ pub async fn insert(
         Some((s, p, h)) => (Some(s), Some(p), Some(h)),
         None => (None, None, None),
     };
-    let row = sqlx::query(
-        "INSERT INTO audit_log (at, request_id, event, officer_id, username, office_code, role, client, \
-         mechanism, purpose, nik_token, outcome, verdicts, detail, seq, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id",
-    )
-    .bind(r.at)
-    .bind(&r.request_id)
-    .bind(&r.event)
-    .bind(r.officer_id)
-    .bind(&r.username)
-    .bind(&r.office_code)
-    .bind(&r.role)
-    .bind(&r.client)
-    .bind(&r.mechanism)
-    .bind(&r.purpose)
-    .bind(&r.nik_token)
-    .bind(&r.outcome)
-    .bind(&r.verdicts)
-    .bind(&r.detail)
-    .bind(seq)
-    .bind(prev)
-    .bind(hash)
-    .fetch_one(conn)
-    .await?;
+    let row = sqlx::query(&format!("{INSERT} RETURNING id"))
+        .bind(r.at)
+        .bind(&r.request_id)
+        .bind(&r.event)
+        .bind(r.officer_id)
+        .bind(&r.username)
+        .bind(&r.office_code)
+        .bind(&r.role)
+        .bind(&r.client)
+        .bind(&r.mechanism)
+        .bind(&r.purpose)
+        .bind(&r.nik_token)
+        .bind(&r.outcome)
+        .bind(&r.verdicts)
+        .bind(&r.detail)
+        .bind(seq)
+        .bind(prev)
+        .bind(hash)
+        .fetch_one(conn)
+        .await?;
     row.try_get(0)
 }
 

@@ -7,7 +7,8 @@
 //! write lock (begin, head, record, outbox row, commit). On this thread the
 //! same statements are plain function calls on cached prepared statements,
 //! and the request pays one hand-over each way. The SQL is the same as in
-//! `store::audit` and `store::outbox` (`?n` placeholders: rusqlite's).
+//! `store::audit` and `store::outbox`, shared as constants: SQLite numbers
+//! `$1`…`$n` by first appearance, so they bind positionally here too.
 
 use std::path::Path;
 
@@ -92,12 +93,7 @@ pub fn insert(tx: &Transaction<'_>, r: &AuditRecord, chain: Option<(i64, &str, &
         Some((s, p, h)) => (Some(s), Some(p), Some(h)),
         None => (None, None, None),
     };
-    tx.prepare_cached(
-        "INSERT INTO audit_log (at, request_id, event, officer_id, username, office_code, role, client, \
-         mechanism, purpose, nik_token, outcome, verdicts, detail, seq, prev_hash, hash) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-    )?
-    .execute(params![
+    tx.prepare_cached(super::audit::INSERT)?.execute(params![
         r.at,
         r.request_id,
         r.event,
@@ -146,16 +142,14 @@ pub fn set_head(tx: &Transaction<'_>, seq: i64, hash: &str, checkpoint: Option<(
 /// outbox unless the NIK already has a pending row. Returns whether a row
 /// was added.
 pub fn enqueue(tx: &Transaction<'_>, e: &NewEntry<'_>) -> rusqlite::Result<bool> {
-    let added = tx
-        .prepare_cached(
-            "INSERT INTO balikan_outbox (nik, nik_token, audit_id, mechanism, office_code, accessed_at, accessed_day, \
-             state, nip, status_kepegawaian, kedudukan_hukum, attempts, next_attempt_at, updated_at) \
-             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, CASE WHEN r.nik IS NULL THEN 'waiting' ELSE 'ready' END, \
-             r.nip, r.status_kepegawaian, r.kedudukan_hukum, 0, ?6, ?6 \
-             FROM (SELECT 1 AS one) AS x LEFT JOIN asn_registry r ON r.nik = ?1 \
-             WHERE NOT EXISTS (SELECT 1 FROM balikan_outbox o WHERE o.nik = ?1 \
-                               AND o.state IN ('waiting', 'ready', 'in_flight'))",
-        )?
-        .execute(params![e.nik, e.nik_token, e.audit_id, e.mechanism, e.office_code, e.accessed_at, e.accessed_day])?;
+    let added = tx.prepare_cached(super::outbox::ENQUEUE)?.execute(params![
+        e.nik,
+        e.nik_token,
+        e.audit_id,
+        e.mechanism,
+        e.office_code,
+        e.accessed_at,
+        e.accessed_day
+    ])?;
     Ok(added == 1)
 }

@@ -78,28 +78,31 @@ impl std::fmt::Debug for Pending {
     }
 }
 
-/// Adds the access to the outbox inside the caller's transaction, unless
-/// the NIK already has a pending row (it will carry this access too).
-/// Returns whether a row was added.
-pub async fn enqueue_in(tx: &mut Tx, e: &NewEntry<'_>) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "INSERT INTO balikan_outbox (nik, nik_token, audit_id, mechanism, office_code, accessed_at, accessed_day, \
-         state, nip, status_kepegawaian, kedudukan_hukum, attempts, next_attempt_at, updated_at) \
+/// Adds an access unless the NIK already has a pending row; shared with
+/// the SQLite appender (`store::audit_sqlite`), which binds the same
+/// parameters in order.
+pub(crate) const ENQUEUE: &str = "INSERT INTO balikan_outbox (nik, nik_token, audit_id, mechanism, office_code, \
+         accessed_at, accessed_day, state, nip, status_kepegawaian, kedudukan_hukum, attempts, next_attempt_at, updated_at) \
          SELECT $1, $2, $3, $4, $5, $6, $7, CASE WHEN r.nik IS NULL THEN 'waiting' ELSE 'ready' END, \
          r.nip, r.status_kepegawaian, r.kedudukan_hukum, 0, $6, $6 \
          FROM (SELECT 1 AS one) AS x LEFT JOIN asn_registry r ON r.nik = $1 \
          WHERE NOT EXISTS (SELECT 1 FROM balikan_outbox o WHERE o.nik = $1 \
-                           AND o.state IN ('waiting', 'ready', 'in_flight'))",
-    )
-    .bind(e.nik)
-    .bind(e.nik_token)
-    .bind(e.audit_id)
-    .bind(e.mechanism)
-    .bind(e.office_code)
-    .bind(e.accessed_at)
-    .bind(e.accessed_day)
-    .execute(&mut **tx)
-    .await?;
+                           AND o.state IN ('waiting', 'ready', 'in_flight'))";
+
+/// Adds the access to the outbox inside the caller's transaction, unless
+/// the NIK already has a pending row (it will carry this access too).
+/// Returns whether a row was added.
+pub async fn enqueue_in(tx: &mut Tx, e: &NewEntry<'_>) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(ENQUEUE)
+        .bind(e.nik)
+        .bind(e.nik_token)
+        .bind(e.audit_id)
+        .bind(e.mechanism)
+        .bind(e.office_code)
+        .bind(e.accessed_at)
+        .bind(e.accessed_day)
+        .execute(&mut **tx)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
