@@ -262,7 +262,12 @@ both_engines!(accesses_enter_the_outbox_with_their_audit_record_and_are_delivere
 /// Puts `niks` straight into the outbox as accesses (the worker tests do
 /// not need Dukcapil), with a registry row each.
 async fn seed_outbox(state: &AppState, niks: &[String]) {
-    let pool = state.store().pool();
+    import_registry(state, niks).await;
+    enqueue_accesses(state, niks).await;
+}
+
+/// The registry import as the admin page runs it (without its join).
+async fn import_registry(state: &AppState, niks: &[String]) {
     let mut csv = format!("{HEADER}\n");
     for nik in niks {
         let serial: u32 = nik[12..].parse::<u32>().unwrap() - 1;
@@ -277,7 +282,11 @@ async fn seed_outbox(state: &AppState, niks: &[String]) {
         .await
         .unwrap();
     assert_eq!(r.status, padan_protocol::v1::ImportStatus::Applied, "{:?}", &r.problems[..r.problems.len().min(5)]);
-    let mut tx = pool.begin().await.unwrap();
+}
+
+/// One audited access per NIK, each entering the outbox.
+async fn enqueue_accesses(state: &AppState, niks: &[String]) {
+    let mut tx = state.store().pool().begin().await.unwrap();
     for (i, nik) in niks.iter().enumerate() {
         let record = padan_backend::store::audit::AuditRecord {
             at: state.clock().now_millis(),
@@ -306,6 +315,37 @@ fn synthetic_niks(n: usize, offset: usize) -> Vec<String> {
         })
         .collect()
 }
+
+async fn outbox_states(state: &AppState) -> padan_protocol::v1::OutboxCounts {
+    outbox::counts(state.store().pool()).await.unwrap()
+}
+
+both_engines!(join_goes_slice_by_slice_and_misses_no_row, |engine| async move {
+    let Some(app) = TestApp::signed_in(engine, "admin").await else { return };
+    // More rows than two slices, accessed before any is in the registry.
+    let n = outbox::JOIN_SLICE * 2 + 500;
+    let niks = synthetic_niks(n, 5_000);
+    enqueue_accesses(&app.state, &niks).await;
+    assert_eq!(outbox_states(&app.state).await.waiting, n as i64);
+    // Every other NIK enters the registry: each slice has rows of both kinds.
+    let registered: Vec<String> = niks.iter().step_by(2).cloned().collect();
+    import_registry(&app.state, &registered).await;
+    let first = balikan::join(&app.state).await.unwrap();
+    assert_eq!(first.joined as usize, registered.len(), "{first:?}");
+    let counts = outbox_states(&app.state).await;
+    assert_eq!((counts.ready as usize, counts.waiting as usize), (registered.len(), n - registered.len()));
+    let again = balikan::join(&app.state).await.unwrap();
+    assert_eq!(again, outbox::JoinResult::default(), "a second pass finds nothing left to do");
+    // After the horizon, every row still without a NIP is closed, in every slice.
+    app.clock.advance(Duration::days(i64::from(app.state.config().balikan.horizon_days) + 1));
+    let late = balikan::join(&app.state).await.unwrap();
+    assert_eq!(late.closed as usize, n - registered.len(), "{late:?}");
+    let counts = outbox_states(&app.state).await;
+    assert_eq!(
+        (counts.waiting, counts.closed as usize, counts.ready as usize),
+        (0, n - registered.len(), registered.len())
+    );
+});
 
 both_engines!(worker_backs_off_isolates_and_parks_a_poison_record, |engine| async move {
     let Some(mut app) = TestApp::signed_in(engine, "admin").await else { return };

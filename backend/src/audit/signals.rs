@@ -179,7 +179,7 @@ pub async fn raise_alerts(state: &AppState, signals: &[MisuseSignal]) {
     for s in signals {
         let code = format!("{}:{}", s.kind, s.officer);
         let message = format!("Sinyal penyalahgunaan ({}): {}", s.office, s.message);
-        if let Err(e) = store::alerts::raise(state.store().pool(), "misuse", Some(&code), &message, now).await {
+        if let Err(e) = store::alerts::raise(state.store(), "misuse", Some(&code), &message, now).await {
             tracing::error!(error = %e, "could not raise a misuse alert");
         }
     }

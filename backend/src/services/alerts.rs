@@ -100,8 +100,7 @@ pub async fn observe(state: &AppState, service: Service, error: Option<&Dukcapil
 }
 
 async fn write(state: &AppState, kind: &str, code: &str, message: &str, now: i64, count: i64) {
-    let _slot = state.store().write_slot().await;
-    if let Err(e) = store::alerts::raise_n(state.store().pool(), kind, Some(code), message, now, count).await {
+    if let Err(e) = store::alerts::raise_n(state.store(), kind, Some(code), message, now, count).await {
         tracing::error!(error = %e, kind, "could not record an admin alert");
     }
 }

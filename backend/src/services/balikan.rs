@@ -153,15 +153,7 @@ pub async fn run_cycle(state: &AppState, sender: &Sender) -> Result<Cycle, AppEr
     let cfg = &state.config().balikan;
     let now = state.clock().now_millis();
     let lease_until = now + cfg.lease_secs as i64 * 1000;
-    let claimed = outbox::claim(
-        state.store().pool(),
-        state.store().engine(),
-        &sender.owner,
-        now,
-        lease_until,
-        i64::from(cfg.batch_size),
-    )
-    .await?;
+    let claimed = outbox::claim(state.store(), &sender.owner, now, lease_until, i64::from(cfg.batch_size)).await?;
     let mut cycle = Cycle { claimed: claimed.len(), ..Cycle::default() };
     if claimed.is_empty() {
         return Ok(cycle);
@@ -179,22 +171,22 @@ pub async fn run_cycle(state: &AppState, sender: &Sender) -> Result<Cycle, AppEr
 }
 
 async fn settle(state: &AppState, sender: &Sender, group: &[&Claimed], cycle: &mut Cycle) -> Result<(), AppError> {
-    let pool = state.store().pool();
+    let store = state.store();
     let ids: Vec<i64> = group.iter().map(|c| c.id).collect();
     cycle.requests += 1;
     let answer = sender.post(state, group).await;
     let now = state.clock().now_millis();
     match answer {
         Answer::Success => {
-            outbox::delivered(pool, &ids, "sent", now).await?;
+            outbox::delivered(store, &ids, "sent", now).await?;
             cycle.delivered += ids.len();
         }
         Answer::AlreadySent if group.len() == 1 => {
-            outbox::delivered(pool, &ids, "already_sent", now).await?;
+            outbox::delivered(store, &ids, "already_sent", now).await?;
             cycle.already_sent += 1;
         }
         Answer::Refused(reason) if group.len() == 1 => {
-            outbox::park(pool, &sender.owner, ids[0], &reason, now).await?;
+            outbox::park(store, &sender.owner, ids[0], &reason, now).await?;
             tracing::warn!(outbox_id = ids[0], %reason, "data balikan: record refused by the receiver, parked");
             cycle.parked += 1;
         }
@@ -206,24 +198,24 @@ async fn settle(state: &AppState, sender: &Sender, group: &[&Claimed], cycle: &m
         }
         Answer::Unauthorized(reason) => {
             let next = now + backoff_ms(state, 1);
-            outbox::retry_later(pool, &sender.owner, &ids, false, next, &reason, now).await?;
+            outbox::retry_later(store, &sender.owner, &ids, false, next, &reason, now).await?;
             cycle.retried += ids.len();
             let msg = format!(
                 "Penerima data balikan menolak kredensial ({reason}): periksa balikan.token dan balikan.endpoint."
             );
-            if let Err(e) = store::alerts::raise(pool, "balikan_auth", None, &msg, now).await {
+            if let Err(e) = store::alerts::raise(store, "balikan_auth", None, &msg, now).await {
                 tracing::error!(error = %e, "could not record an admin alert");
             }
         }
         Answer::Failed(reason) => {
             let attempts = group.iter().map(|c| c.attempts).max().unwrap_or(0) + 1;
             if group.len() == 1 && attempts >= i64::from(state.config().balikan.max_attempts) {
-                outbox::park(pool, &sender.owner, ids[0], &reason, now).await?;
+                outbox::park(store, &sender.owner, ids[0], &reason, now).await?;
                 tracing::warn!(outbox_id = ids[0], %reason, attempts, "data balikan: record keeps failing, parked");
                 cycle.parked += 1;
             } else {
                 let next = now + backoff_ms(state, attempts);
-                outbox::retry_later(pool, &sender.owner, &ids, true, next, &reason, now).await?;
+                outbox::retry_later(store, &sender.owner, &ids, true, next, &reason, now).await?;
                 cycle.retried += ids.len();
             }
         }
@@ -243,7 +235,7 @@ pub async fn join(state: &AppState) -> Result<JoinResult, AppError> {
 
 pub async fn join_store(store: &store::Store, now: i64, horizon_days: u32) -> Result<JoinResult, AppError> {
     let before = now - i64::from(horizon_days) * 86_400_000;
-    Ok(outbox::join(store.pool(), now, before, &horizon_reason(horizon_days)).await?)
+    Ok(outbox::join(store, now, before, &horizon_reason(horizon_days)).await?)
 }
 
 /// Raises the backlog alert when the oldest undelivered record is too old.
@@ -259,7 +251,7 @@ pub async fn check_backlog(state: &AppState) -> Result<Option<i64>, AppError> {
              dasbor data balikan.",
             wib(oldest)
         );
-        store::alerts::raise(pool, "balikan_backlog", None, &msg, now).await?;
+        store::alerts::raise(state.store(), "balikan_backlog", None, &msg, now).await?;
     }
     Ok(Some(age))
 }
@@ -336,7 +328,7 @@ pub async fn dashboard(state: &AppState) -> Result<BalikanDashboard, AppError> {
 }
 
 pub async fn retry_parked(state: &AppState, ids: &[i64]) -> Result<RetryParkedResponse, AppError> {
-    let retried = outbox::retry_parked(state.store().pool(), ids, state.clock().now_millis()).await?;
+    let retried = outbox::retry_parked(state.store(), ids, state.clock().now_millis()).await?;
     Ok(RetryParkedResponse { retried: retried as i64 })
 }
 

@@ -3,20 +3,22 @@
 use padan_protocol::v1::AdminAlert;
 use sqlx::{AnyPool, Row};
 
-/// Raises an alert, or counts a recurrence of the same open one.
+/// Raises an alert, or counts a recurrence of the same open one. On
+/// SQLite it queues on the writer slot like every writer outside a request
+/// transaction (`Store::write_slot`).
 pub async fn raise(
-    pool: &AnyPool,
+    store: &super::Store,
     kind: &str,
     code: Option<&str>,
     message: &str,
     now_ms: i64,
 ) -> Result<(), sqlx::Error> {
-    raise_n(pool, kind, code, message, now_ms, 1).await
+    raise_n(store, kind, code, message, now_ms, 1).await
 }
 
 /// [`raise`] for `count` occurrences at once (the last at `now_ms`).
 pub async fn raise_n(
-    pool: &AnyPool,
+    store: &super::Store,
     kind: &str,
     code: Option<&str>,
     message: &str,
@@ -24,6 +26,8 @@ pub async fn raise_n(
     count: i64,
 ) -> Result<(), sqlx::Error> {
     let code = code.unwrap_or("");
+    let _slot = store.write_slot().await;
+    let pool = store.pool();
     let updated = sqlx::query(
         "UPDATE admin_alerts SET count = count + $5, last_at = $1, message = $2 \
          WHERE kind = $3 AND code = $4 AND resolved_at IS NULL",

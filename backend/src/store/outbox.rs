@@ -13,7 +13,7 @@
 use padan_protocol::v1::{OutboxCounts, OutboxGroup};
 use sqlx::{AnyPool, Row};
 
-use super::Engine;
+use super::{Engine, Store};
 
 pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
@@ -117,47 +117,109 @@ pub struct JoinResult {
     pub closed: u64,
 }
 
+/// Rows (by id) one join transaction covers at most.
+///
+/// The join runs every minute over every waiting and ready row, and a
+/// selection round can leave hundreds of thousands of applicants' NIKs
+/// waiting (not in the registry). In one transaction that held SQLite's
+/// write lock long enough to stall every access's audit append behind it
+/// (measured: 50–250 ms pauses at 200 accesses/s with some 30,000 rows
+/// waiting); in slices of this many ids, each holds it for a few
+/// milliseconds and appends take their turn in between.
+pub const JOIN_SLICE: usize = 2_000;
+
 /// Joins waiting rows with the registry, refreshes ready rows from it,
 /// settles rows already delivered under the same NIK and NIP, and closes
 /// waiting rows accessed before `horizon_before`.
-pub async fn join(pool: &AnyPool, now_ms: i64, horizon_before: i64, reason: &str) -> Result<JoinResult, sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    sqlx::query(
-        "UPDATE balikan_outbox SET nip = r.nip, status_kepegawaian = r.status_kepegawaian, \
+///
+/// Slice by slice of ids ([`JOIN_SLICE`]), each slice one transaction: a
+/// pass is idempotent, so a crash between slices leaves rows a later pass
+/// (a minute later) completes, and nothing is lost.
+pub async fn join(store: &Store, now_ms: i64, horizon_before: i64, reason: &str) -> Result<JoinResult, sqlx::Error> {
+    // The rows a pass may change, read first (no lock held); rows that
+    // arrive meanwhile wait for the next pass.
+    let ids: Vec<i64> = sqlx::query("SELECT id FROM balikan_outbox WHERE state IN ('waiting', 'ready') ORDER BY id")
+        .fetch_all(store.pool())
+        .await?
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect::<Result<_, _>>()?;
+    let mut total = JoinResult::default();
+    for slice in ids.chunks(JOIN_SLICE) {
+        let (Some(from), Some(to)) = (slice.first(), slice.last()) else { continue };
+        let r = join_slice(store, now_ms, horizon_before, reason, *from, *to).await?;
+        total.joined += r.joined;
+        total.earlier += r.earlier;
+        total.closed += r.closed;
+    }
+    Ok(total)
+}
+
+/// One slice of [`join`]: rows with `from <= id <= to`, in one transaction.
+///
+/// On SQLite the outbox is read `NOT INDEXED` (the rowid range still
+/// applies): otherwise the planner may take the `state` index and walk
+/// every waiting row in every slice.
+async fn join_slice(
+    store: &Store,
+    now_ms: i64,
+    horizon_before: i64,
+    reason: &str,
+    from: i64,
+    to: i64,
+) -> Result<JoinResult, sqlx::Error> {
+    let outbox = match store.engine() {
+        Engine::Sqlite => "balikan_outbox NOT INDEXED",
+        Engine::Postgres => "balikan_outbox",
+    };
+    let mut tx = store.begin_write().await?;
+    sqlx::query(&format!(
+        "UPDATE {outbox} SET nip = r.nip, status_kepegawaian = r.status_kepegawaian, \
          kedudukan_hukum = r.kedudukan_hukum, updated_at = $1 FROM asn_registry r \
-         WHERE balikan_outbox.nik = r.nik AND balikan_outbox.state = 'ready' \
+         WHERE balikan_outbox.id BETWEEN $2 AND $3 \
+         AND balikan_outbox.nik = r.nik AND balikan_outbox.state = 'ready' \
          AND (balikan_outbox.nip <> r.nip OR balikan_outbox.status_kepegawaian <> r.status_kepegawaian \
-              OR balikan_outbox.kedudukan_hukum <> r.kedudukan_hukum)",
-    )
+              OR balikan_outbox.kedudukan_hukum <> r.kedudukan_hukum)"
+    ))
     .bind(now_ms)
-    .execute(&mut *tx)
+    .bind(from)
+    .bind(to)
+    .execute(&mut **tx)
     .await?;
-    let joined = sqlx::query(
-        "UPDATE balikan_outbox SET state = 'ready', nip = r.nip, status_kepegawaian = r.status_kepegawaian, \
+    let joined = sqlx::query(&format!(
+        "UPDATE {outbox} SET state = 'ready', nip = r.nip, status_kepegawaian = r.status_kepegawaian, \
          kedudukan_hukum = r.kedudukan_hukum, next_attempt_at = $1, updated_at = $1 FROM asn_registry r \
-         WHERE balikan_outbox.nik = r.nik AND balikan_outbox.state = 'waiting'",
-    )
+         WHERE balikan_outbox.id BETWEEN $2 AND $3 \
+         AND balikan_outbox.nik = r.nik AND balikan_outbox.state = 'waiting'"
+    ))
     .bind(now_ms)
-    .execute(&mut *tx)
+    .bind(from)
+    .bind(to)
+    .execute(&mut **tx)
     .await?
     .rows_affected();
-    let earlier = sqlx::query(
-        "UPDATE balikan_outbox SET state = 'delivered', delivery = 'earlier', delivered_at = $1, updated_at = $1 \
-         WHERE state = 'ready' AND EXISTS (SELECT 1 FROM balikan_outbox d WHERE d.nik = balikan_outbox.nik \
-         AND d.nip = balikan_outbox.nip AND d.state = 'delivered')",
-    )
+    let earlier = sqlx::query(&format!(
+        "UPDATE {outbox} SET state = 'delivered', delivery = 'earlier', delivered_at = $1, updated_at = $1 \
+         WHERE id BETWEEN $2 AND $3 AND state = 'ready' \
+         AND EXISTS (SELECT 1 FROM balikan_outbox d WHERE d.nik = balikan_outbox.nik \
+         AND d.nip = balikan_outbox.nip AND d.state = 'delivered')"
+    ))
     .bind(now_ms)
-    .execute(&mut *tx)
+    .bind(from)
+    .bind(to)
+    .execute(&mut **tx)
     .await?
     .rows_affected();
-    let closed = sqlx::query(
-        "UPDATE balikan_outbox SET state = 'closed', closed_reason = $1, updated_at = $2 \
-         WHERE state = 'waiting' AND accessed_at < $3",
-    )
+    let closed = sqlx::query(&format!(
+        "UPDATE {outbox} SET state = 'closed', closed_reason = $1, updated_at = $2 \
+         WHERE id BETWEEN $3 AND $4 AND state = 'waiting' AND accessed_at < $5"
+    ))
     .bind(reason)
     .bind(now_ms)
+    .bind(from)
+    .bind(to)
     .bind(horizon_before)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?
     .rows_affected();
     tx.commit().await?;
@@ -184,14 +246,13 @@ impl std::fmt::Debug for Claimed {
 /// Leases up to `limit` due rows to `owner` until `lease_until`: ready
 /// rows whose retry time has come, and in-flight rows whose lease ran out.
 pub async fn claim(
-    pool: &AnyPool,
-    engine: Engine,
+    store: &Store,
     owner: &str,
     now_ms: i64,
     lease_until: i64,
     limit: i64,
 ) -> Result<Vec<Claimed>, sqlx::Error> {
-    let lock = match engine {
+    let lock = match store.engine() {
         Engine::Postgres => " FOR UPDATE SKIP LOCKED",
         Engine::Sqlite => "",
     };
@@ -201,7 +262,10 @@ pub async fn claim(
                       OR (state = 'in_flight' AND lease_until < $3) ORDER BY id LIMIT $4{lock}) \
          RETURNING id, nik, nip, status_kepegawaian, kedudukan_hukum, attempts"
     );
-    let rows = sqlx::query(&sql).bind(owner).bind(lease_until).bind(now_ms).bind(limit).fetch_all(pool).await?;
+    let rows = {
+        let _slot = store.write_slot().await;
+        sqlx::query(&sql).bind(owner).bind(lease_until).bind(now_ms).bind(limit).fetch_all(store.pool()).await?
+    };
     let mut out = rows
         .iter()
         .map(|r| {
@@ -225,7 +289,7 @@ fn id_list(start: usize, n: usize) -> String {
 
 /// Marks rows delivered (`sent` or `already_sent`). Whoever holds the
 /// lease now, the receiver has them.
-pub async fn delivered(pool: &AnyPool, ids: &[i64], how: &str, now_ms: i64) -> Result<u64, sqlx::Error> {
+pub async fn delivered(store: &Store, ids: &[i64], how: &str, now_ms: i64) -> Result<u64, sqlx::Error> {
     if ids.is_empty() {
         return Ok(0);
     }
@@ -238,13 +302,14 @@ pub async fn delivered(pool: &AnyPool, ids: &[i64], how: &str, now_ms: i64) -> R
     for id in ids {
         q = q.bind(*id);
     }
-    Ok(q.execute(pool).await?.rows_affected())
+    let _slot = store.write_slot().await;
+    Ok(q.execute(store.pool()).await?.rows_affected())
 }
 
 /// Puts leased rows back for a later attempt (counting the attempt when
 /// `count_attempt`). Rows no longer leased to `owner` are left alone.
 pub async fn retry_later(
-    pool: &AnyPool,
+    store: &Store,
     owner: &str,
     ids: &[i64],
     count_attempt: bool,
@@ -266,12 +331,14 @@ pub async fn retry_later(
     for id in ids {
         q = q.bind(*id);
     }
-    q.execute(pool).await?;
+    let _slot = store.write_slot().await;
+    q.execute(store.pool()).await?;
     Ok(())
 }
 
 /// Parks a leased row with the upstream's reason, for an admin.
-pub async fn park(pool: &AnyPool, owner: &str, id: i64, reason: &str, now_ms: i64) -> Result<(), sqlx::Error> {
+pub async fn park(store: &Store, owner: &str, id: i64, reason: &str, now_ms: i64) -> Result<(), sqlx::Error> {
+    let _slot = store.write_slot().await;
     sqlx::query(
         "UPDATE balikan_outbox SET state = 'parked', attempts = attempts + 1, last_error = $1, updated_at = $2, \
          lease_owner = NULL, lease_until = NULL WHERE id = $3 AND state = 'in_flight' AND lease_owner = $4",
@@ -280,13 +347,13 @@ pub async fn park(pool: &AnyPool, owner: &str, id: i64, reason: &str, now_ms: i6
     .bind(now_ms)
     .bind(id)
     .bind(owner)
-    .execute(pool)
+    .execute(store.pool())
     .await?;
     Ok(())
 }
 
 /// Makes parked rows due again (all of them when `ids` is empty).
-pub async fn retry_parked(pool: &AnyPool, ids: &[i64], now_ms: i64) -> Result<u64, sqlx::Error> {
+pub async fn retry_parked(store: &Store, ids: &[i64], now_ms: i64) -> Result<u64, sqlx::Error> {
     let filter = if ids.is_empty() { String::new() } else { format!(" AND id IN ({})", id_list(2, ids.len())) };
     let sql = format!(
         "UPDATE balikan_outbox SET state = 'ready', attempts = 0, next_attempt_at = $1, updated_at = $1 \
@@ -296,7 +363,8 @@ pub async fn retry_parked(pool: &AnyPool, ids: &[i64], now_ms: i64) -> Result<u6
     for id in ids {
         q = q.bind(*id);
     }
-    Ok(q.execute(pool).await?.rows_affected())
+    let _slot = store.write_slot().await;
+    Ok(q.execute(store.pool()).await?.rows_affected())
 }
 
 fn add(counts: &mut OutboxCounts, state: &str, n: i64) {
