@@ -56,7 +56,10 @@ impl TlsListener {
         tokio::spawn(async move {
             loop {
                 let (tcp, peer) = match listener.accept().await {
-                    Ok(c) => c,
+                    Ok(c) => {
+                        no_delay(&c.0);
+                        c
+                    }
                     Err(e) => {
                         tracing::warn!(error = %e, "accept failed");
                         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -114,6 +117,19 @@ pub async fn serve(
             let listener = TlsListener::new(listener, config)?.tap_io(|_| {});
             axum::serve(listener, make).with_graceful_shutdown(shutdown).await
         }
-        None => axum::serve(listener, make).with_graceful_shutdown(shutdown).await,
+        None => {
+            let listener = listener.tap_io(|tcp: &mut TcpStream| no_delay(tcp));
+            axum::serve(listener, make).with_graceful_shutdown(shutdown).await
+        }
+    }
+}
+
+/// Answers go out as soon as they are written: without `TCP_NODELAY` a
+/// response written in two segments waits, by Nagle's algorithm, for the
+/// client's delayed acknowledgement of the first (40 ms or more; measured:
+/// rare 40–150 ms pauses outside the handler at 200 requests/s).
+fn no_delay(tcp: &TcpStream) {
+    if let Err(e) = tcp.set_nodelay(true) {
+        tracing::debug!(error = %e, "could not set TCP_NODELAY");
     }
 }

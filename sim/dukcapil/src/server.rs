@@ -912,6 +912,10 @@ pub async fn spawn_with_population(config: SimConfig, population: Arc<Population
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let st = state.clone();
     let task = tokio::spawn(async move {
+        // Answers leave at once (no Nagle delay), as from a tuned server.
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp: &mut tokio::net::TcpStream| {
+            let _ = tcp.set_nodelay(true);
+        });
         let result = axum::serve(listener, app).with_graceful_shutdown(async move { st.wait_shutdown().await }).await;
         if let Err(e) = result {
             tracing::error!(error = %e, "simulator server stopped with an error");
