@@ -83,6 +83,13 @@ pub struct ServerConfig {
     /// (`x-forwarded-for`, rightmost value is used; `x-real-ip`). Unset: the
     /// TCP peer address. Used for sign-in rate limits and logs.
     pub client_ip_header: Option<String>,
+    /// Lock the process's memory in RAM (`mlockall`): population data in
+    /// answers is never written to swap, and code pages are never evicted
+    /// and read back from a disk that is busy syncing (which stalled
+    /// requests for up to a second on a shared virtual disk). Needs
+    /// `CAP_IPC_LOCK` or `LimitMEMLOCK=infinity`; without them Padan warns
+    /// and runs unlocked.
+    pub lock_memory: bool,
 }
 
 impl Default for ServerConfig {
@@ -96,6 +103,7 @@ impl Default for ServerConfig {
             tls_cert: None,
             tls_key: None,
             client_ip_header: None,
+            lock_memory: true,
         }
     }
 }

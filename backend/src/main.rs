@@ -75,6 +75,9 @@ fn main() -> anyhow::Result<()> {
 
 async fn serve(config: Config) -> anyhow::Result<()> {
     telemetry::init_logging(&config.log);
+    if config.server.lock_memory {
+        lock_memory();
+    }
     let metrics = telemetry::init_metrics()?;
     if config.demo.enabled {
         tracing::warn!("DEMO MODE: demo accounts, a demonstration agreement and demo secrets are in use");
@@ -92,6 +95,22 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     padan_backend::web::tls::serve(listener, tls, app(state), shutdown_signal()).await?;
     tracing::info!("padan stopped");
     Ok(())
+}
+
+/// Locks what is mapped now (code, libraries, stacks) and, as they are
+/// first touched, every page mapped later (`server.lock_memory`).
+fn lock_memory() {
+    use rustix::mm::{MlockAllFlags, mlockall};
+    let locked = mlockall(MlockAllFlags::CURRENT)
+        .and_then(|()| mlockall(MlockAllFlags::CURRENT | MlockAllFlags::FUTURE | MlockAllFlags::ONFAULT));
+    match locked {
+        Ok(()) => tracing::info!("memory locked in RAM (no swapping)"),
+        Err(e) => tracing::warn!(
+            error = %e,
+            "could not lock memory in RAM: pages may be swapped out; grant CAP_IPC_LOCK or LimitMEMLOCK=infinity, \
+             or set server.lock_memory = false"
+        ),
+    }
 }
 
 async fn shutdown_signal() {

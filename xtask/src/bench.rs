@@ -7,10 +7,17 @@
 //! - a bare route (`/livez`) as the ceiling of this machine and stack;
 //! - the simulator alone, for the upstream's own latency;
 //! - verify-by-elements through the backend: maximum throughput (closed
-//!   loop) and latency at a fixed 200 requests/s (open loop).
+//!   loop);
+//! - each officer mechanism at a fixed 200 requests/s (open loop), the
+//!   simulator alone and then through the backend, in `--rounds N` rounds
+//!   (default 5; the median is the figure), with the backend's own
+//!   histograms (session check, Dukcapil call, audit append) per run and the
+//!   longest pause the load generator itself saw;
+//! - the circuit breaker while Dukcapil is down.
 //!
 //! `--quick` shortens every run (for a smoke check, not for the docs);
-//! `--keep-spa` measures the `dist/` already built instead of rebuilding it.
+//! `--keep-spa` measures the `dist/` already built instead of rebuilding it;
+//! `--latency` runs only the 200/s rounds.
 
 use std::{
     net::{Ipv4Addr, SocketAddr, TcpListener},
@@ -103,78 +110,130 @@ fn row(name: &str, r: &Report) -> String {
     )
 }
 
-pub fn run(args: &[String]) -> anyhow::Result<()> {
-    let quick = args.iter().any(|a| a == "--quick");
-    // Issue 4's figures (audit chain cost, `padan audit verify` speed) only.
-    if args.iter().any(|a| a == "--audit") {
-        return crate::bench_audit::run(quick);
-    }
-    // Issue 6's figures (registry import, outbox drain) only.
-    if args.iter().any(|a| a == "--balikan") {
-        return crate::bench_balikan::run(quick);
-    }
-    // Measure the dist/ already built (e.g. while the frontend is mid-change).
-    let keep_spa = args.iter().any(|a| a == "--keep-spa");
-    if let Some(other) = args.iter().find(|a| *a != "--quick" && *a != "--keep-spa") {
-        bail!("unknown argument {other:?} (usage: cargo xtask bench [--quick] [--keep-spa])");
-    }
-    let secs = |full: u64| Duration::from_secs(if quick { 2 } else { full });
-    let root = crate::repo_root()?;
+/// What `cargo xtask bench` was asked for.
+struct Options {
+    quick: bool,
+    keep_spa: bool,
+    /// Only the per-mechanism overhead at 200/s (the issue 3 figure).
+    latency_only: bool,
+    /// How many times each 200/s pair is measured; the median is reported.
+    rounds: usize,
+}
 
-    header("tools and release builds");
-    if !keep_spa {
-        let tool_path = tools::ensure_spa_tools()?;
-        spa::build(&root, Freshness::IfChanged, &tool_path)?;
+fn options(args: &[String]) -> anyhow::Result<Options> {
+    let mut o = Options { quick: false, keep_spa: false, latency_only: false, rounds: 5 };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--quick" => o.quick = true,
+            "--keep-spa" => o.keep_spa = true,
+            "--latency" => o.latency_only = true,
+            "--rounds" => {
+                o.rounds = it
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .filter(|n| *n >= 1)
+                    .context("--rounds takes a number ≥ 1")?;
+            }
+            other => bail!(
+                "unknown argument {other:?} (usage: cargo xtask bench [--quick] [--keep-spa] [--latency] [--rounds N] \
+                 | --audit | --balikan)"
+            ),
+        }
     }
-    run_cmd(
-        Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-            .args(["build", "--release", "-p", "padan-backend", "-p", "padan-sim-dukcapil"])
-            .current_dir(&root),
-    )?;
+    if o.quick {
+        o.rounds = o.rounds.min(1);
+    }
+    Ok(o)
+}
 
-    let sizes = spa_sizes(&root.join("dist"))?;
-    let transfer: usize = sizes.iter().filter(|(n, _, _)| !n.ends_with(".html")).map(|(_, _, gz)| gz).sum::<usize>();
+/// The simulator and the backend (release builds) on a throw-away SQLite
+/// file, stopped when dropped.
+struct Rig {
+    work: std::path::PathBuf,
+    sim_addr: SocketAddr,
+    addr: SocketAddr,
+    sim: Daemon,
+    backend: Daemon,
+}
 
-    let work = std::env::temp_dir().join(format!("padan-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&work)?;
-    let sim_addr = free_port()?;
-    let addr = free_port()?;
-    let sim_config = work.join("sim.json");
-    std::fs::write(
-        &sim_config,
-        serde_json::to_vec(&json!({
-            "user_id": "BKN_DEMO", "password": "demo-dukcapil-password",
-            "allowed_ips": ["127.0.0.1"], "daily_quota": 100_000_000u64,
-        }))?,
-    )?;
-    header("starting the simulator and the backend (release)");
-    let mut sim = Daemon::spawn(
-        "the simulator",
-        Command::new(root.join("target/release/padan-sim-dukcapil"))
-            .arg("--config")
-            .arg(&sim_config)
-            .args(["--listen", &sim_addr.to_string(), "--seed", "2026", "--persons", "100000"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null()),
-    )?;
-    http::wait_healthy(&mut sim, sim_addr, "/_sim/health", Duration::from_secs(60))?;
-    let mut backend = Daemon::spawn(
-        "the backend",
-        Command::new(root.join("target/release/padan"))
-            .arg("serve")
-            .current_dir(&work)
-            .env("PADAN_DEMO__ENABLED", "true")
-            .env("PADAN_SERVER__LISTEN", addr.to_string())
-            .env("PADAN_SERVER__SPA_DIR", root.join("dist"))
-            .env("PADAN_DATABASE__URL", format!("sqlite://{}", work.join("padan.db").display()))
-            .env("PADAN_DUKCAPIL__BASE_URL", format!("http://{sim_addr}"))
-            .env("PADAN_DUKCAPIL__FR_PUBLIC_KEY_FILE", root.join("sim/dukcapil/keys/fr-demo-public.pem"))
-            .env("PADAN_LOG__FILTER", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null()),
-    )?;
-    http::wait_healthy(&mut backend, addr, "/healthz", Duration::from_secs(60))?;
+impl Rig {
+    fn start(root: &Path) -> anyhow::Result<Self> {
+        let work = std::env::temp_dir().join(format!("padan-bench-{}", std::process::id()));
+        std::fs::create_dir_all(&work)?;
+        let sim_addr = free_port()?;
+        let addr = free_port()?;
+        let sim_config = work.join("sim.json");
+        std::fs::write(
+            &sim_config,
+            serde_json::to_vec(&json!({
+                "user_id": "BKN_DEMO", "password": "demo-dukcapil-password",
+                "allowed_ips": ["127.0.0.1"], "daily_quota": 100_000_000u64,
+            }))?,
+        )?;
+        header("starting the simulator and the backend (release)");
+        let mut sim = Daemon::spawn(
+            "the simulator",
+            Command::new(root.join("target/release/padan-sim-dukcapil"))
+                .arg("--config")
+                .arg(&sim_config)
+                .args(["--listen", &sim_addr.to_string(), "--seed", "2026", "--persons", "100000"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null()),
+        )?;
+        http::wait_healthy(&mut sim, sim_addr, "/_sim/health", Duration::from_secs(60))?;
+        let mut backend = Daemon::spawn(
+            "the backend",
+            Command::new(root.join("target/release/padan"))
+                .arg("serve")
+                .current_dir(&work)
+                .env("PADAN_DEMO__ENABLED", "true")
+                .env("PADAN_SERVER__LISTEN", addr.to_string())
+                .env("PADAN_SERVER__SPA_DIR", root.join("dist"))
+                .env("PADAN_DATABASE__URL", format!("sqlite://{}", work.join("padan.db").display()))
+                .env("PADAN_DUKCAPIL__BASE_URL", format!("http://{sim_addr}"))
+                .env("PADAN_DUKCAPIL__FR_PUBLIC_KEY_FILE", root.join("sim/dukcapil/keys/fr-demo-public.pem"))
+                .env("PADAN_LOG__FILTER", "warn")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null()),
+        )?;
+        http::wait_healthy(&mut backend, addr, "/healthz", Duration::from_secs(60))?;
+        Ok(Self { work, sim_addr, addr, sim, backend })
+    }
 
+    fn metrics(&self) -> anyhow::Result<String> {
+        let r = Conn::open(self.addr)?.send(&Request::get("/metrics"))?;
+        anyhow::ensure!(r.status == 200, "GET /metrics: HTTP {}", r.status);
+        Ok(String::from_utf8_lossy(&r.body).into_owned())
+    }
+}
+
+impl Drop for Rig {
+    fn drop(&mut self) {
+        self.backend.stop(Duration::from_secs(10));
+        self.sim.stop(Duration::from_secs(10));
+        let _ = std::fs::remove_dir_all(&self.work);
+    }
+}
+
+/// The requests every run sends: real persons from the simulator, claimed
+/// exactly as recorded; the same questions asked through the backend and
+/// of the simulator directly.
+struct Fixtures {
+    backend_verify: Vec<Request>,
+    direct_verify: Vec<Request>,
+    backend_ikd: Vec<Request>,
+    backend_portal: Vec<Request>,
+    direct_nik: Vec<Request>,
+    direct_kk: Vec<Request>,
+    direct_foto: Vec<Request>,
+    backend_face: Vec<Request>,
+    direct_fr: Make,
+    breaker_probe: Make,
+}
+
+fn fixtures(rig: &Rig) -> anyhow::Result<Fixtures> {
+    let (addr, sim_addr, work) = (rig.addr, rig.sim_addr, &rig.work);
     // Sign in once; every request reuses the session and its CSRF token.
     let mut conn = Conn::open(addr)?;
     let signed = conn
@@ -190,7 +249,6 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     let session: Value = serde_json::from_slice(&signed.body)?;
     let csrf = session["csrf_token"].as_str().context("no csrf token")?.to_owned();
 
-    // Real persons from the simulator, claimed exactly as recorded.
     let (status, body) = http::get(sim_addr, "/_sim/persons/sample?count=500&offset=1000")?;
     anyhow::ensure!(status == 200, "simulator fixtures: HTTP {status}");
     let persons: Vec<Value> = serde_json::from_str(&body)?;
@@ -203,41 +261,46 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     };
     let gateway = |method: &str| format!("/dukcapil/get_json/BKN/{method}");
 
-    let mut backend_verify = Vec::new();
-    let mut direct_verify = Vec::new();
-    let mut backend_ikd = Vec::new();
-    let mut backend_portal = Vec::new();
-    let mut direct_nik = Vec::new();
-    let mut direct_kk = Vec::new();
-    let mut direct_foto = Vec::new();
+    let mut f = Fixtures {
+        backend_verify: Vec::new(),
+        direct_verify: Vec::new(),
+        backend_ikd: Vec::new(),
+        backend_portal: Vec::new(),
+        direct_nik: Vec::new(),
+        direct_kk: Vec::new(),
+        direct_foto: Vec::new(),
+        backend_face: Vec::new(),
+        direct_fr: cycle(Vec::new()),
+        breaker_probe: cycle(Vec::new()),
+    };
     for (i, p) in persons.iter().enumerate() {
         let claims = json!({ "NAMA_LGKP": p["NAMA_LGKP"], "JENIS_KLMIN": p["JENIS_KLMIN"], "TMPT_LHR": p["TMPT_LHR"],
             "TGL_LHR": p["TGL_LHR"], "AGAMA": p["AGAMA"], "STATUS_KAWIN": p["STATUS_KAWIN"], "ALAMAT": p["ALAMAT"] });
-        backend_verify.push(authed(Request::post_json(
+        f.backend_verify.push(authed(Request::post_json(
             "/api/v1/verify/elements",
             &json!({ "nik": p["NIK"], "purpose": "pelamar_casn", "elements": claims }),
         )));
         let mut upstream = claims.clone();
         upstream["NIK"] = p["NIK"].clone();
         upstream["TRESHOLD"] = json!("80");
-        direct_verify.push(Request::post_json(&gateway("CALL_VERIFY_BY_ELEMEN"), &with_creds(upstream)));
+        f.direct_verify.push(Request::post_json(&gateway("CALL_VERIFY_BY_ELEMEN"), &with_creds(upstream)));
         let lookup = json!({ "nik": p["NIK"], "purpose": "data_casn_asn", "reason": "Pengukuran kinerja (benchmark)" });
-        backend_ikd.push(authed(Request::post_json("/api/v1/lookup/ikd", &lookup)));
-        direct_nik.push(Request::post_json(&gateway("CALL_NIK"), &with_creds(json!({ "NIK": p["NIK"] }))));
+        f.backend_ikd.push(authed(Request::post_json("/api/v1/lookup/ikd", &lookup)));
+        f.direct_nik.push(Request::post_json(&gateway("CALL_NIK"), &with_creds(json!({ "NIK": p["NIK"] }))));
         // The portal also fetches the photo, which the simulator draws on
         // first use and caches (512 faces): 100 persons, warmed up below.
         if i < 100 {
-            backend_portal.push(authed(Request::post_json("/api/v1/lookup/portal", &lookup)));
-            direct_kk.push(Request::post_json(&gateway("CALL_KK"), &with_creds(json!({ "NO_KK": p["NO_KK"] }))));
-            direct_foto.push(Request::post_json(&gateway("CALL_FOTO"), &with_creds(json!({ "NIK": p["NIK"] }))));
+            f.backend_portal.push(authed(Request::post_json("/api/v1/lookup/portal", &lookup)));
+            f.direct_kk.push(Request::post_json(&gateway("CALL_KK"), &with_creds(json!({ "NO_KK": p["NO_KK"] }))));
+            f.direct_foto.push(Request::post_json(&gateway("CALL_FOTO"), &with_creds(json!({ "NIK": p["NIK"] }))));
         }
     }
 
     // Face match: 50 persons' own photos; the FR fields are RSA-encrypted
     // once per person with Dukcapil's (demo) public key, by openssl.
-    let mut fixtures = Conn::open(sim_addr)?;
+    let mut sim = Conn::open(sim_addr)?;
     let pem_path = work.join("fr-public.pem");
-    std::fs::write(&pem_path, fixtures.send(&Request::get("/_sim/fr-public-key.pem"))?.body)?;
+    std::fs::write(&pem_path, sim.send(&Request::get("/_sim/fr-public-key.pem"))?.body)?;
     let encrypt = |plain: &str| -> anyhow::Result<String> {
         let input = work.join("plain");
         std::fs::write(&input, plain)?;
@@ -252,13 +315,12 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         Ok(base64(&out.stdout))
     };
     let (user, password) = (encrypt("BKN_DEMO")?, encrypt("demo-dukcapil-password")?);
-    let mut backend_face = Vec::new();
     let mut direct_face = Vec::new();
     for p in persons.iter().take(50) {
         let nik = p["NIK"].as_str().context("NIK")?;
-        let jpeg = fixtures.send(&Request::get(&format!("/_sim/persons/{nik}/face.jpg")))?.body;
+        let jpeg = sim.send(&Request::get(&format!("/_sim/persons/{nik}/face.jpg")))?.body;
         let image = base64(&jpeg);
-        backend_face.push(authed(Request::post_json(
+        f.backend_face.push(authed(Request::post_json(
             "/api/v1/verify/face",
             &json!({ "nik": nik, "purpose": "data_casn_asn", "image_jpeg_base64": image }),
         )));
@@ -267,12 +329,15 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
             "position": "F", "ip": "127.0.0.1" }));
     }
     let run_id = std::process::id();
-    let fr = Arc::new(move |i: usize| {
+    let transactions = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    f.direct_fr = Arc::new(move |i: usize| {
         let mut b = direct_face[i % direct_face.len()].clone();
-        b["transactionId"] = json!(format!("bench-{run_id}-{i}"));
+        // Unique per call across rounds, as Dukcapil requires.
+        let n = transactions.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        b["transactionId"] = json!(format!("bench-{run_id}-{n}"));
         Request::post_json("/api/face-recognition/dukcapil/BKN/CALL_FR", &b)
     }) as Make;
-    let breaker_probe = cycle(
+    f.breaker_probe = cycle(
         persons
             .iter()
             .take(20)
@@ -284,74 +349,258 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
             })
             .collect(),
     );
+    Ok(f)
+}
+
+/// One mechanism's overhead measurement: the upstream calls it makes, each
+/// measured alone against the simulator, then the same through the backend.
+struct Mechanism {
+    name: &'static str,
+    route: &'static str,
+    direct: Vec<Make>,
+    backend: Make,
+}
+
+/// One round of one mechanism at 200/s.
+struct Sample {
+    upstream: Report,
+    backend: Report,
+    /// Share of CPU time the hypervisor took from this VM during the
+    /// backend run (`steal` in /proc/stat), in percent.
+    steal: f64,
+}
+
+impl Sample {
+    fn added_p50(&self) -> f64 {
+        self.backend.p50_ms - self.upstream.p50_ms
+    }
+    fn added_p99(&self) -> f64 {
+        self.backend.p99_ms - self.upstream.p99_ms
+    }
+}
+
+/// (total, steal) CPU ticks so far, from the first line of /proc/stat.
+fn cpu_ticks() -> (u64, u64) {
+    let line = std::fs::read_to_string("/proc/stat").ok().and_then(|s| s.lines().next().map(str::to_owned));
+    let fields: Vec<u64> = line.unwrap_or_default().split_whitespace().skip(1).filter_map(|n| n.parse().ok()).collect();
+    (fields.iter().take(8).sum(), fields.get(7).copied().unwrap_or(0))
+}
+
+/// Cumulative bucket counts of one Prometheus histogram, summed over the
+/// series whose labels contain `labels` (empty: all series).
+fn buckets(text: &str, name: &str, labels: &str) -> Vec<(f64, f64)> {
+    let prefix = format!("{name}_bucket{{");
+    let mut out: Vec<(f64, f64)> = Vec::new();
+    for line in text.lines().filter(|l| l.starts_with(&prefix) && l.contains(labels)) {
+        let Some((series, value)) = line.rsplit_once(' ') else { continue };
+        let Some(le) = series.split("le=\"").nth(1).and_then(|r| r.split('"').next()) else { continue };
+        let le = if le == "+Inf" { f64::INFINITY } else { le.parse().unwrap_or(f64::NAN) };
+        let count: f64 = value.parse().unwrap_or(0.0);
+        match out.iter_mut().find(|(l, _)| *l == le) {
+            Some(slot) => slot.1 += count,
+            None => out.push((le, count)),
+        }
+    }
+    out.sort_by(|a, b| a.0.total_cmp(&b.0));
+    out
+}
+
+/// The bucket bound under which `q` of the observations between two
+/// scrapes fell, in ms ("≤ x"), and how many there were.
+fn bucket_quantile(before: &[(f64, f64)], after: &[(f64, f64)], q: f64) -> Option<(f64, f64)> {
+    let diff: Vec<(f64, f64)> =
+        after.iter().map(|(le, n)| (*le, n - before.iter().find(|(l, _)| l == le).map_or(0.0, |(_, m)| *m))).collect();
+    let total = diff.last()?.1;
+    if total <= 0.0 {
+        return None;
+    }
+    diff.iter().find(|(_, n)| *n >= q * total).map(|(le, _)| (le * 1000.0, total))
+}
+
+/// Server-side timings of one backend run, from the backend's own
+/// histograms: where the time went, per request.
+fn server_breakdown(before: &str, after: &str, m: &Mechanism) -> String {
+    let parts = [
+        ("request", "padan_http_request_duration_seconds", format!("route=\"{}\"", m.route)),
+        ("session check", "padan_session_check_seconds", String::new()),
+        ("Dukcapil call", "padan_upstream_duration_seconds", String::new()),
+        ("audit append", "padan_audit_append_seconds", String::new()),
+    ];
+    parts
+        .iter()
+        .map(|(label, name, labels)| {
+            let (b, a) = (buckets(before, name, labels), buckets(after, name, labels));
+            match (bucket_quantile(&b, &a, 0.5), bucket_quantile(&b, &a, 0.99)) {
+                (Some((p50, _)), Some((p99, n))) => format!("{label} p50 ≤ {p50} ms, p99 ≤ {p99} ms (n = {n})"),
+                _ => format!("{label}: no observations"),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    match xs.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => xs[n / 2],
+        n => (xs[n / 2 - 1] + xs[n / 2]) / 2.0,
+    }
+}
+
+/// Each mechanism at a fixed 200 requests/s, `rounds` times: the upstream
+/// alone, then through the backend. Returns the samples per mechanism and
+/// the server-side breakdown lines.
+fn overhead(
+    rig: &Rig,
+    mechanisms: &[Mechanism],
+    rounds: usize,
+    run: Duration,
+) -> anyhow::Result<(Vec<Vec<Sample>>, Vec<String>)> {
+    let at_200 = |target: SocketAddr, make: &Make| load::open_loop(target, 200, run, 8, make.clone());
+    let mut samples: Vec<Vec<Sample>> = mechanisms.iter().map(|_| Vec::new()).collect();
+    let mut breakdown = Vec::new();
+    for round in 1..=rounds {
+        for (m, out) in mechanisms.iter().zip(samples.iter_mut()) {
+            let parts = m.direct.iter().map(|d| at_200(rig.sim_addr, d)).collect::<anyhow::Result<Vec<_>>>()?;
+            let upstream = Report::sum(&parts.iter().collect::<Vec<_>>());
+            let before = rig.metrics()?;
+            let ticks = cpu_ticks();
+            let backend = at_200(rig.addr, &m.backend)?;
+            let ticks_after = cpu_ticks();
+            let after = rig.metrics()?;
+            let total = ticks_after.0.saturating_sub(ticks.0).max(1);
+            let steal = 100.0 * ticks_after.1.saturating_sub(ticks.1) as f64 / total as f64;
+            breakdown.push(format!("round {round}, {}: {}", m.name, server_breakdown(&before, &after, m)));
+            out.push(Sample { upstream, backend, steal });
+        }
+    }
+    Ok((samples, breakdown))
+}
+
+pub fn run(args: &[String]) -> anyhow::Result<()> {
+    // Issue 4's figures (audit chain cost, `padan audit verify` speed) only.
+    if args.iter().any(|a| a == "--audit") {
+        return crate::bench_audit::run(args.iter().any(|a| a == "--quick"));
+    }
+    // Issue 6's figures (registry import, outbox drain) only.
+    if args.iter().any(|a| a == "--balikan") {
+        return crate::bench_balikan::run(args.iter().any(|a| a == "--quick"));
+    }
+    let opts = options(args)?;
+    let secs = |full: u64| Duration::from_secs(if opts.quick { 2 } else { full });
+    let root = crate::repo_root()?;
+
+    header("tools and release builds");
+    if !opts.keep_spa {
+        let tool_path = tools::ensure_spa_tools()?;
+        spa::build(&root, Freshness::IfChanged, &tool_path)?;
+    }
+    run_cmd(
+        Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+            .args(["build", "--release", "-p", "padan-backend", "-p", "padan-sim-dukcapil"])
+            .current_dir(&root),
+    )?;
+
+    let sizes = spa_sizes(&root.join("dist"))?;
+    let transfer: usize = sizes.iter().filter(|(n, _, _)| !n.ends_with(".html")).map(|(_, _, gz)| gz).sum::<usize>();
+
+    let rig = Rig::start(&root)?;
+    let (addr, sim_addr) = (rig.addr, rig.sim_addr);
+    let f = fixtures(&rig)?;
 
     header("measuring");
     // Warm-up: connection pools, SQLite pages, the simulator's face cache.
-    load::closed_loop(addr, 8, Duration::from_secs(1), cycle(backend_verify.clone()))?;
-    load::closed_loop(addr, 4, Duration::from_secs(3), cycle(backend_face.clone()))?;
-    load::closed_loop(sim_addr, 4, Duration::from_secs(3), cycle(direct_foto.clone()))?;
-    let livez = Arc::new(|_| Request::get("/livez")) as Make;
-    let mut rows = vec![
-        ("`GET /livez` (ceiling), 16 connections, closed loop", load::closed_loop(addr, 16, secs(5), livez)?),
-        (
+    load::closed_loop(addr, 8, Duration::from_secs(1), cycle(f.backend_verify.clone()))?;
+    load::closed_loop(addr, 4, Duration::from_secs(3), cycle(f.backend_face.clone()))?;
+    load::closed_loop(sim_addr, 4, Duration::from_secs(3), cycle(f.direct_foto.clone()))?;
+    let mut rows = Vec::new();
+    let mut wal_after_closed_loop = None;
+    if !opts.latency_only {
+        let livez = Arc::new(|_| Request::get("/livez")) as Make;
+        rows.push((
+            "`GET /livez` (ceiling), 16 connections, closed loop",
+            load::closed_loop(addr, 16, secs(5), livez)?,
+        ));
+        rows.push((
             "simulator `CALL_VERIFY_BY_ELEMEN` alone, 16 connections, closed loop",
-            load::closed_loop(sim_addr, 16, secs(5), cycle(direct_verify.clone()))?,
-        ),
-        (
+            load::closed_loop(sim_addr, 16, secs(5), cycle(f.direct_verify.clone()))?,
+        ));
+        rows.push((
             "verify through backend, 16 connections, closed loop",
-            load::closed_loop(addr, 16, secs(10), cycle(backend_verify.clone()))?,
-        ),
-    ];
-    // SQLite's write-ahead log right after the heaviest run: bounded by the
-    // appender's checkpoints (it grew without bound before them).
-    let wal_after_closed_loop = std::fs::metadata(work.join("padan.db-wal")).map(|m| m.len()).unwrap_or(0);
-    // The open-loop runs measure steady-state overhead: let the backend
-    // finish the checkpoint work the closed-loop burst left behind (the
-    // log it wrote at 4,800 accesses/s is copied into the database file in
-    // the background) before measuring latency.
-    std::thread::sleep(Duration::from_secs(if quick { 1 } else { 5 }));
-    let at_200 = |target: SocketAddr, make: Make| load::open_loop(target, 200, secs(10), 8, make);
+            load::closed_loop(addr, 16, secs(10), cycle(f.backend_verify.clone()))?,
+        ));
+        // SQLite's write-ahead log right after the heaviest run: bounded by
+        // the appender's checkpoints (it grew without bound before them).
+        wal_after_closed_loop = Some(std::fs::metadata(rig.work.join("padan.db-wal")).map(|m| m.len()).unwrap_or(0));
+        // The open-loop runs measure steady-state overhead: let the backend
+        // finish the checkpoint work the closed-loop burst left behind
+        // before measuring latency.
+        std::thread::sleep(Duration::from_secs(if opts.quick { 1 } else { 5 }));
+    }
+
     // Face match at 200/s too: the simulator decrypts the NIK (RSA-2048) on
     // every call but remembers the constant account ciphertexts and the
     // scores of probes it has seen (the same 50 photos, warmed up above), so
     // it is not saturated on two cores and both columns measure latency.
-    let mut pairs: Vec<(&str, Report, Report)> = vec![
-        ("verify_elements", at_200(sim_addr, cycle(direct_verify))?, at_200(addr, cycle(backend_verify))?),
-        ("ikd_lookup (CALL_NIK)", at_200(sim_addr, cycle(direct_nik.clone()))?, at_200(addr, cycle(backend_ikd))?),
-        ("face_match (CALL_FR)", at_200(sim_addr, fr)?, at_200(addr, cycle(backend_face))?),
-    ];
     // The portal makes three calls in a row (NIK, KK, FOTO): its upstream
     // time is the sum of the three, each measured alone.
-    let nik = at_200(sim_addr, cycle(direct_nik))?;
-    let kk = at_200(sim_addr, cycle(direct_kk))?;
-    let foto = at_200(sim_addr, cycle(direct_foto))?;
-    let portal = at_200(addr, cycle(backend_portal))?;
-    pairs.push(("portal_lookup (CALL_NIK + CALL_KK + CALL_FOTO)", Report::sum(&[&nik, &kk, &foto]), portal));
+    let mechanisms = [
+        Mechanism {
+            name: "verify_elements",
+            route: "/api/v1/verify/elements",
+            direct: vec![cycle(f.direct_verify.clone())],
+            backend: cycle(f.backend_verify.clone()),
+        },
+        Mechanism {
+            name: "ikd_lookup (CALL_NIK)",
+            route: "/api/v1/lookup/ikd",
+            direct: vec![cycle(f.direct_nik.clone())],
+            backend: cycle(f.backend_ikd.clone()),
+        },
+        Mechanism {
+            name: "face_match (CALL_FR)",
+            route: "/api/v1/verify/face",
+            direct: vec![f.direct_fr.clone()],
+            backend: cycle(f.backend_face.clone()),
+        },
+        Mechanism {
+            name: "portal_lookup (CALL_NIK + CALL_KK + CALL_FOTO)",
+            route: "/api/v1/lookup/portal",
+            direct: vec![cycle(f.direct_nik.clone()), cycle(f.direct_kk.clone()), cycle(f.direct_foto.clone())],
+            backend: cycle(f.backend_portal.clone()),
+        },
+    ];
+    let (samples, breakdown) = overhead(&rig, &mechanisms, opts.rounds, secs(10))?;
 
-    // Breaker: Dukcapil answers HTTP 500; after five failures the circuit
-    // opens and further calls fail fast, without reaching Dukcapil.
-    let mut control = Conn::open(sim_addr)?;
-    let set = control.send(&Request::post_json("/_sim/faults", &json!({ "http_500": true })))?;
-    anyhow::ensure!(set.status == 200, "setting faults: HTTP {}", set.status);
-    let mut conn = Conn::open(addr)?;
-    for i in 0..5 {
-        conn.send(&breaker_probe(i))?;
+    if !opts.latency_only {
+        // Breaker: Dukcapil answers HTTP 500; after five failures the
+        // circuit opens and further calls fail fast, without reaching it.
+        let mut control = Conn::open(sim_addr)?;
+        let set = control.send(&Request::post_json("/_sim/faults", &json!({ "http_500": true })))?;
+        anyhow::ensure!(set.status == 200, "setting faults: HTTP {}", set.status);
+        let mut conn = Conn::open(addr)?;
+        for i in 0..5 {
+            conn.send(&(f.breaker_probe)(i))?;
+        }
+        let open = load::closed_loop_any_status(addr, 4, secs(3), f.breaker_probe.clone())?;
+        control.send(&Request::post_json("/_sim/faults", &json!({})))?;
+        rows.push(("verify while the circuit is open (fails fast), 4 connections, closed loop", open));
     }
-    let open = load::closed_loop_any_status(addr, 4, secs(3), breaker_probe)?;
-    control.send(&Request::post_json("/_sim/faults", &json!({})))?;
-    rows.push(("verify while the circuit is open (fails fast), 4 connections, closed loop", open));
     // Where an access's audit append spends its time, over the whole run.
-    let metrics = conn.send(&Request::get("/metrics"))?;
-    let appender: Vec<String> = String::from_utf8_lossy(&metrics.body)
+    let appender: Vec<String> = rig
+        .metrics()?
         .lines()
         .filter(|l| l.starts_with("padan_audit_") || l.starts_with("padan_sqlite_"))
-        .filter(|l| !l.starts_with("padan_audit_records_total") && !l.contains("_bucket{"))
+        .filter(|l| {
+            !l.starts_with("padan_audit_records_total")
+                && (!l.contains("_bucket{")
+                    || l.starts_with("padan_sqlite_checkpoint_seconds_bucket")
+                    || l.starts_with("padan_audit_batch_seconds_bucket"))
+        })
         .map(str::to_owned)
         .collect();
-
-    backend.stop(Duration::from_secs(10));
-    sim.stop(Duration::from_secs(10));
-    let _ = std::fs::remove_dir_all(&work);
+    drop(rig);
 
     let mut out = String::new();
     out.push_str(&format!("Machine: {}\n\n", machine()));
@@ -363,41 +612,73 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         "\nTransfer size (wasm + js + css, gzip): **{:.1} KB** ({transfer} bytes)\n\n",
         transfer as f64 / 1000.0
     ));
-    out.push_str(
-        "| load | req/s | p50 ms | p99 ms | max ms | requests | errors |\n|---|---:|---:|---:|---:|---:|---:|\n",
-    );
-    for (name, r) in &rows {
-        out.push_str(&row(name, r));
-        out.push('\n');
+    if !rows.is_empty() {
+        out.push_str(
+            "| load | req/s | p50 ms | p99 ms | max ms | requests | errors |\n|---|---:|---:|---:|---:|---:|---:|\n",
+        );
+        for (name, r) in &rows {
+            out.push_str(&row(name, r));
+            out.push('\n');
+        }
     }
+    out.push_str(&format!(
+        "\nAt 200 requests/s (open loop, 8 connections), {} round(s): the simulator alone, then through the \
+         backend (audit on); added = backend − upstream:\n\n",
+        opts.rounds
+    ));
     out.push_str(
-        "\nAt 200 requests/s (open loop, 8 connections): the simulator alone, then through the backend (audit on):\n\n",
+        "| mechanism | round | upstream p50 | upstream p99 | backend p50 | backend p99 | added p50 | added p99 | \
+         steal % | stall ms (upstream / backend run) | errors |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
-    out.push_str(
-        "| mechanism | upstream p50 | upstream p99 | backend p50 | backend p99 | added p50 | added p99 | errors |\n",
-    );
-    out.push_str("|---|---:|---:|---:|---:|---:|---:|---:|\n");
-    for (name, up, back) in &pairs {
+    for (m, runs) in mechanisms.iter().zip(&samples) {
+        for (i, s) in runs.iter().enumerate() {
+            out.push_str(&format!(
+                "| {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.1} | {:.1} / {:.1} | {} |\n",
+                m.name,
+                i + 1,
+                s.upstream.p50_ms,
+                s.upstream.p99_ms,
+                s.backend.p50_ms,
+                s.backend.p99_ms,
+                s.added_p50(),
+                s.added_p99(),
+                s.steal,
+                s.upstream.stall_ms,
+                s.backend.stall_ms,
+                s.upstream.errors + s.backend.errors
+            ));
+        }
+    }
+    out.push_str(&format!(
+        "\nMedian over the {} round(s):\n\n| mechanism | added p50 ms | added p99 ms | added p99, min–max |\n\
+         |---|---:|---:|---|\n",
+        opts.rounds
+    ));
+    for (m, runs) in mechanisms.iter().zip(&samples) {
+        let p99s: Vec<f64> = runs.iter().map(Sample::added_p99).collect();
+        let (lo, hi) = p99s.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| (lo.min(*x), hi.max(*x)));
         out.push_str(&format!(
-            "| {name} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {} |\n",
-            up.p50_ms,
-            up.p99_ms,
-            back.p50_ms,
-            back.p99_ms,
-            back.p50_ms - up.p50_ms,
-            back.p99_ms - up.p99_ms,
-            up.errors + back.errors
+            "| {} | {:.2} | {:.2} | {lo:.2}–{hi:.2} |\n",
+            m.name,
+            median(runs.iter().map(Sample::added_p50).collect()),
+            median(p99s)
         ));
     }
     println!("\n{out}");
-    println!("SQLite write-ahead log after the closed-loop verify run: {:.1} MB\n", wal_after_closed_loop as f64 / 1e6);
-    println!("Audit appender and SQLite checkpoints over the whole run (sums and counts; seconds):\n");
+    if let Some(wal) = wal_after_closed_loop {
+        println!("SQLite write-ahead log after the closed-loop verify run: {:.1} MB\n", wal as f64 / 1e6);
+    }
+    println!("Server side, per backend run at 200/s (bucket bounds from the backend's histograms):\n");
+    for line in &breakdown {
+        println!("    {line}");
+    }
+    println!("\nAudit appender and SQLite checkpoints over the whole run (sums and counts; seconds):\n");
     for line in &appender {
         println!("    {line}");
     }
     // The breaker run's "errors" are its fast 502s: that is the point of it.
     let errors: usize = rows.iter().filter(|(n, _)| !n.contains("circuit")).map(|(_, r)| r.errors).sum::<usize>()
-        + pairs.iter().map(|(_, a, b)| a.errors + b.errors).sum::<usize>();
+        + samples.iter().flatten().map(|s| s.upstream.errors + s.backend.errors).sum::<usize>();
     if errors > 0 {
         bail!("{errors} requests failed during the benchmark");
     }

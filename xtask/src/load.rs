@@ -123,6 +123,10 @@ pub struct Report {
     pub p50_ms: f64,
     pub p99_ms: f64,
     pub max_ms: f64,
+    /// The longest a 1 ms sleep of the load generator overran during the
+    /// run (open loop only): a pause of the whole machine (the hypervisor,
+    /// the disk) shows here, whatever the server does.
+    pub stall_ms: f64,
 }
 
 impl Report {
@@ -140,6 +144,7 @@ impl Report {
             p50_ms: parts.iter().map(|r| r.p50_ms).sum(),
             p99_ms: parts.iter().map(|r| r.p99_ms).sum(),
             max_ms: parts.iter().map(|r| r.max_ms).sum(),
+            stall_ms: parts.iter().map(|r| r.stall_ms).fold(0.0, f64::max),
         }
     }
 
@@ -159,6 +164,7 @@ impl Report {
             p50_ms: pick(0.50),
             p99_ms: pick(0.99),
             max_ms: latencies.last().map_or(0.0, |d| d.as_secs_f64() * 1000.0),
+            stall_ms: 0.0,
         }
     }
 }
@@ -249,7 +255,21 @@ pub fn open_loop(
     let stop = Arc::new(AtomicBool::new(false));
     let all = Arc::new(Mutex::new(Vec::new()));
     let start = Instant::now() + Duration::from_millis(50);
+    let stall = Arc::new(Mutex::new(Duration::ZERO));
     std::thread::scope(|s| {
+        let (watching, stall) = (stop.clone(), stall.clone());
+        s.spawn(move || {
+            let mut worst = Duration::ZERO;
+            while !watching.load(Ordering::Relaxed) {
+                let t = Instant::now();
+                std::thread::sleep(Duration::from_millis(1));
+                worst = worst.max(t.elapsed().saturating_sub(Duration::from_millis(1)));
+            }
+            if let Ok(mut s) = stall.lock() {
+                *s = worst;
+            }
+        });
+        stopper(s, &stop, &next, total);
         for _ in 0..connections {
             let (next, errors, stop, all, make) =
                 (next.clone(), errors.clone(), stop.clone(), all.clone(), make.clone());
@@ -281,5 +301,18 @@ pub fn open_loop(
     });
     let seconds = duration.as_secs_f64();
     let latencies = std::mem::take(&mut *all.lock().map_err(|_| anyhow::anyhow!("poisoned"))?);
-    Ok(Report::from(latencies, errors.load(Ordering::Relaxed), seconds))
+    let mut report = Report::from(latencies, errors.load(Ordering::Relaxed), seconds);
+    report.stall_ms = stall.lock().map_err(|_| anyhow::anyhow!("poisoned"))?.as_secs_f64() * 1000.0;
+    Ok(report)
+}
+
+/// Ends the stall watcher of [`open_loop`] once every request was taken.
+fn stopper<'s>(s: &'s std::thread::Scope<'s, '_>, stop: &Arc<AtomicBool>, next: &Arc<AtomicUsize>, total: usize) {
+    let (stop, next) = (stop.clone(), next.clone());
+    s.spawn(move || {
+        while next.load(Ordering::Relaxed) < total && !stop.load(Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        stop.store(true, Ordering::Relaxed);
+    });
 }

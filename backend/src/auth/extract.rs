@@ -95,6 +95,7 @@ impl FromRequestParts<AppState> for PendingOfficer {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let started = std::time::Instant::now();
         let token = session_cookie_token(&parts.headers).ok_or(AppError::Unauthenticated)?;
         let hash = token_hash(&token);
         let pool = state.store().pool();
@@ -121,6 +122,7 @@ impl FromRequestParts<AppState> for PendingOfficer {
             let _slot = state.store().write_slot().await;
             store::sessions::touch(pool, &hash, now).await?;
         }
+        metrics::histogram!("padan_session_check_seconds").record(started.elapsed().as_secs_f64());
         // Who is acting, on the request's log span (ids and codes only).
         let span = tracing::Span::current();
         span.record("officer_id", officer.id);

@@ -44,6 +44,9 @@ pub struct Store {
     /// SQLite: the database file (the audit appender opens its own
     /// connection to it).
     sqlite_path: Option<std::path::PathBuf>,
+    /// SQLite: frames in the write-ahead log at the last background
+    /// checkpoint (the audit appender starts the log over when it is long).
+    wal_frames: std::sync::Arc<std::sync::atomic::AtomicI64>,
 }
 
 /// A transaction that writes, from [`Store::begin_write`]: derefs to the
@@ -80,6 +83,10 @@ impl std::ops::DerefMut for WriteTx {
         &mut self.tx
     }
 }
+
+/// PASSIVE checkpoints in a row at most, catching up with the appends that
+/// arrived during the previous one ([`Store::checkpoint`]).
+const CATCH_UP_PASSES: usize = 4;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
@@ -128,7 +135,13 @@ impl Store {
             Engine::Sqlite => crate::audit::chain::sqlite_path(&url),
             Engine::Postgres => None,
         };
-        Ok(Self { pool, engine, writer: std::sync::Arc::new(tokio::sync::Mutex::new(())), sqlite_path })
+        Ok(Self {
+            pool,
+            engine,
+            writer: std::sync::Arc::new(tokio::sync::Mutex::new(())),
+            sqlite_path,
+            wal_frames: std::sync::Arc::default(),
+        })
     }
 
     /// SQLite only: moves the write-ahead log into the database file.
@@ -137,14 +150,36 @@ impl Store {
     /// inside whichever request's commit crossed the threshold, adding an
     /// fsync to its latency); [`Store::spawn_checkpointer`] runs this
     /// instead, off the request path. PASSIVE never blocks writers, so it
-    /// does the copying; under steady load it never lets the log start
-    /// over, which the audit appender's periodic RESTART between its
-    /// batches does (`store::audit_sqlite::checkpoint`).
+    /// does the copying and the syncing. Under steady load it never lets
+    /// the log start over: the audit appender does that, between its
+    /// batches, once the log has grown long ([`Store::wal_frames`],
+    /// `store::audit_sqlite::checkpoint`).
+    ///
+    /// The log starts over by itself at the first write after a checkpoint
+    /// that copied every frame (SQLite then reuses it from the start, no
+    /// sync needed: that checkpoint synced the database). Appends that
+    /// land while PASSIVE syncs leave a few frames behind, so it runs
+    /// again at once, a few times, until it has caught up; at moderate
+    /// load one of those passes does, and no writer ever waits for a sync.
     pub async fn checkpoint(&self) -> Result<(), sqlx::Error> {
         if self.engine == Engine::Sqlite {
-            sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&self.pool).await?;
+            for _ in 0..CATCH_UP_PASSES {
+                let row = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(&self.pool).await?;
+                let frames: i64 = sqlx::Row::try_get(&row, 1).unwrap_or(0);
+                let copied: i64 = sqlx::Row::try_get(&row, 2).unwrap_or(0);
+                self.wal_frames.store(frames, std::sync::atomic::Ordering::Relaxed);
+                if copied >= frames {
+                    break;
+                }
+            }
         }
         Ok(())
+    }
+
+    /// SQLite: frames in the write-ahead log when the background
+    /// checkpoint last ran (0 before it ran, and on PostgreSQL).
+    pub fn wal_frames(&self) -> std::sync::Arc<std::sync::atomic::AtomicI64> {
+        std::sync::Arc::clone(&self.wal_frames)
     }
 
     /// Checkpoints the SQLite WAL every `every` in the background (a no-op

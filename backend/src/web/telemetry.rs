@@ -51,7 +51,12 @@ pub fn install_panic_hook() {
 
 /// Installs the global Prometheus recorder (once per process).
 pub fn init_metrics() -> anyhow::Result<PrometheusHandle> {
-    let buckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0];
+    // Fine below 5 ms: the request-path budgets (e.g. 2 ms added per Dukcapil
+    // call at p99) are read from these.
+    let buckets = [
+        0.00025, 0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
+        2.5, 5.0, 10.0, 30.0, 60.0,
+    ];
     Ok(PrometheusBuilder::new()
         .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), &buckets)?
         .install_recorder()?)
