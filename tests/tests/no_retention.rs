@@ -128,7 +128,25 @@ async fn prove_no_retention(prerequisites: Prerequisites, postgres: Option<&Post
         bail!("driving the mechanisms for the canaries failed: {e:#}");
     }
     stack.check_alive().context("a server died during the flows")?;
+    // The canaries passed through the backend's memory: it is locked in
+    // RAM (`server.lock_memory`, on by default), so none of it can have
+    // gone to swap. CI runs as root, which may lock memory.
+    let locked_kb = locked_memory_kb(stack.backend.pid())?;
+    if locked_kb == 0 {
+        bail!("the backend's memory is not locked in RAM (VmLck 0 kB): population data could be swapped to disk");
+    }
     search_and_judge(&mut stack, &canaries, postgres, label, &DATABASE_CONTROLS)
+}
+
+/// `VmLck` of a process, in kB.
+fn locked_memory_kb(pid: u32) -> anyhow::Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).context("reading the backend's status")?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmLck:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .context("no VmLck line in /proc/PID/status")
 }
 
 async fn prove_no_retention_card(prerequisites: Prerequisites) -> anyhow::Result<()> {
