@@ -73,12 +73,15 @@ pub async fn import(
     let started = clock.now_millis();
     let timer = std::time::Instant::now();
     let mut tally = Tally::default();
-    let mut tx = store.pool().begin().await?;
+    // On the writer slot: the audit appender and the other writers queue
+    // behind the import (seconds for a large file) instead of meeting its
+    // lock in SQLite's busy handler, which gives up after 5 s.
+    let mut tx = store.begin_write().await?;
     if store.engine() == store::Engine::Sqlite {
         // A 500,000-row transaction outgrows SQLite's default 2 MB page cache
         // and spills to the WAL page by page; 64 MB keeps it in memory
         // (connection-local, set back below).
-        sqlx::query("PRAGMA cache_size = -65536").execute(&mut *tx).await?;
+        sqlx::query("PRAGMA cache_size = -65536").execute(&mut **tx).await?;
     }
     let mut record = ImportRecord {
         started_at: started,
@@ -89,7 +92,7 @@ pub async fn import(
         report: "{}".into(),
         ..ImportRecord::default()
     };
-    record.id = store::registry::insert_import(&mut *tx, &record).await?;
+    record.id = store::registry::insert_import(&mut **tx, &record).await?;
     let mut separator = ",";
     let read_error = |e: std::io::Error| AppError::InvalidRequest(format!("berkas tidak dapat dibaca: {e}"));
     match CsvReader::open(input).map_err(read_error)? {
@@ -188,7 +191,7 @@ pub async fn import(
     record.rejected = report.rejected as i64;
     record.report = serde_json::to_string(&report).map_err(|e| AppError::Internal(e.to_string()))?;
     if store.engine() == store::Engine::Sqlite {
-        sqlx::query("PRAGMA cache_size = -2000").execute(&mut *tx).await?;
+        sqlx::query("PRAGMA cache_size = -2000").execute(&mut **tx).await?;
     }
     if status == ImportStatus::Applied {
         report.id = record.id;

@@ -69,6 +69,11 @@ impl WriteTx {
         tx.commit().await
         // `_slot` is released here, after the commit.
     }
+
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        let WriteTx { tx, _slot } = self;
+        tx.rollback().await
+    }
 }
 
 impl std::ops::Deref for WriteTx {
