@@ -147,6 +147,32 @@ fn options(args: &[String]) -> anyhow::Result<Options> {
     Ok(o)
 }
 
+/// The release simulator (100,000 persons, seed 2026, the demo account
+/// with a quota no run exhausts), its config written into `work`; healthy
+/// when this returns.
+pub(crate) fn start_simulator(root: &Path, work: &Path) -> anyhow::Result<(Daemon, SocketAddr)> {
+    let sim_addr = free_port()?;
+    let sim_config = work.join("sim.json");
+    std::fs::write(
+        &sim_config,
+        serde_json::to_vec(&json!({
+            "user_id": "BKN_DEMO", "password": "demo-dukcapil-password",
+            "allowed_ips": ["127.0.0.1"], "daily_quota": 100_000_000u64,
+        }))?,
+    )?;
+    let mut sim = Daemon::spawn(
+        "the simulator",
+        Command::new(root.join("target/release/padan-sim-dukcapil"))
+            .arg("--config")
+            .arg(&sim_config)
+            .args(["--listen", &sim_addr.to_string(), "--seed", "2026", "--persons", "100000"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null()),
+    )?;
+    http::wait_healthy(&mut sim, sim_addr, "/_sim/health", Duration::from_secs(60))?;
+    Ok((sim, sim_addr))
+}
+
 /// The simulator and the backend (release builds) on a throw-away SQLite
 /// file, stopped when dropped.
 struct Rig {
@@ -161,27 +187,9 @@ impl Rig {
     fn start(root: &Path) -> anyhow::Result<Self> {
         let work = std::env::temp_dir().join(format!("padan-bench-{}", std::process::id()));
         std::fs::create_dir_all(&work)?;
-        let sim_addr = free_port()?;
-        let addr = free_port()?;
-        let sim_config = work.join("sim.json");
-        std::fs::write(
-            &sim_config,
-            serde_json::to_vec(&json!({
-                "user_id": "BKN_DEMO", "password": "demo-dukcapil-password",
-                "allowed_ips": ["127.0.0.1"], "daily_quota": 100_000_000u64,
-            }))?,
-        )?;
         header("starting the simulator and the backend (release)");
-        let mut sim = Daemon::spawn(
-            "the simulator",
-            Command::new(root.join("target/release/padan-sim-dukcapil"))
-                .arg("--config")
-                .arg(&sim_config)
-                .args(["--listen", &sim_addr.to_string(), "--seed", "2026", "--persons", "100000"])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null()),
-        )?;
-        http::wait_healthy(&mut sim, sim_addr, "/_sim/health", Duration::from_secs(60))?;
+        let (sim, sim_addr) = start_simulator(root, &work)?;
+        let addr = free_port()?;
         let mut backend = Daemon::spawn(
             "the backend",
             Command::new(root.join("target/release/padan"))

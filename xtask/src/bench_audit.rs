@@ -123,25 +123,7 @@ pub fn run(quick: bool) -> anyhow::Result<()> {
     std::fs::create_dir_all(&work)?;
 
     header("the chain's cost: verify through the backend, chain on vs off");
-    let sim_addr = free_port()?;
-    let sim_config = work.join("sim.json");
-    std::fs::write(
-        &sim_config,
-        serde_json::to_vec(&json!({
-            "user_id": "BKN_DEMO", "password": "demo-dukcapil-password",
-            "allowed_ips": ["127.0.0.1"], "daily_quota": 100_000_000u64,
-        }))?,
-    )?;
-    let mut sim = Daemon::spawn(
-        "the simulator",
-        Command::new(root.join("target/release/padan-sim-dukcapil"))
-            .arg("--config")
-            .arg(&sim_config)
-            .args(["--listen", &sim_addr.to_string(), "--seed", "2026", "--persons", "100000"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null()),
-    )?;
-    http::wait_healthy(&mut sim, sim_addr, "/_sim/health", Duration::from_secs(60))?;
+    let (mut sim, sim_addr) = crate::bench::start_simulator(&root, &work)?;
     let (status, body) = http::get(sim_addr, "/_sim/persons/sample?count=500&offset=1000")?;
     anyhow::ensure!(status == 200, "simulator fixtures: HTTP {status}");
     let persons: Vec<Value> = serde_json::from_str(&body)?;
