@@ -196,10 +196,11 @@ fn sqlite_loop(
             Err(std_mpsc::RecvTimeoutError::Timeout) => None,
             Err(std_mpsc::RecvTimeoutError::Disconnected) => break,
         };
+        let now = std::time::Instant::now();
         let long = wal_frames.load(std::sync::atomic::Ordering::Relaxed) >= RESTART_AT_FRAMES;
-        if std::time::Instant::now() >= next_checkpoint && !long {
-            next_checkpoint = std::time::Instant::now() + CHECKPOINT_EVERY;
-        } else if std::time::Instant::now() >= next_checkpoint {
+        if now >= next_checkpoint && !long {
+            next_checkpoint = now + CHECKPOINT_EVERY;
+        } else if now >= next_checkpoint {
             let _slot = slot.blocking_lock();
             let started = std::time::Instant::now();
             next_checkpoint = match audit_sqlite::checkpoint(&conn) {
