@@ -99,8 +99,9 @@ impl FromRequestParts<AppState> for PendingOfficer {
         let token = session_cookie_token(&parts.headers).ok_or(AppError::Unauthenticated)?;
         let hash = token_hash(&token);
         let pool = state.store().pool();
-        let (session, officer) =
-            store::sessions::get_with_officer(pool, &hash).await?.ok_or(AppError::Unauthenticated)?;
+        let (session, officer) = store::sessions::get_with_officer_cached(pool, state.store().session_cache(), &hash)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
         let now = state.clock().now_millis();
         let idle_ms = state.idle_timeout_ms();
         if now >= session.expires_at || now - session.last_seen_at >= idle_ms {

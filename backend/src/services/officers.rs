@@ -213,6 +213,8 @@ pub async fn change_role(
     let detail = format!("{detail}; {ended} session(s) ended");
     crate::audit::append_in(state, &mut tx, &event(state, admin, request_id, "role_change", "ok", detail)).await?;
     tx.commit().await?;
+    // Sessions read inside the transaction are stale now it has committed.
+    store::sessions::changed();
     view_of(state, id).await
 }
 
@@ -281,6 +283,8 @@ pub async fn set_active(
     let detail = if req.active { detail } else { format!("{detail}; {ended} session(s) ended") };
     crate::audit::append_in(state, &mut tx, &event(state, admin, request_id, name, "ok", detail)).await?;
     tx.commit().await?;
+    // Sessions read inside the transaction are stale now it has committed.
+    store::sessions::changed();
     view_of(state, id).await
 }
 
@@ -318,5 +322,7 @@ pub async fn reset_second_factor(
     let record = event(state, admin, request_id, "second_factor_reset", "ok", detail);
     crate::audit::append_in(state, &mut tx, &record).await?;
     tx.commit().await?;
+    // Sessions read inside the transaction are stale now it has committed.
+    store::sessions::changed();
     view_of(state, id).await
 }

@@ -22,10 +22,7 @@ pub fn open(path: &Path) -> rusqlite::Result<Connection> {
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
-    conn.execute_batch(
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-         PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864;",
-    )?;
+    conn.execute_batch(super::SQLITE_PRAGMAS)?;
     conn.busy_handler(Some(retry_soon))?;
     conn.set_prepared_statement_cache_capacity(16);
     Ok(conn)
@@ -53,8 +50,8 @@ fn retry_soon(attempt: i32) -> bool {
 /// load: appends keep adding frames while it runs, readers keep the log
 /// busy, and SQLite never starts the log over, so it grows without bound
 /// (measured: 1.4 GB after 50 s at 2,000 accesses/s). Run between batches
-/// by the only writer, this one completes; `journal_size_limit` then
-/// trims the file to 64 MB.
+/// by the only writer, this one completes; the next commit cuts the file
+/// back (`journal_size_limit = 0`, [`super::SQLITE_PRAGMAS`]).
 pub fn checkpoint(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |r| {
         let busy: i64 = r.get(0)?;

@@ -47,6 +47,11 @@ pub struct Store {
     /// SQLite: frames in the write-ahead log at the last background
     /// checkpoint (the audit appender starts the log over when it is long).
     wal_frames: std::sync::Arc<std::sync::atomic::AtomicI64>,
+    /// SQLite: sessions read in the last second ([`sessions::Cache`]).
+    sessions: Option<std::sync::Arc<sessions::Cache>>,
+    /// SQLite: the database file, open for as long as the store (see
+    /// [`keep_in_cache`] for why it is never closed early).
+    db_file: Option<std::sync::Arc<std::fs::File>>,
 }
 
 /// A transaction that writes, from [`Store::begin_write`]: derefs to the
@@ -96,6 +101,31 @@ const CATCH_UP_PASSES: usize = 4;
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
+/// Every SQLite connection's settings (the pool's and the audit appender's).
+///
+/// - WAL with `synchronous = NORMAL`: a commit writes the log without a
+///   sync; checkpoints sync (see [`Store::checkpoint`]).
+/// - `wal_autocheckpoint = 0`: no commit ever runs a checkpoint itself.
+/// - `journal_size_limit = 0`: when the log starts over, its first commit
+///   cuts the file back, so the log only ever *appends*. Overwriting an old
+///   log frame is a partial-page write (a frame is 24 bytes + a page), and
+///   where the kernel has already dropped that page from its cache the
+///   write first reads it back from disk: measured with `perf sched` at
+///   200 accesses/s, 18,305 such reads stalled the audit appender for
+///   17 s in all, up to 265 ms each, queued behind checkpoint syncs.
+///
+/// No `mmap_size`: a page fault that waits for the disk holds the
+/// process's memory-map lock, and SQLite remaps the file as it grows
+/// (measured: a tokio worker waited 471 ms in `mmap` behind one). Pages
+/// are read with `pread` from the kernel's cache, which the checkpointer
+/// keeps warm ([`keep_in_cache`]).
+///
+/// `busy_timeout` is the pool's; the appender replaces it with its own
+/// busy handler (`store::audit_sqlite::open`).
+pub(crate) const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA wal_autocheckpoint = 0; \
+     PRAGMA journal_size_limit = 0;";
+
 impl Store {
     pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Self> {
         sqlx::any::install_default_drivers();
@@ -124,12 +154,7 @@ impl Store {
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if engine == Engine::Sqlite {
-                        conn.execute(
-                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; \
-                             PRAGMA wal_autocheckpoint = 0;",
-                        )
-                        .await?;
+                        conn.execute(SQLITE_PRAGMAS).await?;
                     }
                     Ok(())
                 })
@@ -140,12 +165,18 @@ impl Store {
             Engine::Sqlite => crate::audit::chain::sqlite_path(&url),
             Engine::Postgres => None,
         };
+        let db_file = match &sqlite_path {
+            Some(path) => Some(std::sync::Arc::new(std::fs::File::open(path)?)),
+            None => None,
+        };
         Ok(Self {
             pool,
             engine,
             writer: std::sync::Arc::new(tokio::sync::Mutex::new(())),
             sqlite_path,
             wal_frames: std::sync::Arc::default(),
+            sessions: (engine == Engine::Sqlite).then(std::sync::Arc::default),
+            db_file,
         })
     }
 
@@ -202,10 +233,49 @@ impl Store {
                 if let Err(e) = store.checkpoint().await {
                     tracing::warn!(error = %e, "SQLite checkpoint failed; will retry");
                 }
+                if let (Some(path), Some(db)) = (store.sqlite_path.clone(), store.db_file.clone()) {
+                    let warmed = tokio::task::spawn_blocking(move || keep_in_cache(&db, &path)).await;
+                    if let Ok(Err(e)) = warmed {
+                        tracing::debug!(error = %e, "could not ask the kernel to keep the database cached");
+                    }
+                }
             }
         });
     }
+}
 
+/// Asks the kernel to (re)read into its page cache whatever it has dropped
+/// of the SQLite database file and its write-ahead log
+/// (`POSIX_FADV_WILLNEED`: queued reads, it does not wait for them).
+///
+/// Run after each checkpoint, off the request path. The pages a checkpoint
+/// just copied into the database file are clean once synced, and a kernel
+/// short of cache (or, as on the machine the benchmarks ran on, one that
+/// trims it continuously) drops them; the next access that needs one then
+/// reads it from disk, behind whatever sync is in progress. Measured with
+/// `perf sched` at 200 accesses/s: four such faults in the audit appender
+/// took 285–583 ms. Pages already cached cost a lookup each.
+///
+/// `db` stays open for the life of the store: closing *any* descriptor of
+/// the database file drops every POSIX lock this process holds on it,
+/// SQLite's included, and another process could then write under a
+/// reader's feet (SQLite's "How To Corrupt", 2.2; a test caught exactly
+/// that when this opened the file per pass). The log holds no locks (they
+/// are on the `-shm` file) and is opened per pass: it is cut back and
+/// removed as SQLite sees fit.
+fn keep_in_cache(db: &std::fs::File, db_path: &std::path::Path) -> std::io::Result<()> {
+    rustix::fs::fadvise(db, 0, None, rustix::fs::Advice::WillNeed)?;
+    let mut wal = db_path.as_os_str().to_owned();
+    wal.push("-wal");
+    match std::fs::File::open(wal) {
+        Ok(file) => rustix::fs::fadvise(&file, 0, None, rustix::fs::Advice::WillNeed)?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    Ok(())
+}
+
+impl Store {
     pub async fn migrate(&self) -> anyhow::Result<()> {
         match self.engine {
             Engine::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
@@ -241,6 +311,11 @@ impl Store {
     /// outside the pool (the SQLite audit appender).
     pub fn writer_slot(&self) -> std::sync::Arc<tokio::sync::Mutex<()>> {
         std::sync::Arc::clone(&self.writer)
+    }
+
+    /// SQLite: the cache of recently read sessions; `None` on PostgreSQL.
+    pub fn session_cache(&self) -> Option<&sessions::Cache> {
+        self.sessions.as_deref()
     }
 
     /// SQLite: the database file.

@@ -76,6 +76,7 @@ pub async fn insert(pool: &AnyPool, o: &NewOfficer<'_>, now_ms: i64) -> Result<i
     .bind(now_ms)
     .fetch_one(pool)
     .await?;
+    super::sessions::changed();
     row.try_get(0)
 }
 
@@ -89,6 +90,7 @@ pub async fn record_failure(pool: &AnyPool, id: i64, lock_until: Option<i64>) ->
     .bind(lock_until)
     .execute(pool)
     .await
+    .inspect(|_| super::sessions::changed())
     .map(|_| ())
 }
 
@@ -97,6 +99,7 @@ pub async fn record_success(pool: &AnyPool, id: i64) -> Result<(), sqlx::Error> 
         .bind(id)
         .execute(pool)
         .await
+        .inspect(|_| super::sessions::changed())
         .map(|_| ())
 }
 
@@ -108,6 +111,7 @@ pub async fn set_password(pool: &AnyPool, id: i64, password_hash: &str, now_ms: 
         .bind(now_ms)
         .execute(pool)
         .await
+        .inspect(|_| super::sessions::changed())
         .map(|_| ())
 }
 
@@ -118,6 +122,7 @@ pub async fn set_totp_pending(pool: &AnyPool, id: i64, sealed: &str) -> Result<(
         .bind(sealed)
         .execute(pool)
         .await
+        .inspect(|_| super::sessions::changed())
         .map(|_| ())
 }
 
@@ -134,6 +139,7 @@ pub async fn confirm_totp(pool: &AnyPool, id: i64, sealed: &str, step: i64) -> R
         .bind(step)
         .execute(pool)
         .await
+        .inspect(|_| super::sessions::changed())
         .map(|_| ())
 }
 
@@ -148,6 +154,7 @@ pub async fn advance_totp_step(pool: &AnyPool, id: i64, step: i64) -> Result<boo
     .bind(step)
     .execute(pool)
     .await?;
+    super::sessions::changed();
     Ok(done.rows_affected() == 1)
 }
 
@@ -228,6 +235,7 @@ pub async fn set_role_office(
         .bind(office_code)
         .execute(&mut *conn)
         .await?;
+    super::sessions::changed();
     Ok(done.rows_affected() == 1)
 }
 
@@ -240,6 +248,7 @@ pub async fn set_active(conn: &mut sqlx::AnyConnection, id: i64, active: bool) -
         "UPDATE officers SET active = 0 WHERE id = $1"
     };
     let done = sqlx::query(sql).bind(id).execute(&mut *conn).await?;
+    super::sessions::changed();
     Ok(done.rows_affected() == 1)
 }
 
@@ -251,6 +260,7 @@ pub async fn clear_totp(conn: &mut sqlx::AnyConnection, id: i64) -> Result<bool,
             .bind(id)
             .execute(&mut *conn)
             .await?;
+    super::sessions::changed();
     Ok(done.rows_affected() == 1)
 }
 
@@ -260,5 +270,6 @@ pub async fn end_sessions(conn: &mut sqlx::AnyConnection, id: i64) -> Result<u64
         .bind(id)
         .execute(&mut *conn)
         .await
+        .inspect(|_| super::sessions::changed())
         .map(|r| r.rows_affected())
 }

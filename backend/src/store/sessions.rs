@@ -1,6 +1,94 @@
 //! Server-side sessions with idle and absolute expiry.
 
+use std::{
+    collections::HashMap,
+    sync::atomic::{AtomicU64, Ordering},
+    time::{Duration, Instant},
+};
+
 use sqlx::{AnyPool, Row};
+
+use super::officers::OfficerRecord;
+
+/// Bumped after every write this process makes to `sessions` or
+/// `officers`: a cached session read before it is no longer used.
+static GENERATION: AtomicU64 = AtomicU64::new(0);
+
+/// Marks every cached session stale. Called by each write to `sessions`
+/// or `officers` once it has run, and again by callers that wrote inside a
+/// transaction, once it has committed.
+pub fn changed() {
+    GENERATION.fetch_add(1, Ordering::SeqCst);
+}
+
+/// How long a cached session is used at most. Bounds what a write from
+/// *another* process (the `padan` command line on the same SQLite file)
+/// takes to be seen; writes made by this process are seen at once
+/// ([`changed`]).
+const FRESH_FOR: Duration = Duration::from_secs(1);
+
+/// Sessions cached at most (signed-in officers active in the last second).
+const MAX_CACHED: usize = 4_096;
+
+/// SQLite only: the last answers of [`get_with_officer`], so an officer's
+/// requests within a second of each other check their session without a
+/// round trip to a database thread (on two busy cores that hand-over was a
+/// visible part of each request's tail). Entries are exact: any write
+/// to sessions or officers in this process invalidates all of them.
+/// PostgreSQL deployments may run several backends, whose writes this
+/// process would not see, and read every time.
+#[derive(Debug, Default)]
+pub struct Cache {
+    entries: std::sync::Mutex<HashMap<String, Cached>>,
+}
+
+#[derive(Debug)]
+struct Cached {
+    read_at: Instant,
+    generation: u64,
+    found: (SessionRecord, OfficerRecord),
+}
+
+impl Cache {
+    fn get(&self, token_hash: &str) -> Option<(SessionRecord, OfficerRecord)> {
+        let entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let hit = entries.get(token_hash)?;
+        let fresh = hit.generation == GENERATION.load(Ordering::SeqCst) && hit.read_at.elapsed() < FRESH_FOR;
+        fresh.then(|| hit.found.clone())
+    }
+
+    /// `generation`: as it was *before* the read, so a write that raced
+    /// the read leaves the entry stale.
+    fn put(&self, token_hash: &str, generation: u64, read_at: Instant, found: &(SessionRecord, OfficerRecord)) {
+        let mut entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if entries.len() >= MAX_CACHED {
+            let now = GENERATION.load(Ordering::SeqCst);
+            entries.retain(|_, c| c.generation == now && c.read_at.elapsed() < FRESH_FOR);
+            if entries.len() >= MAX_CACHED {
+                entries.clear();
+            }
+        }
+        entries.insert(token_hash.to_owned(), Cached { read_at, generation, found: found.clone() });
+    }
+}
+
+/// [`get_with_officer`], answered from `cache` when it holds a fresh entry.
+pub async fn get_with_officer_cached(
+    pool: &AnyPool,
+    cache: Option<&Cache>,
+    token_hash: &str,
+) -> Result<Option<(SessionRecord, OfficerRecord)>, sqlx::Error> {
+    let Some(cache) = cache else { return get_with_officer(pool, token_hash).await };
+    if let Some(hit) = cache.get(token_hash) {
+        return Ok(Some(hit));
+    }
+    let (generation, read_at) = (GENERATION.load(Ordering::SeqCst), Instant::now());
+    let found = get_with_officer(pool, token_hash).await?;
+    if let Some(found) = &found {
+        cache.put(token_hash, generation, read_at, found);
+    }
+    Ok(found)
+}
 
 #[derive(Debug, Clone)]
 pub struct SessionRecord {
@@ -73,11 +161,17 @@ pub async fn touch(pool: &AnyPool, token_hash: &str, now_ms: i64) -> Result<(), 
         .bind(now_ms)
         .execute(pool)
         .await
+        .inspect(|_| changed())
         .map(|_| ())
 }
 
 pub async fn delete(pool: &AnyPool, token_hash: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(pool).await.map(|_| ())
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(token_hash)
+        .execute(pool)
+        .await
+        .inspect(|_| changed())
+        .map(|_| ())
 }
 
 /// Removes sessions that can no longer be used.
@@ -87,6 +181,7 @@ pub async fn purge_expired(pool: &AnyPool, now_ms: i64, idle_ms: i64) -> Result<
         .bind(now_ms - idle_ms)
         .execute(pool)
         .await
+        .inspect(|_| changed())
         .map(|r| r.rows_affected())
 }
 
@@ -98,6 +193,7 @@ pub async fn delete_all_for_officer(pool: &AnyPool, officer_id: i64, keep: Optio
         .bind(keep.unwrap_or(""))
         .execute(pool)
         .await
+        .inspect(|_| changed())
         .map(|r| r.rows_affected())
 }
 
@@ -176,5 +272,6 @@ pub async fn rotate(
     .bind(expires_at)
     .execute(pool)
     .await
+    .inspect(|_| changed())
     .map(|r| r.rows_affected() == 1)
 }
