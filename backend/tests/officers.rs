@@ -14,7 +14,7 @@ use padan_backend::{
 };
 use padan_protocol::v1::{ChangeRoleRequest, Role, SessionStage, SetActiveRequest};
 use serde_json::{Value, json};
-use support::{Options, PASSWORD, TestApp};
+use support::{Engine, Options, PASSWORD, TestApp};
 use time::Duration;
 
 const NEW_PASSWORD: &str = "sawah-hijau-di-lereng-merapi";
@@ -328,6 +328,20 @@ both_engines!(deactivation_ends_sessions_and_reactivation_restores_sign_in, |eng
     assert_eq!(on.len(), 1);
     assert_eq!(on[0].detail.as_deref(), Some(format!("officer {id} (petugas)").as_str()));
 });
+
+/// SQLite keeps the sessions it read in the last second in memory. Writes
+/// made by this process clear that cache at once (the test above); one made
+/// by another process on the same file (the command line, straight SQL)
+/// is seen within the second.
+#[tokio::test]
+async fn a_session_ended_by_another_process_is_refused_within_a_second() {
+    let app = TestApp::start(Engine::Sqlite, Options::default()).await.expect("SQLite always runs");
+    let petugas = signed(&app, "petugas").await;
+    assert_eq!(get(&app, &petugas, "/api/v1/session").await.0, 200);
+    sqlx::query("DELETE FROM sessions").execute(app.state.store().pool()).await.expect("delete");
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    assert_eq!(get(&app, &petugas, "/api/v1/session").await.0, 401);
+}
 
 both_engines!(second_factor_reset_forces_enrolment, |engine| async move {
     let options =
