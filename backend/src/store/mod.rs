@@ -192,8 +192,9 @@ impl Store {
     /// `store::audit_sqlite::checkpoint`).
     ///
     /// The log starts over by itself at the first write after a checkpoint
-    /// that copied every frame (SQLite then reuses it from the start, no
-    /// sync needed: that checkpoint synced the database). Appends that
+    /// that copied every frame (that write cuts the file back and appends
+    /// from the start, see `SQLITE_PRAGMAS`; no sync needed: the
+    /// checkpoint synced the database). Appends that
     /// land while PASSIVE syncs leave a few frames behind, so it runs
     /// again at once, a few times, until it has caught up; at moderate
     /// load one of those passes does, and no writer ever waits for a sync.
