@@ -407,6 +407,14 @@ both_engines!(group_commit_answers_each_caller_with_its_own_record, |engine| asy
     let report = verify(&app).await;
     assert_eq!(report.tamper, None, "{report}");
     assert_eq!(report.records as i64, before + 300);
+    // On SQLite a request commits its own record when the writer is free
+    // and queues otherwise: with 300 at once, both paths were taken, and
+    // the chain above is whole across them.
+    let (by_request, by_queue) = app.state.audit().paths();
+    match engine {
+        Engine::Sqlite => assert!(by_request > 0 && by_queue > 0, "{by_request} by request, {by_queue} queued"),
+        Engine::Postgres => assert_eq!(by_request, 0),
+    }
     // One pending outbox row per NIK, each pointing at an access to it.
     let rows = sqlx::query(
         "SELECT o.nik_token, l.nik_token FROM balikan_outbox o JOIN audit_log l ON l.id = o.audit_id \

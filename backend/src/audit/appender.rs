@@ -12,13 +12,25 @@
 //! a failed batch is retried record by record, so one bad record fails only
 //! its own request.
 //!
-//! - **SQLite**: a dedicated thread owns a `rusqlite` connection
-//!   (`store::audit_sqlite`) and takes the store's writer slot per batch, so
-//!   it queues with the other writers rather than colliding with them.
+//! - **SQLite**: one `rusqlite` connection (`store::audit_sqlite`) writes
+//!   every record, always on the store's writer slot, so it queues with the
+//!   other writers rather than colliding with them. When nobody is writing
+//!   and nothing is queued, the request's own thread commits its record
+//!   there and then (`tokio::task::block_in_place`): no hand-over to another
+//!   thread and back, which on two busy cores was most of an access's
+//!   added tail. Otherwise the record goes to a dedicated thread that
+//!   commits whatever queued up as one batch.
 //! - **PostgreSQL**: a task on the runtime writes each batch through the
 //!   pool; the head row lock still orders batches across instances.
 
-use std::sync::{Arc, mpsc as std_mpsc};
+use std::{
+    sync::{
+        Arc, Mutex, MutexGuard, PoisonError, TryLockError,
+        atomic::{AtomicUsize, Ordering},
+        mpsc as std_mpsc,
+    },
+    time::Instant,
+};
 
 use tokio::sync::{mpsc, oneshot};
 
@@ -52,9 +64,15 @@ const RESTART_AT_FRAMES: i64 = 8_192;
 
 /// One record to append, and the outbox row that goes with it.
 #[derive(Debug)]
-struct Job {
+struct Entry {
     record: AuditRecord,
     balikan: Option<outbox::Pending>,
+}
+
+/// An entry waiting for the appender, and where to send its id.
+#[derive(Debug)]
+struct Job {
+    entry: Entry,
     reply: oneshot::Sender<Result<i64, sqlx::Error>>,
 }
 
@@ -68,26 +86,84 @@ struct Chaining {
 }
 
 impl Chaining {
-    fn plan(&self, head: &Head, jobs: &[Job]) -> chain::BatchPlan {
-        chain::plan_batch(
-            head,
-            jobs.iter().map(|j| &j.record),
-            self.clock.now_millis(),
-            self.every,
-            self.every_ms,
-            self.signer.as_ref(),
-        )
+    fn plan<'r>(&self, head: &Head, records: impl IntoIterator<Item = &'r AuditRecord>) -> chain::BatchPlan {
+        chain::plan_batch(head, records, self.clock.now_millis(), self.every, self.every_ms, self.signer.as_ref())
     }
 }
 
 enum Submit {
-    Sqlite(std_mpsc::Sender<Job>),
+    Sqlite { queue: std_mpsc::Sender<Job>, writer: Arc<SqliteWriter> },
     Postgres(mpsc::UnboundedSender<Job>),
+}
+
+/// SQLite: the one connection that writes the audit trail, shared by the
+/// appender thread and the requests that commit their own record.
+///
+/// Lock order, everywhere: the store's writer slot, then `conn`.
+struct SqliteWriter {
+    conn: Mutex<rusqlite::Connection>,
+    slot: Arc<tokio::sync::Mutex<()>>,
+    chaining: Chaining,
+    /// Jobs sent to the appender thread that it has not yet taken: while
+    /// any wait, a request queues behind them rather than overtaking.
+    queued: AtomicUsize,
+}
+
+impl SqliteWriter {
+    fn conn(&self) -> MutexGuard<'_, rusqlite::Connection> {
+        // A panic while writing rolled its transaction back when the
+        // transaction was dropped: the connection is fine to reuse.
+        self.conn.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Writes `entries` in one transaction, waiting for the writer slot
+    /// (the appender thread).
+    fn write_waiting(&self, entries: &[&Entry]) -> rusqlite::Result<Vec<i64>> {
+        let waited = Instant::now();
+        let _slot = self.slot.blocking_lock();
+        let mut conn = self.conn();
+        let started = Instant::now();
+        let written = write_sqlite(&mut conn, entries, &self.chaining);
+        metrics::histogram!("padan_audit_slot_wait_seconds").record((started - waited).as_secs_f64());
+        metrics::histogram!("padan_audit_batch_seconds").record(started.elapsed().as_secs_f64());
+        written
+    }
+
+    /// The request's own thread commits `entry` when the writer is free and
+    /// nothing is queued for it; `None` when it is not (or when this is not
+    /// a multi-threaded Tokio runtime, where blocking a thread would block
+    /// every task): the caller queues the entry instead.
+    ///
+    /// The write blocks this thread for the commit (about 0.1–0.2 ms), so
+    /// it runs in `block_in_place`: should the disk stall, the runtime
+    /// hands this worker's other tasks to another thread meanwhile.
+    fn try_write_now(&self, entry: &Entry) -> Option<rusqlite::Result<i64>> {
+        let multi_threaded = tokio::runtime::Handle::try_current()
+            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+        if !multi_threaded || self.queued.load(Ordering::Acquire) > 0 {
+            return None;
+        }
+        let _slot = self.slot.try_lock().ok()?;
+        let mut conn = match self.conn.try_lock() {
+            Ok(conn) => conn,
+            Err(TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(TryLockError::WouldBlock) => return None,
+        };
+        let started = Instant::now();
+        let written = tokio::task::block_in_place(|| write_sqlite(&mut conn, &[entry], &self.chaining));
+        metrics::histogram!("padan_audit_slot_wait_seconds").record(0.0);
+        metrics::histogram!("padan_audit_batch_seconds").record(started.elapsed().as_secs_f64());
+        Some(written.map(|ids| ids.first().copied().unwrap_or_default()))
+    }
 }
 
 /// The process's audit appender (held by `AppState`).
 pub struct Appender {
     submit: Submit,
+    /// Records committed by the request's own thread, and through the
+    /// appender's queue: see [`Appender::paths`].
+    by_request: AtomicUsize,
+    by_queue: AtomicUsize,
 }
 
 impl std::fmt::Debug for Appender {
@@ -114,12 +190,18 @@ impl Appender {
                 })?;
                 let conn = audit_sqlite::open(path)
                     .map_err(|e| anyhow::anyhow!("opening the audit writer on {}: {e}", path.display()))?;
-                let (tx, rx) = std_mpsc::channel();
-                let (slot, wal_frames) = (store.writer_slot(), store.wal_frames());
+                let writer = Arc::new(SqliteWriter {
+                    conn: Mutex::new(conn),
+                    slot: store.writer_slot(),
+                    chaining,
+                    queued: AtomicUsize::new(0),
+                });
+                let (queue, rx) = std_mpsc::channel();
+                let (thread_writer, wal_frames) = (Arc::clone(&writer), store.wal_frames());
                 std::thread::Builder::new()
                     .name("padan-audit-appender".into())
-                    .spawn(move || sqlite_loop(conn, rx, slot, &wal_frames, chaining))?;
-                Submit::Sqlite(tx)
+                    .spawn(move || sqlite_loop(&thread_writer, rx, &wal_frames))?;
+                Submit::Sqlite { queue, writer }
             }
             Engine::Postgres => {
                 let (tx, rx) = mpsc::unbounded_channel();
@@ -127,17 +209,46 @@ impl Appender {
                 Submit::Postgres(tx)
             }
         };
-        Ok(Self { submit })
+        Ok(Self { submit, by_request: AtomicUsize::new(0), by_queue: AtomicUsize::new(0) })
+    }
+
+    /// How many records this process committed on the request's own thread
+    /// and how many through the queue (batches), so far. On PostgreSQL
+    /// every record goes through the queue.
+    pub fn paths(&self) -> (usize, usize) {
+        (self.by_request.load(Ordering::Relaxed), self.by_queue.load(Ordering::Relaxed))
     }
 
     /// Appends `record` (and, for an access that reached a person's data,
     /// its outbox row) and returns the record's id once it is committed.
     pub async fn append(&self, record: AuditRecord, balikan: Option<outbox::Pending>) -> Result<i64, sqlx::Error> {
-        let submitted = std::time::Instant::now();
+        let submitted = Instant::now();
+        let entry = Entry { record, balikan };
+        if let Submit::Sqlite { writer, .. } = &self.submit
+            && let Some(written) = writer.try_write_now(&entry)
+        {
+            let outcome = match written {
+                Ok(id) => {
+                    count(&entry);
+                    self.by_request.fetch_add(1, Ordering::Relaxed);
+                    Ok(id)
+                }
+                Err(e) => Err(write_failed(&e)),
+            };
+            metrics::histogram!("padan_audit_append_seconds").record(submitted.elapsed().as_secs_f64());
+            return outcome;
+        }
         let (reply, answer) = oneshot::channel();
-        let job = Job { record, balikan, reply };
+        let job = Job { entry, reply };
         let sent = match &self.submit {
-            Submit::Sqlite(tx) => tx.send(job).is_ok(),
+            Submit::Sqlite { queue, writer } => {
+                writer.queued.fetch_add(1, Ordering::AcqRel);
+                let sent = queue.send(job).is_ok();
+                if !sent {
+                    writer.queued.fetch_sub(1, Ordering::AcqRel);
+                }
+                sent
+            }
             Submit::Postgres(tx) => tx.send(job).is_ok(),
         };
         if !sent {
@@ -145,6 +256,9 @@ impl Appender {
             return Err(sqlx::Error::WorkerCrashed);
         }
         let outcome = answer.await.unwrap_or(Err(sqlx::Error::WorkerCrashed));
+        if outcome.is_ok() {
+            self.by_queue.fetch_add(1, Ordering::Relaxed);
+        }
         metrics::histogram!("padan_audit_append_seconds").record(submitted.elapsed().as_secs_f64());
         outcome
     }
@@ -162,52 +276,50 @@ fn batch_after(first: Job, mut next: impl FnMut() -> Option<Job>) -> Vec<Job> {
     batch
 }
 
+/// Counts a committed record.
+fn count(entry: &Entry) {
+    metrics::counter!("padan_audit_records_total", "event" => entry.record.event.clone()).increment(1);
+}
+
 /// Answers every job of a committed batch.
 fn answer(batch: Vec<Job>, ids: Vec<i64>) {
     metrics::histogram!("padan_audit_batch_records").record(batch.len() as f64);
     for (job, id) in batch.into_iter().zip(ids) {
-        metrics::counter!("padan_audit_records_total", "event" => job.record.event.clone()).increment(1);
+        count(&job.entry);
         // The request may have gone (client disconnected); its record stays.
         let _ = job.reply.send(Ok(id));
     }
 }
 
-fn sqlite_loop(
-    mut conn: rusqlite::Connection,
-    jobs: std_mpsc::Receiver<Job>,
-    slot: Arc<tokio::sync::Mutex<()>>,
-    wal_frames: &std::sync::atomic::AtomicI64,
-    chaining: Chaining,
-) {
-    let write = |conn: &mut rusqlite::Connection, batch: &[Job]| {
-        let waited = std::time::Instant::now();
-        let _slot = slot.blocking_lock();
-        let started = std::time::Instant::now();
-        let written = write_sqlite(conn, batch, &chaining);
-        metrics::histogram!("padan_audit_slot_wait_seconds").record((started - waited).as_secs_f64());
-        metrics::histogram!("padan_audit_batch_seconds").record(started.elapsed().as_secs_f64());
-        written
+fn sqlite_loop(writer: &SqliteWriter, jobs: std_mpsc::Receiver<Job>, wal_frames: &std::sync::atomic::AtomicI64) {
+    let take = |job: Option<Job>| {
+        if job.is_some() {
+            writer.queued.fetch_sub(1, Ordering::AcqRel);
+        }
+        job
     };
-    let mut next_checkpoint = std::time::Instant::now() + CHECKPOINT_EVERY;
+    let write = |batch: &[Job]| writer.write_waiting(&batch.iter().map(|j| &j.entry).collect::<Vec<_>>());
+    let mut next_checkpoint = Instant::now() + CHECKPOINT_EVERY;
     loop {
-        let wait = next_checkpoint.saturating_duration_since(std::time::Instant::now());
+        let wait = next_checkpoint.saturating_duration_since(Instant::now());
         let first = match jobs.recv_timeout(wait) {
-            Ok(job) => Some(job),
+            Ok(job) => take(Some(job)),
             Err(std_mpsc::RecvTimeoutError::Timeout) => None,
             Err(std_mpsc::RecvTimeoutError::Disconnected) => break,
         };
-        let now = std::time::Instant::now();
-        let long = wal_frames.load(std::sync::atomic::Ordering::Relaxed) >= RESTART_AT_FRAMES;
+        let now = Instant::now();
+        let long = wal_frames.load(Ordering::Relaxed) >= RESTART_AT_FRAMES;
         if now >= next_checkpoint && !long {
             next_checkpoint = now + CHECKPOINT_EVERY;
         } else if now >= next_checkpoint {
-            let _slot = slot.blocking_lock();
-            let started = std::time::Instant::now();
+            let _slot = writer.slot.blocking_lock();
+            let conn = writer.conn();
+            let started = Instant::now();
             next_checkpoint = match audit_sqlite::checkpoint(&conn) {
                 Ok(frames) => {
                     metrics::histogram!("padan_sqlite_checkpoint_frames").record(frames as f64);
                     // The log starts over with the next write.
-                    wal_frames.store(0, std::sync::atomic::Ordering::Relaxed);
+                    wal_frames.store(0, Ordering::Relaxed);
                     started + CHECKPOINT_EVERY
                 }
                 // The background PASSIVE checkpoint was running, or a
@@ -220,17 +332,17 @@ fn sqlite_loop(
             metrics::histogram!("padan_sqlite_checkpoint_seconds").record(started.elapsed().as_secs_f64());
         }
         let Some(first) = first else { continue };
-        let batch = batch_after(first, || jobs.try_recv().ok());
-        match write(&mut conn, &batch) {
+        let batch = batch_after(first, || take(jobs.try_recv().ok()));
+        match write(&batch) {
             Ok(ids) => answer(batch, ids),
-            Err(e) if batch.len() == 1 => fail(batch, e),
+            Err(e) if batch.len() == 1 => fail(batch, &e),
             Err(e) => {
                 tracing::warn!(error = %e, records = batch.len(), "audit batch failed; writing its records one by one");
                 for job in batch {
                     let one = [job];
-                    match write(&mut conn, &one) {
+                    match write(&one) {
                         Ok(ids) => answer(Vec::from(one), ids),
-                        Err(e) => fail(Vec::from(one), e),
+                        Err(e) => fail(Vec::from(one), &e),
                     }
                 }
             }
@@ -238,10 +350,15 @@ fn sqlite_loop(
     }
 }
 
-fn fail(batch: Vec<Job>, e: rusqlite::Error) {
+/// The error a request gets when its record could not be written.
+fn write_failed(e: &rusqlite::Error) -> sqlx::Error {
     tracing::error!(error = %e, "audit record could not be written; the request fails");
+    sqlx::Error::AnyDriverError(Box::new(SqliteWriteError(e.to_string())))
+}
+
+fn fail(batch: Vec<Job>, e: &rusqlite::Error) {
     for job in batch {
-        let _ = job.reply.send(Err(sqlx::Error::AnyDriverError(Box::new(SqliteWriteError(e.to_string())))));
+        let _ = job.reply.send(Err(write_failed(e)));
     }
 }
 
@@ -250,11 +367,11 @@ fn fail(batch: Vec<Job>, e: rusqlite::Error) {
 #[error("audit appender (SQLite): {0}")]
 struct SqliteWriteError(String);
 
-fn write_sqlite(conn: &mut rusqlite::Connection, batch: &[Job], chaining: &Chaining) -> rusqlite::Result<Vec<i64>> {
+fn write_sqlite(conn: &mut rusqlite::Connection, batch: &[&Entry], chaining: &Chaining) -> rusqlite::Result<Vec<i64>> {
     let tx = audit_sqlite::begin(conn)?;
     let mut ids = Vec::with_capacity(batch.len());
     if chaining.chain {
-        let plan = chaining.plan(&audit_sqlite::head(&tx)?, batch);
+        let plan = chaining.plan(&audit_sqlite::head(&tx)?, batch.iter().map(|e| &e.record));
         for (job, (seq, prev, hash)) in batch.iter().zip(&plan.links) {
             ids.push(audit_sqlite::insert(&tx, &job.record, Some((*seq, prev, hash)))?);
         }
@@ -309,9 +426,9 @@ async fn write_postgres(pool: &sqlx::AnyPool, batch: &[Job], chaining: &Chaining
     let mut tx = pool.begin().await?;
     let mut ids = Vec::with_capacity(batch.len());
     if chaining.chain {
-        let plan = chaining.plan(&store::audit::lock_head(&mut tx).await?, batch);
+        let plan = chaining.plan(&store::audit::lock_head(&mut tx).await?, batch.iter().map(|j| &j.entry.record));
         for (job, (seq, prev, hash)) in batch.iter().zip(&plan.links) {
-            ids.push(store::audit::insert(&mut tx, &job.record, Some((*seq, prev, hash))).await?);
+            ids.push(store::audit::insert(&mut tx, &job.entry.record, Some((*seq, prev, hash))).await?);
         }
         for c in &plan.checkpoints {
             store::audit::insert_checkpoint(&mut tx, c).await?;
@@ -319,11 +436,11 @@ async fn write_postgres(pool: &sqlx::AnyPool, batch: &[Job], chaining: &Chaining
         store::audit::set_head(&mut tx, plan.seq, &plan.hash, plan.checkpoint).await?;
     } else {
         for job in batch {
-            ids.push(store::audit::insert(&mut tx, &job.record, None).await?);
+            ids.push(store::audit::insert(&mut tx, &job.entry.record, None).await?);
         }
     }
     for (job, id) in batch.iter().zip(&ids) {
-        if let Some(b) = &job.balikan {
+        if let Some(b) = &job.entry.balikan {
             outbox::enqueue_in(&mut tx, &b.entry(*id)).await?;
         }
     }
