@@ -18,6 +18,12 @@
 //! `--quick` shortens every run (for a smoke check, not for the docs);
 //! `--keep-spa` measures the `dist/` already built instead of rebuilding it;
 //! `--latency` runs only the 200/s rounds.
+//!
+//! The 200/s rounds run the backend, the simulator and the load generator
+//! on every CPU, contending for them (the stricter setting, and the
+//! figure); `--pinned` puts the backend on its own half of the CPUs and the
+//! other two on the other half (`taskset`), as they would be on separate
+//! machines, to tell what the backend costs from what the contention does.
 
 use std::{
     net::{Ipv4Addr, SocketAddr, TcpListener},
@@ -118,16 +124,19 @@ struct Options {
     latency_only: bool,
     /// How many times each 200/s pair is measured; the median is reported.
     rounds: usize,
+    /// Run the 200/s rounds with the backend on CPUs of its own.
+    pinned: bool,
 }
 
 fn options(args: &[String]) -> anyhow::Result<Options> {
-    let mut o = Options { quick: false, keep_spa: false, latency_only: false, rounds: 5 };
+    let mut o = Options { quick: false, keep_spa: false, latency_only: false, rounds: 5, pinned: false };
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--quick" => o.quick = true,
             "--keep-spa" => o.keep_spa = true,
             "--latency" => o.latency_only = true,
+            "--pinned" => o.pinned = true,
             "--rounds" => {
                 o.rounds = it
                     .next()
@@ -137,7 +146,7 @@ fn options(args: &[String]) -> anyhow::Result<Options> {
             }
             other => bail!(
                 "unknown argument {other:?} (usage: cargo xtask bench [--quick] [--keep-spa] [--latency] [--rounds N] \
-                 | --audit | --balikan)"
+                 [--pinned] | --audit | --balikan)"
             ),
         }
     }
@@ -447,6 +456,64 @@ fn server_breakdown(before: &str, after: &str, m: &Mechanism) -> String {
         .join("; ")
 }
 
+/// Which CPUs the 200/s rounds run on: the backend on the upper half, the
+/// simulator and the load generator (this process) on the lower half.
+struct Placement {
+    backend: String,
+    others: String,
+    all: String,
+}
+
+impl Placement {
+    /// `None` unless asked for, or with a single CPU.
+    fn new(pinned: bool) -> Option<Self> {
+        let n = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        (pinned && n >= 2).then(|| {
+            let half = n / 2;
+            let range = |from: usize, to: usize| if from == to { from.to_string() } else { format!("{from}-{to}") };
+            Self { backend: range(half, n - 1), others: range(0, half - 1), all: range(0, n - 1) }
+        })
+    }
+
+    fn describe(place: Option<&Self>) -> String {
+        match place {
+            Some(p) => format!(
+                "the backend on CPU {}, the simulator and the load generator on CPU {} (`taskset`)",
+                p.backend, p.others
+            ),
+            None => "the backend, the simulator and the load generator sharing every CPU".to_owned(),
+        }
+    }
+
+    /// Pins the backend, the simulator and this process.
+    fn apply(&self, rig: &Rig) -> anyhow::Result<()> {
+        pin(rig.backend.pid().context("the backend is not running")?, &self.backend)?;
+        pin(rig.sim.pid().context("the simulator is not running")?, &self.others)?;
+        pin(std::process::id(), &self.others)
+    }
+
+    /// Lets every process run anywhere again.
+    fn undo(&self, rig: &Rig) -> anyhow::Result<()> {
+        for pid in [rig.backend.pid(), rig.sim.pid(), Some(std::process::id())].into_iter().flatten() {
+            pin(pid, &self.all)?;
+        }
+        Ok(())
+    }
+}
+
+/// Sets the CPUs every thread of `pid` may run on; threads it starts later
+/// inherit the setting.
+fn pin(pid: u32, cpus: &str) -> anyhow::Result<()> {
+    let shown = format!("taskset -a -p -c {cpus} {pid}");
+    let status = Command::new("taskset")
+        .args(["-a", "-p", "-c", cpus, &pid.to_string()])
+        .stdout(Stdio::null())
+        .status()
+        .with_context(|| format!("could not run `{shown}` (taskset is in util-linux)"))?;
+    anyhow::ensure!(status.success(), "`{shown}` failed");
+    Ok(())
+}
+
 fn median(mut xs: Vec<f64>) -> f64 {
     xs.sort_by(f64::total_cmp);
     match xs.len() {
@@ -460,6 +527,23 @@ fn median(mut xs: Vec<f64>) -> f64 {
 /// alone, then through the backend. Returns the samples per mechanism and
 /// the server-side breakdown lines.
 fn overhead(
+    rig: &Rig,
+    mechanisms: &[Mechanism],
+    rounds: usize,
+    run: Duration,
+    place: Option<&Placement>,
+) -> anyhow::Result<(Vec<Vec<Sample>>, Vec<String>)> {
+    if let Some(p) = place {
+        p.apply(rig)?;
+    }
+    let measured = rounds_at_200(rig, mechanisms, rounds, run);
+    if let Some(p) = place {
+        p.undo(rig)?;
+    }
+    measured
+}
+
+fn rounds_at_200(
     rig: &Rig,
     mechanisms: &[Mechanism],
     rounds: usize,
@@ -579,7 +663,8 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
             backend: cycle(f.backend_portal.clone()),
         },
     ];
-    let (samples, breakdown) = overhead(&rig, &mechanisms, opts.rounds, secs(10))?;
+    let place = Placement::new(opts.pinned);
+    let (samples, breakdown) = overhead(&rig, &mechanisms, opts.rounds, secs(10), place.as_ref())?;
 
     if !opts.latency_only {
         // Breaker: Dukcapil answers HTTP 500; after five failures the
@@ -630,9 +715,10 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         }
     }
     out.push_str(&format!(
-        "\nAt 200 requests/s (open loop, 8 connections), {} round(s): the simulator alone, then through the \
+        "\nAt 200 requests/s (open loop, 8 connections), {} round(s), {}: the simulator alone, then through the \
          backend (audit on); added = backend − upstream:\n\n",
-        opts.rounds
+        opts.rounds,
+        Placement::describe(place.as_ref())
     ));
     out.push_str(
         "| mechanism | round | upstream p50 | upstream p99 | backend p50 | backend p99 | added p50 | added p99 | \
