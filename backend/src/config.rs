@@ -114,11 +114,15 @@ pub struct DatabaseConfig {
     /// `sqlite://path/to/padan.db` (created if missing) or `postgres://…`.
     pub url: Secret,
     pub max_connections: u32,
+    /// SQLite: how much of the database file (its newest end) and of its
+    /// write-ahead log the checkpointer asks the kernel to keep cached, in
+    /// MiB; 0 asks for nothing. See `store::spawn_checkpointer`.
+    pub keep_cached_mib: u64,
 }
 
 impl Default for DatabaseConfig {
     fn default() -> Self {
-        Self { url: Secret::new("sqlite://.padan/padan.db"), max_connections: 8 }
+        Self { url: Secret::new("sqlite://.padan/padan.db"), max_connections: 8, keep_cached_mib: 256 }
     }
 }
 

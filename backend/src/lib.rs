@@ -57,7 +57,10 @@ impl AppState {
         let store = Store::connect(config.database.url.expose(), config.database.max_connections).await?;
         store.migrate().await?;
         audit::on_start(&store, &config.audit).await?;
-        store.spawn_checkpointer(std::time::Duration::from_millis(500));
+        store.spawn_checkpointer(
+            std::time::Duration::from_millis(500),
+            config.database.keep_cached_mib.saturating_mul(1024 * 1024),
+        );
         let now = clock.now_millis();
         store::seed::offices(store.pool()).await?;
         store::seed::agreements(store.pool(), now).await?;

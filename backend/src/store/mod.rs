@@ -220,8 +220,10 @@ impl Store {
     }
 
     /// Checkpoints the SQLite WAL every `every` in the background (a no-op
-    /// on PostgreSQL). The task ends with the runtime.
-    pub fn spawn_checkpointer(&self, every: std::time::Duration) {
+    /// on PostgreSQL), and after each checkpoint asks the kernel to keep up
+    /// to `keep_cached` bytes of the database and of its log cached
+    /// ([`keep_in_cache`]). The task ends with the runtime.
+    pub fn spawn_checkpointer(&self, every: std::time::Duration, keep_cached: u64) {
         if self.engine != Engine::Sqlite {
             return;
         }
@@ -234,8 +236,10 @@ impl Store {
                 if let Err(e) = store.checkpoint().await {
                     tracing::warn!(error = %e, "SQLite checkpoint failed; will retry");
                 }
-                if let (Some(path), Some(db)) = (store.sqlite_path.clone(), store.db_file.clone()) {
-                    let warmed = tokio::task::spawn_blocking(move || keep_in_cache(&db, &path)).await;
+                if let (Some(path), Some(db), true) =
+                    (store.sqlite_path.clone(), store.db_file.clone(), keep_cached > 0)
+                {
+                    let warmed = tokio::task::spawn_blocking(move || keep_in_cache(&db, &path, keep_cached)).await;
                     if let Ok(Err(e)) = warmed {
                         tracing::debug!(error = %e, "could not ask the kernel to keep the database cached");
                     }
@@ -257,6 +261,12 @@ impl Store {
 /// `perf sched` at 200 accesses/s: four such faults in the audit appender
 /// took 285–583 ms. Pages already cached cost a lookup each.
 ///
+/// At most the newest `limit` bytes of each file (`database.keep_cached_mib`,
+/// 256 MiB by default): that covers an office's whole working set and the
+/// pages appends touch (SQLite adds new pages at the end of the file), while
+/// a multi-gigabyte audit history on a server short of memory is not pulled
+/// back into the cache every half second to compete with everything else.
+///
 /// `db` stays open for the life of the store: closing *any* descriptor of
 /// the database file drops every POSIX lock this process holds on it,
 /// SQLite's included, and another process could then write under a
@@ -264,16 +274,30 @@ impl Store {
 /// that when this opened the file per pass). The log holds no locks (they
 /// are on the `-shm` file) and is opened per pass: it is cut back and
 /// removed as SQLite sees fit.
-fn keep_in_cache(db: &std::fs::File, db_path: &std::path::Path) -> std::io::Result<()> {
-    rustix::fs::fadvise(db, 0, None, rustix::fs::Advice::WillNeed)?;
+fn keep_in_cache(db: &std::fs::File, db_path: &std::path::Path, limit: u64) -> std::io::Result<()> {
+    let newest = |file: &std::fs::File| -> std::io::Result<()> {
+        let (from, len) = newest_bytes(file.metadata()?.len(), limit);
+        if let Some(len) = std::num::NonZeroU64::new(len) {
+            rustix::fs::fadvise(file, from, Some(len), rustix::fs::Advice::WillNeed)?;
+        }
+        Ok(())
+    };
+    newest(db)?;
     let mut wal = db_path.as_os_str().to_owned();
     wal.push("-wal");
     match std::fs::File::open(wal) {
-        Ok(file) => rustix::fs::fadvise(&file, 0, None, rustix::fs::Advice::WillNeed)?,
+        Ok(file) => newest(&file)?,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(e),
     }
     Ok(())
+}
+
+/// The range `(offset, length)` of the newest `limit` bytes of a file of
+/// `size` bytes.
+fn newest_bytes(size: u64, limit: u64) -> (u64, u64) {
+    let from = size.saturating_sub(limit);
+    (from, size - from)
 }
 
 impl Store {
