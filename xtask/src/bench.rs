@@ -18,12 +18,6 @@
 //! `--quick` shortens every run (for a smoke check, not for the docs);
 //! `--keep-spa` measures the `dist/` already built instead of rebuilding it;
 //! `--latency` runs only the 200/s rounds.
-//!
-//! The 200/s rounds run the backend, the simulator and the load generator
-//! on every CPU, contending for them (the stricter setting, and the
-//! figure); `--pinned` puts the backend on its own half of the CPUs and the
-//! other two on the other half (`taskset`), as they would be on separate
-//! machines, to tell what the backend costs from what the contention does.
 
 use std::{
     net::{Ipv4Addr, SocketAddr, TcpListener},
@@ -124,19 +118,16 @@ struct Options {
     latency_only: bool,
     /// How many times each 200/s pair is measured; the median is reported.
     rounds: usize,
-    /// Run the 200/s rounds with the backend on CPUs of its own.
-    pinned: bool,
 }
 
 fn options(args: &[String]) -> anyhow::Result<Options> {
-    let mut o = Options { quick: false, keep_spa: false, latency_only: false, rounds: 5, pinned: false };
+    let mut o = Options { quick: false, keep_spa: false, latency_only: false, rounds: 5 };
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--quick" => o.quick = true,
             "--keep-spa" => o.keep_spa = true,
             "--latency" => o.latency_only = true,
-            "--pinned" => o.pinned = true,
             "--rounds" => {
                 o.rounds = it
                     .next()
@@ -146,7 +137,7 @@ fn options(args: &[String]) -> anyhow::Result<Options> {
             }
             other => bail!(
                 "unknown argument {other:?} (usage: cargo xtask bench [--quick] [--keep-spa] [--latency] [--rounds N] \
-                 [--pinned] | --audit | --balikan)"
+                 | --audit | --balikan)"
             ),
         }
     }
@@ -385,6 +376,50 @@ struct Sample {
     /// Share of CPU time the hypervisor took from this VM during the
     /// backend run (`steal` in /proc/stat), in percent.
     steal: f64,
+    /// What the disks did during the backend run.
+    disk: Disk,
+}
+
+/// Sums over the machine's disks (`/sys/block/*/stat`): MB read and
+/// written, and the milliseconds requests spent waiting on them.
+#[derive(Debug, Clone, Copy, Default)]
+struct Disk {
+    read_mb: f64,
+    read_ms: f64,
+    written_mb: f64,
+    write_ms: f64,
+}
+
+impl Disk {
+    fn now() -> Self {
+        let mut d = Self::default();
+        let Ok(entries) = std::fs::read_dir("/sys/block") else { return d };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with("loop") || name.starts_with("ram") {
+                continue;
+            }
+            let text = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+            let f: Vec<f64> = text.split_whitespace().filter_map(|n| n.parse().ok()).collect();
+            if f.len() >= 8 {
+                // Sectors are 512 bytes whatever the device's block size.
+                d.read_mb += f[2] * 512.0 / 1e6;
+                d.read_ms += f[3];
+                d.written_mb += f[6] * 512.0 / 1e6;
+                d.write_ms += f[7];
+            }
+        }
+        d
+    }
+
+    fn since(self, before: Self) -> Self {
+        Self {
+            read_mb: self.read_mb - before.read_mb,
+            read_ms: self.read_ms - before.read_ms,
+            written_mb: self.written_mb - before.written_mb,
+            write_ms: self.write_ms - before.write_ms,
+        }
+    }
 }
 
 impl Sample {
@@ -447,71 +482,15 @@ fn server_breakdown(before: &str, after: &str, m: &Mechanism) -> String {
         .iter()
         .map(|(label, name, labels)| {
             let (b, a) = (buckets(before, name, labels), buckets(after, name, labels));
-            match (bucket_quantile(&b, &a, 0.5), bucket_quantile(&b, &a, 0.99)) {
-                (Some((p50, _)), Some((p99, n))) => format!("{label} p50 ≤ {p50} ms, p99 ≤ {p99} ms (n = {n})"),
+            match (bucket_quantile(&b, &a, 0.5), bucket_quantile(&b, &a, 0.99), bucket_quantile(&b, &a, 1.0)) {
+                (Some((p50, _)), Some((p99, n)), Some((max, _))) => {
+                    format!("{label} p50 ≤ {p50} ms, p99 ≤ {p99} ms, max ≤ {max} ms (n = {n})")
+                }
                 _ => format!("{label}: no observations"),
             }
         })
         .collect::<Vec<_>>()
         .join("; ")
-}
-
-/// Which CPUs the 200/s rounds run on: the backend on the upper half, the
-/// simulator and the load generator (this process) on the lower half.
-struct Placement {
-    backend: String,
-    others: String,
-    all: String,
-}
-
-impl Placement {
-    /// `None` unless asked for, or with a single CPU.
-    fn new(pinned: bool) -> Option<Self> {
-        let n = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-        (pinned && n >= 2).then(|| {
-            let half = n / 2;
-            let range = |from: usize, to: usize| if from == to { from.to_string() } else { format!("{from}-{to}") };
-            Self { backend: range(half, n - 1), others: range(0, half - 1), all: range(0, n - 1) }
-        })
-    }
-
-    fn describe(place: Option<&Self>) -> String {
-        match place {
-            Some(p) => format!(
-                "the backend on CPU {}, the simulator and the load generator on CPU {} (`taskset`)",
-                p.backend, p.others
-            ),
-            None => "the backend, the simulator and the load generator sharing every CPU".to_owned(),
-        }
-    }
-
-    /// Pins the backend, the simulator and this process.
-    fn apply(&self, rig: &Rig) -> anyhow::Result<()> {
-        pin(rig.backend.pid().context("the backend is not running")?, &self.backend)?;
-        pin(rig.sim.pid().context("the simulator is not running")?, &self.others)?;
-        pin(std::process::id(), &self.others)
-    }
-
-    /// Lets every process run anywhere again.
-    fn undo(&self, rig: &Rig) -> anyhow::Result<()> {
-        for pid in [rig.backend.pid(), rig.sim.pid(), Some(std::process::id())].into_iter().flatten() {
-            pin(pid, &self.all)?;
-        }
-        Ok(())
-    }
-}
-
-/// Sets the CPUs every thread of `pid` may run on; threads it starts later
-/// inherit the setting.
-fn pin(pid: u32, cpus: &str) -> anyhow::Result<()> {
-    let shown = format!("taskset -a -p -c {cpus} {pid}");
-    let status = Command::new("taskset")
-        .args(["-a", "-p", "-c", cpus, &pid.to_string()])
-        .stdout(Stdio::null())
-        .status()
-        .with_context(|| format!("could not run `{shown}` (taskset is in util-linux)"))?;
-    anyhow::ensure!(status.success(), "`{shown}` failed");
-    Ok(())
 }
 
 fn median(mut xs: Vec<f64>) -> f64 {
@@ -531,23 +510,6 @@ fn overhead(
     mechanisms: &[Mechanism],
     rounds: usize,
     run: Duration,
-    place: Option<&Placement>,
-) -> anyhow::Result<(Vec<Vec<Sample>>, Vec<String>)> {
-    if let Some(p) = place {
-        p.apply(rig)?;
-    }
-    let measured = rounds_at_200(rig, mechanisms, rounds, run);
-    if let Some(p) = place {
-        p.undo(rig)?;
-    }
-    measured
-}
-
-fn rounds_at_200(
-    rig: &Rig,
-    mechanisms: &[Mechanism],
-    rounds: usize,
-    run: Duration,
 ) -> anyhow::Result<(Vec<Vec<Sample>>, Vec<String>)> {
     let at_200 = |target: SocketAddr, make: &Make| load::open_loop(target, 200, run, 8, make.clone());
     let mut samples: Vec<Vec<Sample>> = mechanisms.iter().map(|_| Vec::new()).collect();
@@ -557,14 +519,14 @@ fn rounds_at_200(
             let parts = m.direct.iter().map(|d| at_200(rig.sim_addr, d)).collect::<anyhow::Result<Vec<_>>>()?;
             let upstream = Report::sum(&parts.iter().collect::<Vec<_>>());
             let before = rig.metrics()?;
-            let ticks = cpu_ticks();
+            let (ticks, disk) = (cpu_ticks(), Disk::now());
             let backend = at_200(rig.addr, &m.backend)?;
-            let ticks_after = cpu_ticks();
+            let (ticks_after, disk) = (cpu_ticks(), Disk::now().since(disk));
             let after = rig.metrics()?;
             let total = ticks_after.0.saturating_sub(ticks.0).max(1);
             let steal = 100.0 * ticks_after.1.saturating_sub(ticks.1) as f64 / total as f64;
             breakdown.push(format!("round {round}, {}: {}", m.name, server_breakdown(&before, &after, m)));
-            out.push(Sample { upstream, backend, steal });
+            out.push(Sample { upstream, backend, steal, disk });
         }
     }
     Ok((samples, breakdown))
@@ -663,8 +625,7 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
             backend: cycle(f.backend_portal.clone()),
         },
     ];
-    let place = Placement::new(opts.pinned);
-    let (samples, breakdown) = overhead(&rig, &mechanisms, opts.rounds, secs(10), place.as_ref())?;
+    let (samples, breakdown) = overhead(&rig, &mechanisms, opts.rounds, secs(10))?;
 
     if !opts.latency_only {
         // Breaker: Dukcapil answers HTTP 500; after five failures the
@@ -715,19 +676,20 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         }
     }
     out.push_str(&format!(
-        "\nAt 200 requests/s (open loop, 8 connections), {} round(s), {}: the simulator alone, then through the \
+        "\nAt 200 requests/s (open loop, 8 connections), {} round(s): the simulator alone, then through the \
          backend (audit on); added = backend − upstream:\n\n",
-        opts.rounds,
-        Placement::describe(place.as_ref())
+        opts.rounds
     ));
     out.push_str(
         "| mechanism | round | upstream p50 | upstream p99 | backend p50 | backend p99 | added p50 | added p99 | \
-         steal % | stall ms (upstream / backend run) | errors |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+         steal % | stall ms (upstream / backend run) | disk MB read / written (ms waited) | errors |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     for (m, runs) in mechanisms.iter().zip(&samples) {
         for (i, s) in runs.iter().enumerate() {
             out.push_str(&format!(
-                "| {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.1} | {:.1} / {:.1} | {} |\n",
+                "| {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.1} | {:.1} / {:.1} | {:.1} / {:.1} ({:.0} / \
+                 {:.0}) | {} |\n",
                 m.name,
                 i + 1,
                 s.upstream.p50_ms,
@@ -739,6 +701,10 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
                 s.steal,
                 s.upstream.stall_ms,
                 s.backend.stall_ms,
+                s.disk.read_mb,
+                s.disk.written_mb,
+                s.disk.read_ms,
+                s.disk.write_ms,
                 s.upstream.errors + s.backend.errors
             ));
         }

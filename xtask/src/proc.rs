@@ -77,11 +77,6 @@ impl Daemon {
         &self.name
     }
 
-    /// The child's process id, while it runs.
-    pub(crate) fn pid(&self) -> Option<u32> {
-        self.child.as_ref().map(Child::id)
-    }
-
     /// `Some(status)` once the child has exited.
     pub(crate) fn exited(&mut self) -> Option<ExitStatus> {
         self.child.as_mut().and_then(|c| c.try_wait().ok().flatten())
