@@ -106,13 +106,18 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations
 /// - WAL with `synchronous = NORMAL`: a commit writes the log without a
 ///   sync; checkpoints sync (see [`Store::checkpoint`]).
 /// - `wal_autocheckpoint = 0`: no commit ever runs a checkpoint itself.
-/// - `journal_size_limit = 0`: when the log starts over, its first commit
-///   cuts the file back, so the log only ever *appends*. Overwriting an old
-///   log frame is a partial-page write (a frame is 24 bytes + a page), and
-///   where the kernel has already dropped that page from its cache the
-///   write first reads it back from disk: measured with `perf sched` at
-///   200 accesses/s, 18,305 such reads stalled the audit appender for
-///   17 s in all, up to 265 ms each, queued behind checkpoint syncs.
+/// - `journal_size_limit = -1`: when the log starts over, SQLite writes it
+///   again from the start and never cuts the file back. Cutting it back
+///   frees its blocks, and on a disk mounted with `discard` that waits for
+///   the device to discard them, inside the commit that holds the write
+///   lock: measured with `perf sched` at 200 accesses/s, one such
+///   `ftruncate` took 821 ms, and every access waited behind it. The
+///   overwritten frames are partial-page writes (a frame is 24 bytes + a
+///   page), which read the old page back from disk where the kernel dropped
+///   it (18,305 such reads, up to 265 ms each, before the checkpointer kept
+///   the log cached, [`keep_in_cache`]). The file stays at its high-water
+///   mark: about 34 MB at the appender's restart threshold, more after a
+///   burst.
 ///
 /// No `mmap_size`: a page fault that waits for the disk holds the
 /// process's memory-map lock, and SQLite remaps the file as it grows
@@ -124,7 +129,7 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations
 /// busy handler (`store::audit_sqlite::open`).
 pub(crate) const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
      PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA wal_autocheckpoint = 0; \
-     PRAGMA journal_size_limit = 0;";
+     PRAGMA journal_size_limit = -1;";
 
 impl Store {
     pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Self> {
