@@ -7,7 +7,7 @@
 //! padan audit export-checkpoints [--config FILE] [--out FILE]
 //! padan audit generate-test-trail --records N [--config FILE]
 //! ```
-//! `verify` exits 0 with "OK, N records, head <hash>", 1 when it finds
+//! `verify` exits 0 with `OK, N records, head <hash>`, 1 when it finds
 //! tampering (and says what and where), 2 on usage or connection errors.
 
 use std::{io::Write, path::PathBuf, time::Instant};

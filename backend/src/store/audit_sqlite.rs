@@ -65,8 +65,8 @@ fn retry_soon(attempt: i32) -> bool {
 /// load: appends keep adding frames while it runs, readers keep the log
 /// busy, and SQLite never starts the log over, so it grows without bound
 /// (measured: 1.4 GB after 50 s at 2,000 accesses/s). Run between batches
-/// by the only writer, this one completes; the next commit cuts the file
-/// back (`journal_size_limit = 0`, `store::SQLITE_PRAGMAS`).
+/// by the only writer, this one completes; the next commit writes the log
+/// again from the start of the same file (`store::SQLITE_PRAGMAS`).
 pub fn checkpoint(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |r| {
         let busy: i64 = r.get(0)?;

@@ -197,8 +197,8 @@ impl Store {
     /// `store::audit_sqlite::checkpoint`).
     ///
     /// The log starts over by itself at the first write after a checkpoint
-    /// that copied every frame (that write cuts the file back and appends
-    /// from the start, see `SQLITE_PRAGMAS`; no sync needed: the
+    /// that copied every frame (that write goes to the start of the same
+    /// file, see `SQLITE_PRAGMAS`; no sync needed: the
     /// checkpoint synced the database). Appends that
     /// land while PASSIVE syncs leave a few frames behind, so it runs
     /// again at once, a few times, until it has caught up; at moderate
@@ -277,8 +277,8 @@ impl Store {
 /// SQLite's included, and another process could then write under a
 /// reader's feet (SQLite's "How To Corrupt", 2.2; a test caught exactly
 /// that when this opened the file per pass). The log holds no locks (they
-/// are on the `-shm` file) and is opened per pass: it is cut back and
-/// removed as SQLite sees fit.
+/// are on the `-shm` file) and is opened per pass: SQLite removes it when
+/// the last connection closes.
 fn keep_in_cache(db: &std::fs::File, db_path: &std::path::Path, limit: u64) -> std::io::Result<()> {
     let newest = |file: &std::fs::File| -> std::io::Result<()> {
         let (from, len) = newest_bytes(file.metadata()?.len(), limit);
