@@ -266,11 +266,13 @@ impl Store {
 /// `perf sched` at 200 accesses/s: four such faults in the audit appender
 /// took 285–583 ms. Pages already cached cost a lookup each.
 ///
-/// At most the newest `limit` bytes of each file (`database.keep_cached_mib`,
-/// 256 MiB by default): that covers an office's whole working set and the
-/// pages appends touch (SQLite adds new pages at the end of the file), while
-/// a multi-gigabyte audit history on a server short of memory is not pulled
-/// back into the cache every half second to compete with everything else.
+/// At most `limit` bytes of each file (`database.keep_cached_mib`, 256 MiB
+/// by default): the *newest* end of the database, which covers an office's
+/// whole working set and the pages appends touch (SQLite adds new pages at
+/// the end of the file), and the *start* of the log, where it is written
+/// again each time it starts over (`SQLITE_PRAGMAS`). A multi-gigabyte
+/// audit history on a server short of memory is not pulled back into the
+/// cache every half second to compete with everything else.
 ///
 /// `db` stays open for the life of the store: closing *any* descriptor of
 /// the database file drops every POSIX lock this process holds on it,
@@ -280,18 +282,17 @@ impl Store {
 /// are on the `-shm` file) and is opened per pass: SQLite removes it when
 /// the last connection closes.
 fn keep_in_cache(db: &std::fs::File, db_path: &std::path::Path, limit: u64) -> std::io::Result<()> {
-    let newest = |file: &std::fs::File| -> std::io::Result<()> {
-        let (from, len) = newest_bytes(file.metadata()?.len(), limit);
+    let warm = |file: &std::fs::File, (from, len): (u64, u64)| -> std::io::Result<()> {
         if let Some(len) = std::num::NonZeroU64::new(len) {
             rustix::fs::fadvise(file, from, Some(len), rustix::fs::Advice::WillNeed)?;
         }
         Ok(())
     };
-    newest(db)?;
+    warm(db, newest_bytes(db.metadata()?.len(), limit))?;
     let mut wal = db_path.as_os_str().to_owned();
     wal.push("-wal");
     match std::fs::File::open(wal) {
-        Ok(file) => newest(&file)?,
+        Ok(file) => warm(&file, (0, file.metadata()?.len().min(limit)))?,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(e),
     }
