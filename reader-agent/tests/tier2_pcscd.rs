@@ -27,6 +27,9 @@ use padan_sim_ktp_card::{Icc, Kit, Scenario, vpcd};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
+/// Where the pcscd started by this test writes, for failure messages.
+static PCSCD_LOG: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+
 const VPCD_DRIVER: &str = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so";
 
 struct Pcscd {
@@ -80,15 +83,21 @@ fn start_pcscd() -> Option<Pcscd> {
     }
     let dir = tempfile::tempdir().unwrap();
     let port = vpcd_port();
+    // pcscd parses every file in its config directory as reader.conf, so
+    // the log lives beside it, not in it.
+    let conf = dir.path().join("reader.conf.d");
+    std::fs::create_dir(&conf).unwrap();
     std::fs::write(
-        dir.path().join("vpcd"),
+        conf.join("vpcd"),
         format!("FRIENDLYNAME \"Virtual PCD\"\nDEVICENAME /dev/null:0x{port:X}\nLIBPATH {VPCD_DRIVER}\nCHANNELID 0x{port:X}\n"),
     )
     .unwrap();
-    let log = std::fs::File::create(dir.path().join("pcscd.log")).unwrap();
+    let log_path = dir.path().join("pcscd.log");
+    let _ = PCSCD_LOG.set(log_path.clone());
+    let log = std::fs::File::create(&log_path).unwrap();
     let child = Command::new("setsid")
         .args(["pcscd", "--foreground", "--config"])
-        .arg(dir.path())
+        .arg(&conf)
         .stdout(log.try_clone().unwrap())
         .stderr(log)
         .spawn()
@@ -111,21 +120,46 @@ fn start_pcscd() -> Option<Pcscd> {
 struct Slot {
     stream: TcpStream,
     thread: JoinHandle<()>,
+    role: ReaderRole,
+    /// pcscd's event counter for the reader once it had seen this chip.
+    seen_at: u32,
 }
 
+/// Plugs `icc` into the vpcd slot on `port` and returns once pcscd's reader
+/// thread has taken it in (the reader shows PRESENT and a connect works).
 fn insert(port: u16, mut icc: Box<dyn Icc>) -> Slot {
+    let role = if port == vpcd_port() { ReaderRole::Card } else { ReaderRole::Sam };
     let mut stream = vpcd::connect(&format!("127.0.0.1:{port}"), Duration::from_secs(10)).unwrap();
     let handle = stream.try_clone().unwrap();
     let thread = std::thread::spawn(move || {
         let _ = vpcd::serve(&mut stream, icc.as_mut());
     });
-    Slot { stream: handle, thread }
+    let seen_at = wait_reader(role, "the chip to be taken in", |state, _| {
+        state.contains(pcsc::State::PRESENT)
+            && !state.contains(pcsc::State::MUTE)
+            && PcscTransport::connect(&patterns(), role).is_ok()
+    });
+    Slot { stream: handle, thread, role, seen_at }
 }
 
 impl Slot {
+    /// Pulls the chip and returns once pcscd's reader thread has seen it go.
+    ///
+    /// A failing connect is not enough: when a client's reset of the dead
+    /// card fails, pcscd marks the reader empty without its reader thread
+    /// having polled the absence, and a chip plugged in before that poll is
+    /// taken by the thread for the old one, never powered up, and the reader
+    /// stays EMPTY. The thread bumps the reader's event counter when it sees
+    /// the card leave, so wait for that.
     fn remove(self) {
         let _ = self.stream.shutdown(std::net::Shutdown::Both);
         let _ = self.thread.join();
+        let since = self.seen_at;
+        wait_reader(self.role, "the chip to leave", |state, count| {
+            state.contains(pcsc::State::EMPTY)
+                && count != since
+                && PcscTransport::connect(&patterns(), self.role).is_err()
+        });
     }
 }
 
@@ -133,13 +167,38 @@ fn kit(scenario: Scenario) -> Kit {
     Kit::new(keys(), image(0), scenario, SystemClock.now(), SystemClock.now())
 }
 
-fn wait_card(present: bool) {
+/// Polls the reader in `role` as pcscd publishes it (state, event counter)
+/// until `done`; returns the counter. Fails with pcscd's view and log tail.
+fn wait_reader(role: ReaderRole, what: &str, mut done: impl FnMut(pcsc::State, u32) -> bool) -> u32 {
     let deadline = Instant::now() + Duration::from_secs(10);
-    let patterns = patterns();
-    while PcscTransport::connect(&patterns, ReaderRole::Card).is_ok() != present {
-        assert!(Instant::now() < deadline, "card presence did not become {present}");
+    let mut last = None;
+    loop {
+        if let Some((state, count)) = reader_status(role) {
+            if done(state, count) {
+                return count;
+            }
+            last = Some((state, count));
+        }
+        if Instant::now() >= deadline {
+            let log = PCSCD_LOG.get().and_then(|p| std::fs::read_to_string(p).ok()).unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(20).collect::<Vec<_>>().into_iter().rev().collect();
+            panic!(
+                "{role:?} reader: timed out waiting for {what}; last state and event count {last:?}\npcscd log (tail):\n{}",
+                tail.join("\n")
+            );
+        }
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// The state and event counter pcscd publishes for the reader in `role`.
+fn reader_status(role: ReaderRole) -> Option<(pcsc::State, u32)> {
+    let ctx = pcsc::Context::establish(pcsc::Scope::User).ok()?;
+    let p = patterns();
+    let name = ctx.list_readers_owned().ok()?.into_iter().find(|n| p.role(&n.to_string_lossy()) == role)?;
+    let mut states = [pcsc::ReaderState::new(name, pcsc::State::UNAWARE)];
+    ctx.get_status_change(Duration::from_millis(0), &mut states).ok()?;
+    Some((states[0].event_state(), states[0].event_count()))
 }
 
 fn patterns() -> Patterns {
@@ -194,7 +253,6 @@ fn tier2_full_stack_through_pcscd_and_vpcd() {
     let sam_kit = kit(Scenario::Genuine);
     let sam = insert(port + 1, Box::new(sam_kit.sam.unwrap()));
     let card = insert(port, Box::new(kit(Scenario::Genuine).card));
-    wait_card(true);
 
     // 1. Profile directly over PC/SC: a genuine read verifies.
     let r = read_direct("t2-direct").unwrap();
@@ -271,14 +329,8 @@ fn tier2_full_stack_through_pcscd_and_vpcd() {
             }
         }
         tokio::task::spawn_blocking(move || flaky.remove()).await.unwrap();
-        let good = tokio::task::spawn_blocking(move || {
-            wait_card(false);
-            let s = insert(port, Box::new(kit(Scenario::Genuine).card));
-            wait_card(true);
-            s
-        })
-        .await
-        .unwrap();
+        let good =
+            tokio::task::spawn_blocking(move || insert(port, Box::new(kit(Scenario::Genuine).card))).await.unwrap();
         tokio::time::sleep(Duration::from_millis(300)).await;
         ws.send(Message::text(serde_json::to_string(&read(4)).unwrap())).await.unwrap();
         loop {
@@ -290,19 +342,9 @@ fn tier2_full_stack_through_pcscd_and_vpcd() {
         }
 
         // 5. A clone in the reader.
-        tokio::task::spawn_blocking(move || {
-            good.remove();
-            wait_card(false);
-        })
-        .await
-        .unwrap();
-        let clone = tokio::task::spawn_blocking(move || {
-            let s = insert(port, Box::new(kit(Scenario::Clone).card));
-            wait_card(true);
-            s
-        })
-        .await
-        .unwrap();
+        tokio::task::spawn_blocking(move || good.remove()).await.unwrap();
+        let clone =
+            tokio::task::spawn_blocking(move || insert(port, Box::new(kit(Scenario::Clone).card))).await.unwrap();
         tokio::time::sleep(Duration::from_millis(300)).await;
         ws.send(Message::text(serde_json::to_string(&read(5)).unwrap())).await.unwrap();
         loop {
