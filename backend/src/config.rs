@@ -115,8 +115,8 @@ pub struct DatabaseConfig {
     pub url: Secret,
     pub max_connections: u32,
     /// SQLite: how much of the database file (its newest end) and of its
-    /// write-ahead log the checkpointer asks the kernel to keep cached, in
-    /// MiB; 0 asks for nothing. See `store::spawn_checkpointer`.
+    /// write-ahead log (its start) the checkpointer keeps in the page cache,
+    /// held mapped, in MiB; 0 turns it off. See `store::resident`.
     pub keep_cached_mib: u64,
 }
 

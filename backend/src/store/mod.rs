@@ -15,6 +15,7 @@ pub mod card_readers;
 pub mod officers;
 pub mod outbox;
 pub mod registry;
+mod resident;
 pub mod seed;
 pub mod service_clients;
 pub mod sessions;
@@ -49,8 +50,12 @@ pub struct Store {
     wal_frames: std::sync::Arc<std::sync::atomic::AtomicI64>,
     /// SQLite: sessions read in the last second ([`sessions::Cache`]).
     sessions: Option<std::sync::Arc<sessions::Cache>>,
-    /// SQLite: the database file, open for as long as the store (see
-    /// [`keep_in_cache`] for why it is never closed early).
+    /// SQLite: the database file, open for as long as the store, for the
+    /// checkpointer's page-cache passes (`resident`). Never closed early:
+    /// closing *any* descriptor of the database file drops every POSIX lock
+    /// this process holds on it, SQLite's included, and another process
+    /// could then write under a reader's feet (SQLite's "How To Corrupt",
+    /// 2.2; a test caught exactly that when a pass opened the file itself).
     db_file: Option<std::sync::Arc<std::fs::File>>,
 }
 
@@ -115,7 +120,7 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations
 ///   overwritten frames are partial-page writes (a frame is 24 bytes + a
 ///   page), which read the old page back from disk where the kernel dropped
 ///   it (18,305 such reads, up to 265 ms each, before the checkpointer kept
-///   the log cached, [`keep_in_cache`]). The file stays at its high-water
+///   the log cached, `resident`). The file stays at its high-water
 ///   mark: about 34 MB at the appender's restart threshold, more after a
 ///   burst.
 ///
@@ -123,7 +128,7 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations
 /// process's memory-map lock, and SQLite remaps the file as it grows
 /// (measured: a tokio worker waited 471 ms in `mmap` behind one). Pages
 /// are read with `pread` from the kernel's cache, which the checkpointer
-/// keeps warm ([`keep_in_cache`]).
+/// keeps cached (`resident`).
 ///
 /// `busy_timeout` is the pool's; the appender replaces it with its own
 /// busy handler (`store::audit_sqlite::open`).
@@ -225,14 +230,15 @@ impl Store {
     }
 
     /// Checkpoints the SQLite WAL every `every` in the background (a no-op
-    /// on PostgreSQL), and after each checkpoint asks the kernel to keep up
-    /// to `keep_cached` bytes of the database and of its log cached
-    /// ([`keep_in_cache`]). The task ends with the runtime.
+    /// on PostgreSQL), and after each checkpoint keeps up to `keep_cached`
+    /// bytes of the database and of its log in the page cache (`resident`;
+    /// 0: no passes). The task ends with the runtime.
     pub fn spawn_checkpointer(&self, every: std::time::Duration, keep_cached: u64) {
         if self.engine != Engine::Sqlite {
             return;
         }
         let store = self.clone();
+        let mut resident = (keep_cached > 0).then(|| resident::Resident::new(keep_cached));
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -241,69 +247,30 @@ impl Store {
                 if let Err(e) = store.checkpoint().await {
                     tracing::warn!(error = %e, "SQLite checkpoint failed; will retry");
                 }
-                if let (Some(path), Some(db), true) =
-                    (store.sqlite_path.clone(), store.db_file.clone(), keep_cached > 0)
+                if let (Some(path), Some(db), Some(mut kept)) =
+                    (store.sqlite_path.clone(), store.db_file.clone(), resident.take())
                 {
-                    let warmed = tokio::task::spawn_blocking(move || keep_in_cache(&db, &path, keep_cached)).await;
-                    if let Ok(Err(e)) = warmed {
-                        tracing::debug!(error = %e, "could not ask the kernel to keep the database cached");
+                    let started = std::time::Instant::now();
+                    let pass = tokio::task::spawn_blocking(move || {
+                        let done = kept.pass(&db, &path);
+                        (kept, done)
+                    })
+                    .await;
+                    metrics::histogram!("padan_sqlite_resident_pass_seconds").record(started.elapsed().as_secs_f64());
+                    match pass {
+                        Ok((kept, done)) => {
+                            if let Err(e) = done {
+                                tracing::debug!(error = %e, "could not keep the database cached this pass");
+                            }
+                            metrics::gauge!("padan_sqlite_resident_mapped_bytes").set(kept.mapped_bytes() as f64);
+                            resident = Some(kept);
+                        }
+                        Err(e) => tracing::warn!(error = %e, "the page-cache pass failed; no further passes"),
                     }
                 }
             }
         });
     }
-}
-
-/// Asks the kernel to (re)read into its page cache whatever it has dropped
-/// of the SQLite database file and its write-ahead log
-/// (`POSIX_FADV_WILLNEED`: queued reads, it does not wait for them).
-///
-/// Run after each checkpoint, off the request path. The pages a checkpoint
-/// just copied into the database file are clean once synced, and a kernel
-/// short of cache (or, as on the machine the benchmarks ran on, one that
-/// trims it continuously) drops them; the next access that needs one then
-/// reads it from disk, behind whatever sync is in progress. Measured with
-/// `perf sched` at 200 accesses/s: four such faults in the audit appender
-/// took 285–583 ms. Pages already cached cost a lookup each.
-///
-/// At most `limit` bytes of each file (`database.keep_cached_mib`, 256 MiB
-/// by default): the *newest* end of the database, which covers an office's
-/// whole working set and the pages appends touch (SQLite adds new pages at
-/// the end of the file), and the *start* of the log, where it is written
-/// again each time it starts over (`SQLITE_PRAGMAS`). A multi-gigabyte
-/// audit history on a server short of memory is not pulled back into the
-/// cache every half second to compete with everything else.
-///
-/// `db` stays open for the life of the store: closing *any* descriptor of
-/// the database file drops every POSIX lock this process holds on it,
-/// SQLite's included, and another process could then write under a
-/// reader's feet (SQLite's "How To Corrupt", 2.2; a test caught exactly
-/// that when this opened the file per pass). The log holds no locks (they
-/// are on the `-shm` file) and is opened per pass: SQLite removes it when
-/// the last connection closes.
-fn keep_in_cache(db: &std::fs::File, db_path: &std::path::Path, limit: u64) -> std::io::Result<()> {
-    let warm = |file: &std::fs::File, (from, len): (u64, u64)| -> std::io::Result<()> {
-        if let Some(len) = std::num::NonZeroU64::new(len) {
-            rustix::fs::fadvise(file, from, Some(len), rustix::fs::Advice::WillNeed)?;
-        }
-        Ok(())
-    };
-    warm(db, newest_bytes(db.metadata()?.len(), limit))?;
-    let mut wal = db_path.as_os_str().to_owned();
-    wal.push("-wal");
-    match std::fs::File::open(wal) {
-        Ok(file) => warm(&file, (0, file.metadata()?.len().min(limit)))?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(e),
-    }
-    Ok(())
-}
-
-/// The range `(offset, length)` of the newest `limit` bytes of a file of
-/// `size` bytes.
-fn newest_bytes(size: u64, limit: u64) -> (u64, u64) {
-    let from = size.saturating_sub(limit);
-    (from, size - from)
 }
 
 impl Store {
