@@ -4,7 +4,8 @@
 //!
 //! Installs cargo-fuzz from crates.io when missing. Builds without a
 //! sanitizer (`-s none`): that works on the stable toolchain, and every
-//! crate of ours forbids `unsafe`, so AddressSanitizer would only watch
+//! crate of ours on the fuzzed paths forbids `unsafe` (`padan-resident`,
+//! the store's page-cache holder, is not on them), so AddressSanitizer would only watch
 //! dependencies; libFuzzer's coverage guidance and our targets' property
 //! assertions are what find bugs here. New interesting inputs go to
 //! `fuzz/target/corpus/<target>/` (never into the checked-in seeds); a

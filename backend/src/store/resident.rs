@@ -44,6 +44,12 @@ use padan_resident::Hold;
 /// remapping the window.
 const CHUNK: u64 = 16 * 1024 * 1024;
 
+/// Every this many passes (30 s at the default 500 ms), a pass populates
+/// its whole window again; in between, only what the files grew into. A
+/// held page loses its mapping only when the kernel reclaims it under
+/// memory pressure, and the full pass brings it back.
+const FULL_EVERY: u64 = 60;
+
 /// What the checkpointer keeps cached, between passes.
 #[derive(Debug)]
 pub(crate) struct Resident {
@@ -55,30 +61,46 @@ pub(crate) struct Resident {
     wal_id: Option<(u64, u64)>,
     /// Holding failed once: read-ahead hints from then on.
     fallback: bool,
+    /// Passes run so far.
+    passes: u64,
 }
 
 /// Holds over one file, by chunk index.
 #[derive(Debug, Default)]
 struct Window {
     holds: BTreeMap<u64, Hold>,
+    /// The file offset up to which the last pass populated.
+    populated_to: u64,
 }
 
 impl Window {
     /// Holds the file bytes `[from, to)` (`to` at most the file's size) and
-    /// populates them; releases whatever else this window held.
-    fn keep(&mut self, file: &File, from: u64, to: u64) -> io::Result<()> {
+    /// populates them: all of them on a `full` pass, else what the file
+    /// grew into since the last pass; releases whatever else it held.
+    fn keep(&mut self, file: &File, from: u64, to: u64, full: bool) -> io::Result<()> {
         if to <= from {
-            self.holds.clear();
+            self.release();
             return Ok(());
         }
         let chunks = from / CHUNK..=(to - 1) / CHUNK;
         self.holds.retain(|k, _| chunks.contains(k));
+        let mut fresh = false;
         for k in chunks {
             if let std::collections::btree_map::Entry::Vacant(slot) = self.holds.entry(k) {
                 slot.insert(Hold::map(file, k * CHUNK, CHUNK)?);
+                fresh = true;
             }
         }
-        self.holds.values().try_for_each(|hold| hold.populate(from, to))
+        let start = if full || fresh { from } else { self.populated_to.clamp(from, to) };
+        // On an error the mark stays, and the next pass retries from it.
+        self.holds.values().try_for_each(|hold| hold.populate(start, to))?;
+        self.populated_to = to;
+        Ok(())
+    }
+
+    fn release(&mut self) {
+        self.holds.clear();
+        self.populated_to = 0;
     }
 
     fn bytes(&self) -> u64 {
@@ -89,7 +111,7 @@ impl Window {
 impl Resident {
     /// Keeps at most `limit` bytes of the database and of its log.
     pub(crate) fn new(limit: u64) -> Resident {
-        Resident { limit, db: Window::default(), wal: Window::default(), wal_id: None, fallback: false }
+        Resident { limit, db: Window::default(), wal: Window::default(), wal_id: None, fallback: false, passes: 0 }
     }
 
     /// Bytes of address space the holds map (at most `2 × limit` rounded up
@@ -124,16 +146,18 @@ impl Resident {
             Err(e) => return Err(e),
         };
         if !self.fallback {
-            let held = self.db.keep(db, db_from, db_size).and_then(|()| match &wal {
+            let full = self.passes % FULL_EVERY == 0;
+            self.passes += 1;
+            let held = self.db.keep(db, db_from, db_size, full).and_then(|()| match &wal {
                 Some((file, id, len)) => {
                     if self.wal_id != Some(*id) {
-                        self.wal.holds.clear();
+                        self.wal.release();
                         self.wal_id = Some(*id);
                     }
-                    self.wal.keep(file, 0, *len)
+                    self.wal.keep(file, 0, *len, full)
                 }
                 None => {
-                    self.wal.holds.clear();
+                    self.wal.release();
                     self.wal_id = None;
                     Ok(())
                 }
@@ -150,8 +174,8 @@ impl Resident {
                          dropped pages instead (check the memory-lock limit, or a kernel older than 5.14)"
                     );
                     self.fallback = true;
-                    self.db.holds.clear();
-                    self.wal.holds.clear();
+                    self.db.release();
+                    self.wal.release();
                 }
             }
         }
@@ -219,6 +243,32 @@ mod tests {
         append(&mut wal, 1);
         r.pass(&db, &db_path).unwrap();
         assert_eq!(r.wal.holds.keys().copied().collect::<Vec<_>>(), vec![0]);
+    }
+
+    /// Resident bytes of the mapping at `addr` (`/proc/self/smaps`).
+    fn rss(addr: usize) -> u64 {
+        let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap();
+        let head = format!("{addr:x}-");
+        let mut lines = smaps.lines().skip_while(|l| !l.starts_with(&head)).skip(1);
+        let line = lines.find(|l| l.starts_with("Rss:")).unwrap();
+        line.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap() * 1024
+    }
+
+    #[test]
+    fn passes_between_full_ones_map_what_the_database_grew_into() {
+        let dir = tempfile::tempdir().unwrap();
+        let db_path = dir.path().join("c.db");
+        let mut grow = File::create(&db_path).unwrap();
+        append(&mut grow, 2);
+        let db = File::open(&db_path).unwrap();
+        let mut r = Resident::new(64 * MIB);
+        r.pass(&db, &db_path).unwrap(); // the first pass is a full one
+        let chunk = r.db.holds[&0].address();
+        assert_eq!(rss(chunk), 2 * MIB);
+        append(&mut grow, 3);
+        r.pass(&db, &db_path).unwrap(); // not a full pass: only the 3 new MiB
+        assert_eq!(rss(chunk), 5 * MIB, "the grown part is mapped too");
+        assert_eq!(r.db.populated_to, 5 * MIB);
     }
 
     #[test]
