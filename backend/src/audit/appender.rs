@@ -231,6 +231,9 @@ impl Appender {
                 Ok(id) => {
                     count(&entry);
                     self.by_request.fetch_add(1, Ordering::Relaxed);
+                    metrics::counter!("padan_audit_appends_total", "path" => "request").increment(1);
+                    // A commit of one record: the batch-size histogram counts every commit.
+                    metrics::histogram!("padan_audit_batch_records").record(1.0);
                     Ok(id)
                 }
                 Err(e) => Err(write_failed(&e)),
@@ -258,6 +261,7 @@ impl Appender {
         let outcome = answer.await.unwrap_or(Err(sqlx::Error::WorkerCrashed));
         if outcome.is_ok() {
             self.by_queue.fetch_add(1, Ordering::Relaxed);
+            metrics::counter!("padan_audit_appends_total", "path" => "queue").increment(1);
         }
         metrics::histogram!("padan_audit_append_seconds").record(submitted.elapsed().as_secs_f64());
         outcome
