@@ -83,6 +83,12 @@ pub struct ServerConfig {
     /// (`x-forwarded-for`, rightmost value is used; `x-real-ip`). Unset: the
     /// TCP peer address. Used for sign-in rate limits and logs.
     pub client_ip_header: Option<String>,
+    /// The origins (`scheme://host[:port]`) officers reach Padan at, e.g.
+    /// `["https://padan.bkn.go.id"]`. Requests for any other `Host` are
+    /// refused (421), and a state-changing request's `Origin` must be one of
+    /// them. Empty: loopback hosts only (the demo, tests). Required when
+    /// `https` is set.
+    pub public_origins: Vec<String>,
     /// Lock the process's memory in RAM (`mlockall`): population data in
     /// answers is never written to swap, and code pages are never evicted
     /// and read back from a disk that is busy syncing (which stalled
@@ -90,6 +96,23 @@ pub struct ServerConfig {
     /// `CAP_IPC_LOCK` or `LimitMEMLOCK=infinity`; without them Padan warns
     /// and runs unlocked.
     pub lock_memory: bool,
+    /// Seconds a client has to send a request's headers (and to finish the
+    /// TLS handshake). The clock also runs while a kept-alive connection
+    /// waits for its next request, so it is the idle limit too.
+    pub header_read_timeout_secs: u64,
+    /// Seconds a client has to send a request's whole body, counted from
+    /// its headers (a total, not per chunk: one byte every few seconds does
+    /// not keep it open). Late: 408 and the connection is closed. A
+    /// registry CSV through the admin page must arrive within it as well.
+    pub body_read_timeout_secs: u64,
+    /// Open connections one client address may hold; more are closed at
+    /// once. Behind a reverse proxy or load balancer every connection comes
+    /// from its address: set 0 (off) there and cap at the proxy.
+    pub max_connections_per_address: u32,
+    /// Address of the management listener serving `/metrics` (and `/livez`,
+    /// `/healthz`) over plain HTTP, apart from the officers' listener. Unset:
+    /// metrics are not served. Bind it to loopback or a management network.
+    pub management_listen: Option<SocketAddr>,
 }
 
 impl Default for ServerConfig {
@@ -103,7 +126,12 @@ impl Default for ServerConfig {
             tls_cert: None,
             tls_key: None,
             client_ip_header: None,
+            public_origins: Vec::new(),
             lock_memory: true,
+            header_read_timeout_secs: 10,
+            body_read_timeout_secs: 60,
+            max_connections_per_address: 128,
+            management_listen: None,
         }
     }
 }
@@ -227,15 +255,16 @@ pub struct SecurityConfig {
     pub nik_token_key: Option<Secret>,
     pub session_idle_minutes: u64,
     pub session_absolute_hours: u64,
-    /// Failed sign-ins in a row before an account is locked.
-    pub lockout_attempts: u32,
-    pub lockout_minutes: u64,
     /// Roles that must sign in with an authenticator app (TOTP) as well.
     pub totp_required_roles: Vec<padan_protocol::v1::Role>,
     /// Window of the sign-in rate limits, in minutes.
     pub sign_in_window_minutes: u64,
-    /// Failed sign-ins per account name within the window (known or not).
+    /// Failed sign-ins per account name within the window (known or not)
+    /// before each further attempt must wait (1 s, doubling). Accounts are
+    /// never locked: the caller is slowed, the owner is not kept out.
     pub sign_in_max_failures_per_account: u32,
+    /// The longest wait between attempts on one account name, in seconds.
+    pub sign_in_max_delay_seconds: u64,
     /// Failed sign-ins per client address within the window. An office
     /// behind one NAT address shares it: keep it generous.
     pub sign_in_max_failures_per_address: u32,
@@ -247,11 +276,10 @@ impl Default for SecurityConfig {
             nik_token_key: None,
             session_idle_minutes: 15,
             session_absolute_hours: 8,
-            lockout_attempts: 5,
-            lockout_minutes: 15,
             totp_required_roles: vec![padan_protocol::v1::Role::Admin, padan_protocol::v1::Role::Auditor],
             sign_in_window_minutes: 15,
             sign_in_max_failures_per_account: 10,
+            sign_in_max_delay_seconds: 60,
             sign_in_max_failures_per_address: 50,
         }
     }
@@ -558,20 +586,50 @@ impl Config {
                     .to_owned(),
             ),
         }
+        if !(1..=300).contains(&self.server.header_read_timeout_secs) {
+            problems.push("server.header_read_timeout_secs must be between 1 and 300".to_owned());
+        }
+        if !(1..=3600).contains(&self.server.body_read_timeout_secs) {
+            problems.push("server.body_read_timeout_secs must be between 1 and 3600".to_owned());
+        }
+        if let Some(management) = self.server.management_listen {
+            if management == self.server.listen {
+                problems.push(format!(
+                    "server.management_listen ({management}) must differ from server.listen: metrics are not for \
+                     the officers' listener"
+                ));
+            }
+        }
         if self.security.sign_in_window_minutes == 0
             || self.security.sign_in_max_failures_per_account == 0
             || self.security.sign_in_max_failures_per_address == 0
         {
             problems.push("security.sign_in_* limits must be positive".to_owned());
         }
-        if self.security.lockout_attempts == 0 {
-            problems.push("security.lockout_attempts must be at least 1".to_owned());
+        if self.security.sign_in_max_delay_seconds == 0 || self.security.sign_in_max_delay_seconds > 900 {
+            problems.push(
+                "security.sign_in_max_delay_seconds must be between 1 and 900 (a longer wait keeps the owner out)"
+                    .to_owned(),
+            );
         }
         if let Err(card) = self.card.keys() {
             problems.extend(card);
         }
         problems.extend(self.audit.problems());
         problems.extend(self.balikan.problems());
+        for origin in &self.server.public_origins {
+            if !is_origin(origin) {
+                problems
+                    .push(format!("server.public_origins: {origin:?} is not an origin (scheme://host[:port], no path)"));
+            }
+        }
+        if self.server.https && self.server.public_origins.is_empty() {
+            problems.push(
+                "server.public_origins must list the address officers open Padan at (e.g. \
+                 [\"https://padan.bkn.go.id\"]) when HTTPS is on: requests for any other host are refused"
+                    .to_owned(),
+            );
+        }
         for origin in &self.card.allowed_origins {
             if !is_origin(origin) {
                 problems
@@ -635,6 +693,25 @@ mod tests {
         let err = load("").unwrap_err().to_string();
         assert!(err.contains("PADAN_DUKCAPIL__PASSWORD_FILE"), "{err}");
         assert!(err.contains("security.nik_token_key"), "{err}");
+    }
+
+    #[test]
+    fn connection_limits_are_validated() {
+        let c = load("[demo]\nenabled = true").unwrap();
+        assert_eq!((c.server.header_read_timeout_secs, c.server.body_read_timeout_secs), (10, 60));
+        assert_eq!((c.server.max_connections_per_address, c.server.management_listen), (128, None));
+        let err = load("[demo]\nenabled = true\n[server]\nheader_read_timeout_secs = 0\nbody_read_timeout_secs = 0")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("server.header_read_timeout_secs") && err.contains("server.body_read_timeout_secs"),
+            "{err}"
+        );
+        let same =
+            "[demo]\nenabled = true\n[server]\nlisten = \"127.0.0.1:8080\"\nmanagement_listen = \"127.0.0.1:8080\"";
+        assert!(load(same).unwrap_err().to_string().contains("server.management_listen"));
+        let c = load("[demo]\nenabled = true\n[server]\nmanagement_listen = \"127.0.0.1:9464\"").unwrap();
+        assert_eq!(c.server.management_listen, Some(SocketAddr::from(([127, 0, 0, 1], 9464))));
     }
 
     #[test]

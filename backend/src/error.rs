@@ -38,8 +38,6 @@ pub enum AppError {
     Csrf,
     #[error("invalid credentials")]
     InvalidCredentials,
-    #[error("account locked until {until}")]
-    AccountLocked { until: String },
     #[error("too many sign-in attempts ({scope}); retry after {retry_after_secs} s")]
     RateLimited { scope: &'static str, retry_after_secs: u64 },
     #[error("second factor required")]
@@ -62,6 +60,10 @@ pub enum AppError {
     NotFound,
     #[error("payload too large")]
     PayloadTooLarge,
+    #[error("host not served (not in server.public_origins)")]
+    MisdirectedHost,
+    #[error("request body not received within server.body_read_timeout_secs")]
+    RequestTimeout,
     #[error("dukcapil: {0}")]
     Upstream(#[from] DukcapilError),
     #[error("database: {0}")]
@@ -124,25 +126,21 @@ impl AppError {
                 "Nama pengguna atau kata sandi salah.".into(),
                 "Wrong username or password.".into(),
             ),
-            Self::AccountLocked { until } => (
-                S::LOCKED,
-                ErrorCode::AccountLocked,
-                format!(
-                    "Akun terkunci karena terlalu banyak percobaan masuk yang gagal. Coba lagi setelah {until} \
-                     atau hubungi admin."
-                ),
-                format!("Account locked after too many failed sign-ins. Try again after {until} or contact an admin."),
-            ),
             Self::RateLimited { retry_after_secs, .. } => {
-                let minutes = retry_after_secs.div_ceil(60).max(1);
+                let secs = *retry_after_secs;
+                let (wait_id, wait_en) = if secs < 120 {
+                    (format!("{secs} detik"), format!("{secs} second(s)"))
+                } else {
+                    let minutes = secs.div_ceil(60);
+                    (format!("{minutes} menit"), format!("{minutes} minute(s)"))
+                };
                 (
                     S::TOO_MANY_REQUESTS,
                     ErrorCode::RateLimited,
                     format!(
-                        "Terlalu banyak percobaan masuk yang gagal. Tunggu {minutes} menit lalu coba lagi, atau \
-                         hubungi admin."
+                        "Terlalu banyak percobaan yang gagal. Tunggu {wait_id} lalu coba lagi, atau hubungi admin."
                     ),
-                    format!("Too many failed sign-in attempts. Wait {minutes} minute(s) and try again."),
+                    format!("Too many failed attempts. Wait {wait_en} and try again, or contact an admin."),
                 )
             }
             Self::SecondFactorRequired => (
@@ -195,11 +193,23 @@ impl AppError {
                 "The read code was already used, has expired, or is not yours. Read the card again.".into(),
             ),
             Self::NotFound => (S::NOT_FOUND, ErrorCode::NotFound, "Tidak ditemukan.".into(), "Not found.".into()),
+            Self::MisdirectedHost => (
+                S::MISDIRECTED_REQUEST,
+                ErrorCode::HostNotServed,
+                "Alamat ini tidak dilayani Padan. Buka Padan dari alamat resminya.".into(),
+                "This address is not served by Padan. Open Padan from its official address.".into(),
+            ),
             Self::PayloadTooLarge => (
                 S::PAYLOAD_TOO_LARGE,
                 ErrorCode::PayloadTooLarge,
                 "Data yang dikirim terlalu besar.".into(),
                 "The request body is too large.".into(),
+            ),
+            Self::RequestTimeout => (
+                S::REQUEST_TIMEOUT,
+                ErrorCode::RequestTimeout,
+                "Data permintaan terlalu lambat diterima; koneksi ditutup. Periksa jaringan lalu kirim ulang.".into(),
+                "The request arrived too slowly; the connection is closed. Check the network and send it again.".into(),
             ),
             Self::Upstream(DukcapilError::QuotaExhausted) => (
                 S::TOO_MANY_REQUESTS,

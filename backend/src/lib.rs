@@ -16,6 +16,7 @@ pub mod policy;
 pub mod routes;
 pub mod services;
 pub mod store;
+pub mod text;
 pub mod web;
 
 use std::sync::{Arc, RwLock};
@@ -188,4 +189,10 @@ async fn seed_demo(store: &Store, config: &Config, today: time::Date, now: i64) 
 /// The whole HTTP application.
 pub fn app(state: AppState) -> Router {
     web::layers(routes::router(), state.clone()).with_state(state)
+}
+
+/// The management listener's application (`server.management_listen`):
+/// `/metrics`, `/livez`, `/healthz`.
+pub fn management_app(state: AppState) -> Router {
+    routes::management_router().with_state(state)
 }

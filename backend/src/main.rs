@@ -11,7 +11,13 @@
 use std::{path::PathBuf, sync::Arc};
 
 use anyhow::Context;
-use padan_backend::{AppState, app, clock::SystemClock, config::Config, web::telemetry};
+use padan_backend::{
+    AppState, app,
+    clock::SystemClock,
+    config::Config,
+    management_app,
+    web::{self, telemetry},
+};
 
 fn usage() -> ! {
     eprintln!("usage: padan [serve|check-config|openapi] [--config FILE]");
@@ -83,6 +89,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         tracing::warn!("DEMO MODE: demo accounts, a demonstration agreement and demo secrets are in use");
     }
     let listen = config.server.listen;
+    let management = config.server.management_listen;
+    let limits = padan_backend::web::server::ConnectionLimits::from_config(&config.server);
     let tls = match (&config.server.tls_cert, &config.server.tls_key) {
         (Some(cert), Some(key)) => Some(padan_backend::web::tls::server_config(cert, key.expose())?),
         _ => None,
@@ -91,8 +99,37 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let state = AppState::build(config, Arc::new(SystemClock), Some(metrics)).await.context("start-up failed")?;
     padan_backend::services::balikan::spawn(state.clone()).context("data balikan worker")?;
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+    // One signal stops both listeners.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let stopping = move || {
+        let mut stopped = stopped.clone();
+        async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        }
+    };
+    let management = match management {
+        Some(address) => {
+            let listener = tokio::net::TcpListener::bind(address)
+                .await
+                .with_context(|| format!("cannot listen on server.management_listen = {address}"))?;
+            tracing::info!(%address, "management listener (/metrics, /livez, /healthz) on plain HTTP");
+            let serving = web::server::serve(listener, None, management_app(state.clone()), limits, stopping());
+            Some(tokio::spawn(serving))
+        }
+        None => {
+            tracing::info!("server.management_listen is not set: /metrics is not served");
+            None
+        }
+    };
     tracing::info!(%listen, scheme, "padan listening");
-    padan_backend::web::tls::serve(listener, tls, app(state), shutdown_signal()).await?;
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    });
+    web::server::serve(listener, tls, app(state), limits, stopping()).await?;
+    if let Some(management) = management {
+        management.await.context("management listener")??;
+    }
     tracing::info!("padan stopped");
     Ok(())
 }

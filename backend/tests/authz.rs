@@ -102,7 +102,6 @@ fn rules() -> BTreeMap<&'static str, Rule> {
     BTreeMap::from([
         ("GET /healthz", rule(Access::Public)),
         ("GET /livez", rule(Access::Public)),
-        ("GET /metrics", rule(Access::Public)),
         ("GET /api/v1/openapi.json", rule(Access::Public)),
         ("POST /api/v1/session", with_body(Access::Public, json!({ "username": "x", "password": "y" }))),
         ("GET /api/v1/session", rule(Access::SignedIn)),
@@ -114,7 +113,8 @@ fn rules() -> BTreeMap<&'static str, Rule> {
             "POST /api/v1/account/password",
             with_body(Access::SignedIn, json!({ "current_password": "salah", "new_password": "x" })),
         ),
-        ("POST /api/v1/account/totp/enrolment", rule(Access::SignedIn)),
+        ("POST /api/v1/account/totp/enrolment", with_body(Access::SignedIn, json!({}))),
+        ("POST /api/v1/account/notices/ack", with_body(Access::SignedIn, json!({ "up_to_id": 0 }))),
         ("POST /api/v1/account/totp/enrolment/confirm", with_body(Access::SignedIn, json!({ "code": "000000" }))),
         ("GET /api/v1/mechanisms", rule(Access::SignedIn)),
         ("POST /api/v1/verify/elements", with_body(Access::Roles(VERIFIERS), lookup.clone())),

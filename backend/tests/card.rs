@@ -23,8 +23,12 @@ use serde_json::{Value, json};
 use support::{Options, PASSWORD, TestApp};
 use time::macros::datetime;
 
-const HOST: &str = "padan.bkn.test";
-const ORIGIN: &str = "https://padan.bkn.test";
+// Without `server.public_origins` the backend serves loopback hosts only
+// (issue 14, finding 7): the page's origin is a loopback one.
+const HOST: &str = "localhost";
+const ORIGIN: &str = "http://localhost";
+/// A page the backend serves but the agents do not accept (not in `card.allowed_origins`).
+const OTHER_PAGE: &str = "http://127.0.0.1";
 const DAY: u64 = 86_400;
 
 /// The demo keys the backend trusts by default (seed of `padan-ktp-card`).
@@ -78,7 +82,8 @@ fn now(app: &TestApp) -> u64 {
 
 /// A write from the SPA's page at `origin` (the `Host` the backend is reached at is the origin's).
 async fn post_from(app: &TestApp, path: &str, body: &Value, origin: Option<&str>) -> (u16, Value) {
-    let mut req = app.http.post(app.url(path)).json(body).header("host", HOST);
+    let host = origin.and_then(|o| o.split_once("://")).map_or(HOST, |(_, h)| h);
+    let mut req = app.http.post(app.url(path)).json(body).header("host", host);
     if let Some(o) = origin {
         req = req.header("origin", o);
     }
@@ -90,8 +95,13 @@ async fn post_from(app: &TestApp, path: &str, body: &Value, origin: Option<&str>
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
+/// What the SPA sends for a nonce: the purpose of the read it is about to ask for.
+fn nonce_request() -> Value {
+    json!({ "purpose": "data_casn_asn" })
+}
+
 async fn nonce(app: &TestApp) -> String {
-    let (status, body) = post_from(app, "/api/v1/card/nonce", &json!({}), Some(ORIGIN)).await;
+    let (status, body) = post_from(app, "/api/v1/card/nonce", &nonce_request(), Some(ORIGIN)).await;
     assert_eq!(status, 200, "{body}");
     body["nonce"].as_str().unwrap().to_owned()
 }
@@ -163,9 +173,9 @@ both_engines!(nonce_is_bound_to_its_officer_and_its_origin, |engine| async move 
     assert_eq!((status, code(&body)), (403, Some("origin_not_allowed")), "{body}");
 
     // Nonces only for allowed origins.
-    let (status, body) = post_from(&app, "/api/v1/card/nonce", &json!({}), Some("http://padan.bkn.test")).await;
+    let (status, body) = post_from(&app, "/api/v1/card/nonce", &nonce_request(), Some(OTHER_PAGE)).await;
     assert_eq!((status, code(&body)), (403, Some("origin_not_allowed")), "{body}");
-    let (status, body) = post_from(&app, "/api/v1/card/nonce", &json!({}), None).await;
+    let (status, body) = post_from(&app, "/api/v1/card/nonce", &nonce_request(), None).await;
     assert_eq!((status, code(&body)), (403, Some("origin_not_allowed")), "{body}");
 
     // Expired.
@@ -358,7 +368,7 @@ both_engines!(when_the_agreement_ends_readers_are_deactivated, |engine| async mo
 
 both_engines!(agent_tickets_are_signed_for_the_officer_office_and_origin, |engine| async move {
     let Some(app) = TestApp::signed_in_with(engine, "petugas", options(true)).await else { return };
-    let (status, body) = post_from(&app, "/api/v1/card/ticket", &json!({}), Some("http://padan.bkn.test")).await;
+    let (status, body) = post_from(&app, "/api/v1/card/ticket", &json!({}), Some(OTHER_PAGE)).await;
     assert_eq!((status, code(&body)), (403, Some("origin_not_allowed")), "{body}");
 
     let (status, body) = post_from(&app, "/api/v1/card/ticket", &json!({}), Some(ORIGIN)).await;
@@ -377,4 +387,65 @@ both_engines!(agent_tickets_are_signed_for_the_officer_office_and_origin, |engin
 
     let audit = app.audit().await;
     assert_eq!(audit.iter().filter(|r| r.event == "agent_ticket").count(), 2);
+});
+
+both_engines!(a_read_nonce_is_audited_before_it_is_issued_and_signed_for_the_agent, |engine| async move {
+    use padan_protocol::agent::v1::CardField;
+    let Some(app) = TestApp::signed_in_with(engine, "petugas", options(true)).await else { return };
+    let key: [u8; 32] = hex::decode(DEMO_TICKET_PUBLIC_KEY).unwrap().try_into().unwrap();
+    let key = ed25519_dalek::VerifyingKey::from_bytes(&key).unwrap();
+    let agent = padan_reader_agent::ticket::TicketVerifier::new(key, Some("KANREG-V".into()));
+    let (status, body) = post_from(&app, "/api/v1/card/ticket", &json!({}), Some(ORIGIN)).await;
+    assert_eq!(status, 200, "{body}");
+    let ticket = agent.verify(body["ticket"].as_str().unwrap(), ORIGIN, now(&app)).expect("ticket");
+    assert_eq!(ticket.fields, [CardField::Biodata, CardField::Photo], "the policy's fields, never minutiae");
+
+    let (status, body) = post_from(&app, "/api/v1/card/nonce", &nonce_request(), Some(ORIGIN)).await;
+    assert_eq!(status, 200, "{body}");
+    let n = body["nonce"].as_str().unwrap().to_owned();
+    let request_id = body["request_id"].as_str().map(str::to_owned);
+
+    // Audited now, before any read, and whether or not /card/verify is ever called.
+    let audit = app.audit().await;
+    let issued: Vec<_> = audit.iter().filter(|r| r.event == "card_read_nonce").collect();
+    assert_eq!(issued.len(), 1, "{audit:?}");
+    let rec = issued[0];
+    assert_eq!(rec.outcome, "ok");
+    assert_eq!(rec.purpose.as_deref(), Some("data_casn_asn"));
+    assert_eq!(rec.mechanism.as_deref(), Some("verify_elements"));
+    assert_eq!(rec.office_code.as_deref(), Some("KANREG-V"));
+    assert!(rec.officer_id.is_some() && !rec.request_id.is_empty());
+    if let Some(id) = request_id {
+        assert_eq!(rec.request_id, id);
+    }
+    assert!(!audit.iter().any(|r| r.event == "card_read"), "no verify yet");
+
+    // Signed with the ticket key: the agent accepts it for this session, once.
+    let claims = agent.verify_nonce(&n, &ticket, ORIGIN, now(&app)).expect("the agent accepts the nonce");
+    assert_eq!(claims.fields, [CardField::Biodata, CardField::Photo]);
+    assert_eq!((claims.officer.as_str(), claims.office.as_str()), (ticket.officer.as_str(), "KANREG-V"));
+    assert!(rec.detail.as_deref().is_some_and(|d| d.contains(&claims.nid)), "{:?}", rec.detail);
+    assert_eq!(body["expires_at"].as_i64(), Some(claims.exp as i64));
+    assert!(claims.exp - claims.iat <= padan_protocol::agent::v1::MAX_NONCE_LIFETIME_SECS);
+    assert_eq!(
+        agent.verify_nonce(&n, &ticket, ORIGIN, now(&app)).err(),
+        Some(padan_reader_agent::ticket::NonceError::Replayed)
+    );
+    let other = agent.verify_nonce(&n, &ticket, "https://evil.test", now(&app)).err();
+    assert_eq!(other, Some(padan_reader_agent::ticket::NonceError::Invalid), "bound to the origin");
+
+    // A read with it still verifies (the attestation binds the signed nonce).
+    let read = read_with(&keys(), None, now(&app), ORIGIN, &n);
+    let (status, body) = verify(&app, &n, &read).await;
+    assert_eq!(status, 200, "{body}");
+
+    // A refused nonce is audited too; a nonce needs a purpose.
+    let (status, body) = post_from(&app, "/api/v1/card/nonce", &nonce_request(), Some(OTHER_PAGE)).await;
+    assert_eq!((status, code(&body)), (403, Some("origin_not_allowed")), "{body}");
+    let audit = app.audit().await;
+    assert!(audit.iter().any(|r| r.event == "card_read_nonce" && r.outcome == "refused"));
+    let (status, _) = post_from(&app, "/api/v1/card/nonce", &json!({}), Some(ORIGIN)).await;
+    assert_eq!(status, 400);
+    let all = format!("{audit:?}");
+    assert!(!all.contains(&person().nik), "no card data in the audit trail");
 });

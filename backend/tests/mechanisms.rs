@@ -345,3 +345,45 @@ both_engines!(siasn_closes_with_its_agreement, |engine| async move {
     assert_eq!((status, body["code"].as_str()), (403, Some("mechanism_closed")), "{body}");
     assert!(body["message"].as_str().unwrap().contains("29 Februari 2024"), "{body}");
 });
+
+// Issue 14, finding 5: a portal reason with NUL, ESC or a right-to-left
+// override is refused on its field before anything is sent or recorded;
+// so is a SIASN user name with control characters.
+both_engines!(reasons_refuse_control_and_format_characters, |engine| async move {
+    let Some(app) = TestApp::signed_in(engine, "petugas").await else { return };
+    let p = married_person(0);
+    let quota = app.sim.quota_remaining();
+    for (reason, code_point) in [
+        ("Verifikasi berkas\u{0} kenaikan pangkat", "U+0000"),
+        ("Verifikasi berkas \u{1b}[31mkenaikan pangkat", "U+001B"),
+        ("Verifikasi berkas \u{202E}takgnap nakiakek", "U+202E"),
+        ("Verifikasi berkas kenaikan\r\npangkat", "U+000D"),
+        ("Verifikasi berkas \u{2066}kenaikan pangkat\u{2069}", "U+2066"),
+    ] {
+        let req = json!({ "nik": p.nik, "purpose": "data_casn_asn", "reason": reason });
+        let (status, body) = app.post_as("/api/v1/lookup/portal", &req, None).await;
+        assert_eq!(status, 422, "{reason:?}: {body}");
+        assert_eq!(body["fields"][0]["field"], "reason", "{body}");
+        assert!(body["fields"][0]["message"].as_str().unwrap().contains(code_point), "{body}");
+        assert!(body["fields"][0]["message_en"].as_str().unwrap().contains("not allowed"), "{body}");
+    }
+    assert_eq!(app.sim.quota_remaining(), quota, "nothing was sent to Dukcapil");
+    assert!(app.audit().await.iter().all(|r| r.event != "access"), "nothing was recorded");
+
+    // A reason on two lines is fine; the record keeps it on one.
+    let req = json!({ "nik": p.nik, "purpose": "data_casn_asn",
+                      "reason": "Verifikasi berkas\nusul kenaikan pangkat" });
+    let (status, body) = app.post_as("/api/v1/lookup/portal", &req, None).await;
+    assert_eq!(status, 200, "{body}");
+    let audit = app.audit().await;
+    let access = audit.iter().find(|r| r.event == "access").unwrap();
+    assert!(
+        access.detail.as_deref().unwrap().ends_with("reason: Verifikasi berkas usul kenaikan pangkat"),
+        "{:?}",
+        access.detail
+    );
+
+    let req = json!({ "nik": p.nik, "purpose": "data_casn_asn", "siasn_user": "operator\u{1b}[2J.siasn" });
+    let (status, body) = app.post_as("/api/v1/siasn/lookup", &req, Some(SIASN_KEY)).await;
+    assert_eq!((status, body["fields"][0]["field"].as_str()), (422, Some("siasn_user")), "{body}");
+});

@@ -277,6 +277,7 @@ both_engines!(self_changes_and_the_last_admin_are_refused_and_audited, |engine| 
         token_hash: String::new(),
         csrf_token: String::new(),
         stage: SessionStage::Complete,
+        session_created_at: 0,
     };
     let (status, view) =
         post(&app, &admin, &format!("/api/v1/admin/officers/{}/role", record.id), Some(json!({ "role": "officer" })))
@@ -425,6 +426,7 @@ both_engines!(the_last_admin_check_waits_for_a_concurrent_demotion, |engine| asy
         token_hash: String::new(),
         csrf_token: String::new(),
         stage: SessionStage::Complete,
+        session_created_at: 0,
     };
 
     let mut tx = app.state.store().begin_write().await.unwrap();
@@ -443,4 +445,148 @@ both_engines!(the_last_admin_check_waits_for_a_concurrent_demotion, |engine| asy
     assert!(format!("{err:?}").contains("satu-satunya admin aktif"), "{err:?}");
     let record = store::officers::by_id(pool, me).await.unwrap().unwrap();
     assert_eq!((record.info.role, record.active), (Role::Admin, true), "the last admin stays");
+});
+
+// Issue 14, finding 5: the review's display name, and every other free-text
+// field an admin or auditor types, refuses control and invisible format
+// characters with a field error; compatibility forms are normalised (NFKC).
+both_engines!(free_text_refuses_control_and_format_characters, |engine| async move {
+    let Some(app) = TestApp::start(engine, Options::default()).await else { return };
+    let admin = signed(&app, "admin").await;
+    for (name, code_point, kind) in [
+        ("a\u{0}b\r\nc\u{1b}[31m", "U+0000", "karakter kendali"),
+        ("Putu\u{1b}[31m Ayu", "U+001B", "karakter kendali"),
+        ("Putu\tAyu", "U+0009", "karakter kendali"),
+        ("Putu Ayu \u{202E}iju", "U+202E", "format tak terlihat"),
+        ("Putu\u{200B}Ayu", "U+200B", "format tak terlihat"),
+        ("\u{FEFF}Putu Ayu", "U+FEFF", "format tak terlihat"),
+    ] {
+        let mut body = new_officer("putu.ayu", NEW_NIP, "officer", "KANREG-I", NEW_PASSWORD);
+        body["display_name"] = json!(name);
+        let (status, reply) = post(&app, &admin, "/api/v1/admin/officers", Some(body)).await;
+        assert_eq!(status, 422, "{name:?}: {reply}");
+        assert_eq!(reply["fields"][0]["field"], "display_name", "{reply}");
+        assert!(field_message(&reply).contains(kind) && field_message(&reply).contains(code_point), "{reply}");
+        assert!(reply["fields"][0]["message_en"].as_str().unwrap().contains(code_point), "{reply}");
+    }
+    assert!(store::officers::by_username(app.state.store().pool(), "putu.ayu").await.unwrap().is_none());
+
+    // Fullwidth forms are the same name: stored NFKC, usernames compared NFKC.
+    let mut body = new_officer("ｐｕｔｕ.ａｙｕ", NEW_NIP, "officer", "KANREG-I", NEW_PASSWORD);
+    body["display_name"] = json!("ＰＵＴＵ　ＡＹＵ");
+    let (status, created) = post(&app, &admin, "/api/v1/admin/officers", Some(body)).await;
+    assert_eq!(status, 200, "{created}");
+    assert_eq!((created["username"].as_str(), created["display_name"].as_str()), (Some("putu.ayu"), Some("PUTU AYU")));
+    let taken = new_officer("ｐｅｔｕｇａｓ", "199201012020121002", "officer", "KANREG-I", NEW_PASSWORD);
+    let (status, reply) = post(&app, &admin, "/api/v1/admin/officers", Some(taken)).await;
+    assert_eq!((status, reply["fields"][0]["field"].as_str()), (422, Some("username")), "{reply}");
+    assert!(field_message(&reply).contains("sudah dipakai"), "{reply}");
+    app.clock.advance(Duration::minutes(1));
+    assert!(sign_in(&app, "ｐｕｔｕ.ａｙｕ", NEW_PASSWORD).await.is_ok(), "the fullwidth username is the same account");
+
+    // Agreement texts.
+    for (field, value) in [("title", "PKS \u{202E}4202"), ("numbers", "B/1\u{0}/2026"), ("clause", "Pasal\u{1b}[8m 2")] {
+        let mut grant = json!({ "mechanism": "verify_elements", "client": "officer", "clause": "Pasal 2",
+                                "elements": ["NAMA_LGKP"] });
+        let mut body = json!({ "code": "pks-uji", "title": "PKS uji", "numbers": "B/1/2026",
+                               "signed_on": "2026-11-01", "valid_until": "2027-11-01" });
+        if field == "clause" {
+            grant["clause"] = json!(value);
+        } else {
+            body[field] = json!(value);
+        }
+        body["grants"] = json!([grant]);
+        let (status, reply) = post(&app, &admin, "/api/v1/admin/agreements", Some(body)).await;
+        let expected = if field == "clause" { "grants" } else { field };
+        assert_eq!((status, reply["fields"][0]["field"].as_str()), (422, Some(expected)), "{field}: {reply}");
+        assert!(field_message(&reply).contains("tidak diizinkan"), "{reply}");
+    }
+    assert!(store::agreements::all(app.state.store().pool()).await.unwrap().iter().all(|a| a.code != "pks-uji"));
+
+    // The registry import's file name (a query parameter).
+    let r = reqwest::Client::new()
+        .post(app.url("/api/v1/admin/registry/imports?file_name=asn%1B%5B2J.csv&dry_run=true"))
+        .header("cookie", format!("padan_session={}", admin.cookie))
+        .header("x-csrf-token", &admin.csrf)
+        .header("content-type", "text/csv")
+        .body("nik,nip\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let reply: Value = r.json().await.unwrap();
+    assert!(reply["message"].as_str().unwrap().contains("file_name: karakter kendali"), "{reply}");
+
+    // Audit filters.
+    let auditor = signed(&app, "auditor").await;
+    let (status, reply) = get(&app, &auditor, "/api/v1/audit/records?officer=petugas%00%1B").await;
+    assert_eq!(status, 400, "{reply}");
+    assert!(reply["message"].as_str().unwrap().contains("officer: karakter kendali"), "{reply}");
+});
+
+// Text stored before the check (or by an older version) is shown with its
+// control and format characters escaped: on the watermark, the officers
+// list, the audit screen and the CSV export.
+both_engines!(text_stored_before_the_check_is_shown_escaped, |engine| async move {
+    let Some(app) = TestApp::start(engine, Options::default()).await else { return };
+    let pool = app.state.store().pool();
+    sqlx::query("UPDATE officers SET display_name = $1 WHERE username = 'petugas'")
+        .bind("Rina\u{1b}[31m \u{202E}atsuK")
+        .execute(pool)
+        .await
+        .unwrap();
+    let shown = "Rina\\u{001B}[31m \\u{202E}atsuK";
+    let petugas = signed(&app, "petugas").await;
+    let lookup = json!({ "nik": padan_sim_dukcapil::special::ACTIVE, "purpose": "data_casn_asn",
+                         "reason": "Verifikasi berkas usul kenaikan pangkat" });
+    let (status, body) = post(&app, &petugas, "/api/v1/lookup/portal", Some(lookup)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["watermark"]["officer"], shown, "{body}");
+
+    let admin = signed(&app, "admin").await;
+    let (_, list) = get(&app, &admin, "/api/v1/admin/officers").await;
+    let row = list["officers"].as_array().unwrap().iter().find(|o| o["username"] == "petugas").unwrap().clone();
+    assert_eq!(row["display_name"], shown, "{row}");
+
+    let mut record = padan_backend::audit::AuditRecord {
+        at: app.state.clock().now_millis(),
+        request_id: "legacy-1".into(),
+        event: "legacy_note".into(),
+        officer_id: None,
+        username: Some("petugas\u{7}".into()),
+        office_code: None,
+        role: None,
+        client: "spa".into(),
+        mechanism: None,
+        purpose: None,
+        nik_token: None,
+        outcome: "ok".into(),
+        verdicts: None,
+        detail: None,
+    };
+    record.detail = Some("reason: cek\u{0} \u{1b}[2J\u{202E}lapin\r\n=1+1".into());
+    padan_backend::audit::append(&app.state, &record).await.unwrap();
+    let auditor = signed(&app, "auditor").await;
+    let (status, page) = get(&app, &auditor, "/api/v1/audit/records?event=legacy_note").await;
+    assert_eq!(status, 200, "{page}");
+    let entry = &page["records"][0];
+    assert_eq!(entry["detail"], "reason: cek\\u{0000} \\u{001B}[2J\\u{202E}lapin\\u{000D}\\u{000A}=1+1", "{entry}");
+    assert_eq!(entry["officer"], "petugas\\u{0007}", "{entry}");
+    let csv = reqwest::Client::new()
+        .get(app.url("/api/v1/audit/records.csv?event=legacy_note"))
+        .header("cookie", format!("padan_session={}", auditor.cookie))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let rows: Vec<&str> = csv.split("\r\n").collect();
+    assert_eq!(rows.len(), 3, "header, one row, end: {csv:?}");
+    assert!(rows[1].contains("reason: cek\\u{0000} \\u{001B}[2J\\u{202E}lapin\\u{000D}\\u{000A}=1+1"), "{csv:?}");
+    assert!(
+        !csv.chars().any(|c| padan_protocol::validate::check_text(&c.to_string(), padan_protocol::validate::Lines::Multi).is_err() && c != '\r' && c != '\n'),
+        "{csv:?}"
+    );
+    assert!(!rows[1].contains(['\r', '\n']), "{csv:?}");
 });

@@ -124,29 +124,32 @@ both_engines!(sign_in_rotates_the_session_and_revoke_all_ends_every_device, |eng
 both_engines!(sign_in_is_rate_limited_per_account_and_per_address, |engine| async move {
     let options = with(json!({
         "server": { "client_ip_header": "x-forwarded-for" },
-        "security": { "lockout_attempts": 100, "sign_in_max_failures_per_account": 3,
+        "security": { "sign_in_max_failures_per_account": 3, "sign_in_max_delay_seconds": 600,
                       "sign_in_max_failures_per_address": 5, "sign_in_window_minutes": 15 },
     }));
     let Some(app) = TestApp::start(engine, options).await else { return };
-    // Per account: three failures, then even the right password waits.
+    // Per account: three failures free, then each attempt waits 1 s, 2 s …
+    // after the latest failure, from any address.
     for _ in 0..3 {
         assert_eq!(raw_sign_in(&app, "petugas", "salah-salah-salah", Some("10.0.0.1")).await.status(), 401);
     }
-    app.clock.advance(Duration::minutes(5));
     let r = raw_sign_in(&app, "petugas", PASSWORD, Some("10.0.0.2")).await;
     assert_eq!(r.status(), 429);
-    // The oldest failure ages out of the 15-minute window in 10 minutes.
-    assert_eq!(r.headers()["retry-after"], "600");
+    assert_eq!(r.headers()["retry-after"], "1");
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["code"], "rate_limited");
-    assert!(body["message"].as_str().unwrap().contains("Tunggu 10 menit"), "{body}");
+    assert!(body["message"].as_str().unwrap().contains("Tunggu 1 detik"), "{body}");
+    app.clock.advance(Duration::seconds(1));
+    assert_eq!(raw_sign_in(&app, "petugas", "salah-salah-salah", Some("10.0.0.1")).await.status(), 401);
+    let r = raw_sign_in(&app, "petugas", PASSWORD, Some("10.0.0.2")).await;
+    assert_eq!((r.status().as_u16(), r.headers()["retry-after"].to_str().unwrap()), (429, "2"), "doubled");
     // Unknown accounts are limited the same way (no enumeration by timing out).
     for _ in 0..3 {
         assert_eq!(raw_sign_in(&app, "tidak-ada", "x", Some("10.0.0.3")).await.status(), 401);
     }
     assert_eq!(raw_sign_in(&app, "tidak-ada", "x", Some("10.0.0.4")).await.status(), 429);
-    app.clock.advance(Duration::minutes(10));
-    assert_eq!(raw_sign_in(&app, "petugas", PASSWORD, Some("10.0.0.2")).await.status(), 200, "window passed");
+    app.clock.advance(Duration::seconds(2));
+    assert_eq!(raw_sign_in(&app, "petugas", PASSWORD, Some("10.0.0.2")).await.status(), 200, "the wait passed");
 
     // Per address: five failures across accounts from one address.
     for user in ["a1", "a2", "a3", "a4", "a5"] {
@@ -401,7 +404,11 @@ async fn the_backend_serves_tls_itself_with_hsts_and_secure_cookies() {
         return;
     };
     std::fs::write(dir.path().join("key.pem"), &key).unwrap();
-    let extra = json!({ "server": { "tls_cert": cert, "tls_key_file": dir.path().join("key.pem") } });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // HTTPS needs the public origin on record (requests for other hosts are refused).
+    let extra = json!({ "server": { "tls_cert": cert, "tls_key_file": dir.path().join("key.pem"),
+                                    "public_origins": [format!("https://localhost:{port}")] } });
     let app = TestApp::start(Engine::Sqlite, with(extra)).await.unwrap();
     assert!(app.state.config().server.https, "TLS implies https");
     let config = app.state.config();
@@ -410,10 +417,10 @@ async fn the_backend_serves_tls_itself_with_hsts_and_secure_cookies() {
         config.server.tls_key.as_ref().unwrap().expose(),
     )
     .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
     let router = padan_backend::app(app.state.clone());
-    let server = tokio::spawn(padan_backend::web::tls::serve(listener, Some(tls), router, std::future::pending()));
+    let limits = padan_backend::web::server::ConnectionLimits::from_config(&config.server);
+    let server =
+        tokio::spawn(padan_backend::web::server::serve(listener, Some(tls), router, limits, std::future::pending()));
 
     let client = reqwest::Client::builder()
         .add_root_certificate(reqwest::Certificate::from_pem(cert.as_bytes()).unwrap())
@@ -575,4 +582,539 @@ fn secrets_never_print() {
             assert!(!text.contains(secret), "check-config printed {secret}: {text}");
         }
     }
+}
+
+both_engines!(failed_sign_ins_never_lock_the_owner_out_nor_tell_which_accounts_exist, |engine| async move {
+    // The review's finding: five wrong passwords for a known name answered
+    // 423 "Account locked … until", an unknown name 401 forever.
+    let options = with(json!({ "server": { "client_ip_header": "x-forwarded-for" } }));
+    let Some(app) = TestApp::start(engine, options).await else { return };
+    let answer = |r: reqwest::Response| async move {
+        let status = r.status().as_u16();
+        let retry = r.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned());
+        let body: Value = r.json().await.unwrap();
+        (status, retry, body["code"].clone(), body["message"].clone())
+    };
+    // An attacker's 14 guesses at a known and at an unknown name, from one
+    // address each: the same answers, in the same order.
+    let (mut known, mut unknown) = (Vec::new(), Vec::new());
+    for _ in 0..14 {
+        known.push(answer(raw_sign_in(&app, "admin", "tebakan-salah", Some("10.6.6.6")).await).await);
+        unknown.push(answer(raw_sign_in(&app, "admin-tidak-ada", "tebakan-salah", Some("10.6.6.7")).await).await);
+    }
+    assert_eq!(known, unknown, "known and unknown names are answered alike");
+    assert!(known.iter().all(|(status, ..)| *status == 401 || *status == 429), "{known:?}");
+    assert!(known.iter().all(|(status, ..)| *status != 423), "nothing locks: {known:?}");
+    assert_eq!(known.iter().filter(|(status, ..)| *status == 401).count(), 10, "10 free, then slowed: {known:?}");
+    // The owner, from their own PC, waits at most the delay: seconds, never
+    // the quarter of an hour a lockout cost.
+    let r = raw_sign_in(&app, "admin", PASSWORD, Some("10.1.1.1")).await;
+    assert_eq!(r.status(), 429);
+    let wait: i64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    app.clock.advance(Duration::seconds(wait));
+    assert_eq!(raw_sign_in(&app, "admin", PASSWORD, Some("10.1.1.1")).await.status(), 200, "the owner gets in");
+    // The audit trail and the admins know; the attacker does not.
+    let audit = app.audit().await;
+    assert_eq!(audit.iter().filter(|r| r.event == "sign_in" && r.outcome == "wrong_password").count(), 10);
+    let slowed = audit.iter().find(|r| r.event == "sign_in_slowdown").expect("the slowdown is audited");
+    assert_eq!(slowed.username.as_deref(), Some("admin"));
+    assert!(audit.iter().all(|r| r.event != "lockout"));
+    let alerts: Vec<(String, String)> =
+        sqlx::query_as::<_, (String, String)>("SELECT kind, message FROM admin_alerts WHERE kind = 'security'")
+            .fetch_all(app.state.store().pool())
+            .await
+            .unwrap();
+    assert_eq!(alerts.len(), 1, "one alert, for the known account: {alerts:?}");
+    assert!(alerts[0].1.contains("Akun admin") && alerts[0].1.contains("tidak dikunci"), "{alerts:?}");
+});
+
+/// Signs in with the password and then a code for `secret`.
+async fn signed_with_code(app: &TestApp, user: &str, secret: &[u8]) -> Signed {
+    let pending = signed(app, user, PASSWORD).await;
+    assert_eq!(pending.body["stage"], "totp_required", "{user}");
+    let code = totp::code_at(secret, app.state.clock().now_millis());
+    let r = post_with(app, "/api/v1/session/totp", &pending.cookie, &pending.csrf, &json!({ "code": code })).await;
+    assert_eq!(r.status(), 200, "second step as {user}");
+    let cookie = session_cookie(&r).unwrap();
+    let body: Value = r.json().await.unwrap();
+    Signed { cookie, csrf: body["csrf_token"].as_str().unwrap().to_owned(), body }
+}
+
+both_engines!(replacing_the_second_factor_takes_the_current_code_and_tells_the_owner, |engine| async move {
+    // The review's finding: a signed-in auditor started a new enrolment and
+    // confirmed it without the current code or the password.
+    let Some(app) = TestApp::start(engine, totp_options()).await else { return };
+    let demo = totp::base32_decode(totp::DEMO_SECRET).unwrap();
+    let laptop = signed_with_code(&app, "auditor", &demo).await;
+    app.clock.advance(Duration::seconds(30));
+    let borrowed = signed_with_code(&app, "auditor", &demo).await;
+    app.clock.advance(Duration::seconds(30));
+    let start = |proof: Value| {
+        let (app, borrowed) = (&app, &borrowed);
+        async move { post_with(app, "/api/v1/account/totp/enrolment", &borrowed.cookie, &borrowed.csrf, &proof).await }
+    };
+    // The session alone does not start a re-enrolment.
+    let r = start(json!({})).await;
+    assert_eq!(r.status(), 422);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["fields"][0]["field"], "current_code", "{body}");
+    // Nor the password, nor a wrong code (audited, and throttled like sign-in).
+    assert_eq!(start(json!({ "password": PASSWORD })).await.status(), 422);
+    let r = start(json!({ "current_code": "000000" })).await;
+    assert_eq!((r.status().as_u16(), r.json::<Value>().await.unwrap()["code"].clone()), (401, json!("totp_invalid")));
+    let pending: Option<String> = sqlx::query_scalar("SELECT totp_pending FROM officers WHERE username = 'auditor'")
+        .fetch_one(app.state.store().pool())
+        .await
+        .unwrap();
+    assert!(pending.is_none(), "nothing was parked for a session without the code");
+    // With a code from the current app it starts.
+    let r = start(json!({ "current_code": totp::code_at(&demo, app.state.clock().now_millis()) })).await;
+    assert_eq!(r.status(), 200);
+    let fresh = totp::base32_decode(r.json::<Value>().await.unwrap()["secret"].as_str().unwrap()).unwrap();
+    let r = post_with(
+        &app,
+        "/api/v1/account/totp/enrolment/confirm",
+        &borrowed.cookie,
+        &borrowed.csrf,
+        &json!({ "code": totp::code_at(&fresh, app.state.clock().now_millis()) }),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    // Like a password change, the officer's other sessions end.
+    assert_eq!(get_with(&app, "/api/v1/session", &laptop.cookie).await, 401, "other sessions end");
+    let same: Value = bare()
+        .get(app.url("/api/v1/session"))
+        .header("cookie", format!("padan_session={}", borrowed.cookie))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(same.get("notices").is_none(), "the session that made the change cannot see or dismiss it: {same}");
+    let audit = app.audit().await;
+    let started = audit.iter().find(|r| r.event == "totp_enrolment" && r.outcome == "started").unwrap();
+    assert_eq!(started.detail.as_deref(), Some("re-enrolment, proven by the current code"));
+    assert!(audit.iter().any(|r| r.event == "totp_enrolment" && r.outcome == "wrong_code"));
+    let done = audit.iter().find(|r| r.event == "totp_enrolment" && r.outcome == "ok").unwrap();
+    assert!(done.detail.as_deref().unwrap().starts_with("replaced the previous authenticator"), "{done:?}");
+
+    // The owner's next sign-in tells them, until they acknowledge it.
+    app.clock.advance(Duration::minutes(1));
+    let owner = signed_with_code(&app, "auditor", &fresh).await;
+    let notices = owner.body["notices"].as_array().expect("notices").clone();
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert_eq!(notices[0]["kind"], "second_factor_replaced");
+    assert_eq!(notices[0]["address"], "127.0.0.1");
+    let ack = json!({ "up_to_id": notices[0]["id"] });
+    let r = post_with(&app, "/api/v1/account/notices/ack", &owner.cookie, &owner.csrf, &ack).await;
+    assert_eq!(r.status(), 204);
+    let after: Value = bare()
+        .get(app.url("/api/v1/session"))
+        .header("cookie", format!("padan_session={}", owner.cookie))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(after.get("notices").is_none(), "{after}");
+    assert!(app.audit().await.iter().any(|r| r.event == "account_notices_read"));
+
+    // A first enrolment outside sign-in takes the password.
+    let officer = signed(&app, "petugas", PASSWORD).await;
+    let first = |proof: Value| {
+        let (app, officer) = (&app, &officer);
+        async move { post_with(app, "/api/v1/account/totp/enrolment", &officer.cookie, &officer.csrf, &proof).await }
+    };
+    let r = first(json!({})).await;
+    assert_eq!(r.status(), 422);
+    assert_eq!(r.json::<Value>().await.unwrap()["fields"][0]["field"], "password");
+    assert_eq!(first(json!({ "password": "bukan-kata-sandinya" })).await.status(), 422);
+    assert_eq!(first(json!({ "password": PASSWORD })).await.status(), 200);
+});
+
+/// A request to the app with an explicit `Host` (and `Origin`, `Cookie`).
+async fn to_host(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    host: &str,
+    origin: Option<&str>,
+    cookie: Option<&str>,
+) -> reqwest::Response {
+    let mut req = bare().request(method, app.url(path)).header("host", host);
+    if let Some(origin) = origin {
+        req = req.header("origin", origin);
+    }
+    if let Some(cookie) = cookie {
+        req = req.header("cookie", cookie);
+    }
+    req.json(&json!({ "username": "petugas", "password": PASSWORD })).send().await.unwrap()
+}
+
+/// The cookie a sign-in through `host` sets, under whichever name.
+async fn sign_in_via(app: &TestApp, host: &str, user: &str) -> (String, String) {
+    let r = bare()
+        .post(app.url("/api/v1/session"))
+        .header("host", host)
+        .json(&json!({ "username": user, "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "sign in as {user} via {host}");
+    let set = r.headers()["set-cookie"].to_str().unwrap().to_owned();
+    let (name, rest) = set.split_once('=').unwrap();
+    (name.to_owned(), rest.split(';').next().unwrap().to_owned())
+}
+
+both_engines!(under_https_only_the_host_prefixed_session_cookie_counts, |engine| async move {
+    // The review's finding: with both `padan_session` and
+    // `__Host-padan_session` sent, the first won — so a cookie planted by a
+    // sibling host or a plain-HTTP answer chose the session.
+    let options = with(json!({ "server": { "https": true, "public_origins": ["https://padan.test"] } }));
+    let Some(app) = TestApp::start(engine, options).await else { return };
+    let (name, victim) = sign_in_via(&app, "padan.test", "petugas").await;
+    assert_eq!(name, "__Host-padan_session");
+    let (_, planted) = sign_in_via(&app, "padan.test", "supervisor").await;
+    let who = |cookie: String| {
+        let app = &app;
+        async move {
+            let r = to_host(app, reqwest::Method::GET, "/api/v1/session", "padan.test", None, Some(&cookie)).await;
+            let status = r.status().as_u16();
+            (status, r.json::<Value>().await.unwrap()["officer"]["username"].clone())
+        }
+    };
+    let both = format!("padan_session={planted}; __Host-padan_session={victim}");
+    assert_eq!(who(both).await, (200, json!("petugas")), "the planted cookie does not choose the session");
+    assert_eq!(who(format!("padan_session={victim}")).await.0, 401, "the plain name is not accepted under HTTPS");
+    let two = format!("__Host-padan_session={planted}; __Host-padan_session={victim}");
+    assert_eq!(who(two).await.0, 401, "two different values are ambiguous");
+    assert_eq!(who(format!("__Host-padan_session={victim}")).await, (200, json!("petugas")));
+});
+
+both_engines!(only_the_configured_hosts_and_origins_are_served, |engine| async move {
+    // The review's finding: any Host was accepted, and the Origin check
+    // compared with that Host — which the sender chooses.
+    let Some(app) = TestApp::start(engine, Options::default()).await else { return };
+    let local = app.base.trim_start_matches("http://").to_owned();
+    let get = reqwest::Method::GET;
+    let post = reqwest::Method::POST;
+    // Without public_origins: loopback hosts only.
+    let r = to_host(&app, get.clone(), "/api/v1/session", "evil.example", None, None).await;
+    assert_eq!(r.status(), 421);
+    assert_eq!(r.json::<Value>().await.unwrap()["code"], "host_not_served");
+    let r = to_host(&app, post.clone(), "/api/v1/session", "evil.example", Some("http://evil.example"), None).await;
+    assert_eq!(r.status(), 421, "a rebinding page's write, Origin matching its Host, is refused");
+    assert_eq!(to_host(&app, get.clone(), "/livez", "10.0.0.5:8080", None, None).await.status(), 200, "probes");
+    let r = to_host(&app, post.clone(), "/api/v1/session", &local, Some(&app.base), None).await;
+    assert_eq!(r.status(), 200, "the loopback page itself");
+
+    // With public_origins: exactly those, scheme included.
+    let options = with(json!({ "server": { "public_origins": ["https://padan.test", "http://10.1.2.3:8080"] } }));
+    let Some(app) = TestApp::start(engine, options).await else { return };
+    let local = app.base.trim_start_matches("http://").to_owned();
+    assert_eq!(to_host(&app, get.clone(), "/api/v1/openapi.json", &local, None, None).await.status(), 421);
+    assert_eq!(to_host(&app, get.clone(), "/api/v1/openapi.json", "padan.test", None, None).await.status(), 200);
+    assert_eq!(to_host(&app, get.clone(), "/api/v1/openapi.json", "padan.test:443", None, None).await.status(), 200);
+    assert_eq!(to_host(&app, get.clone(), "/api/v1/openapi.json", "10.1.2.3:8080", None, None).await.status(), 200);
+    assert_eq!(to_host(&app, get.clone(), "/api/v1/openapi.json", "10.1.2.3", None, None).await.status(), 421);
+    let write = |origin: &'static str| to_host(&app, post.clone(), "/api/v1/session", "padan.test", Some(origin), None);
+    assert_eq!(write("https://padan.test").await.status(), 200);
+    assert_eq!(write("http://padan.test").await.status(), 403, "another scheme is another origin");
+    assert_eq!(write("https://padan.test.evil.example").await.status(), 403);
+    assert_eq!(write("null").await.status(), 403);
+});
+
+both_engines!(wrong_service_keys_are_throttled_and_audited, |engine| async move {
+    let options = with(json!({
+        "server": { "client_ip_header": "x-forwarded-for" },
+        "security": { "sign_in_max_failures_per_address": 5 },
+    }));
+    let Some(app) = TestApp::start(engine, options).await else { return };
+    let (nik, _) = (padan_sim_dukcapil::special::ACTIVE, ());
+    let body = json!({ "nik": nik, "purpose": "data_casn_asn" });
+    let call = |key: &str, ip: &str| {
+        bare()
+            .post(app.url("/api/v1/siasn/lookup"))
+            .header("authorization", format!("Bearer {key}"))
+            .header("x-forwarded-for", ip)
+            .json(&body)
+            .send()
+    };
+    let wrong = "x".repeat(40);
+    for _ in 0..5 {
+        assert_eq!(call(&wrong, "10.7.7.7").await.unwrap().status(), 401);
+    }
+    let r = call(&wrong, "10.7.7.7").await.unwrap();
+    assert_eq!(r.status(), 429, "guessing keys is throttled per address");
+    assert!(r.headers().contains_key("retry-after"));
+    let key = padan_backend::store::seed::DEMO_SIASN_KEY;
+    assert_eq!(call(key, "10.7.7.7").await.unwrap().status(), 429, "the address waits, whatever it sends");
+    assert_ne!(call(key, "10.7.7.8").await.unwrap().status(), 429, "other addresses are served");
+    let audit = app.audit().await;
+    let refused = audit.iter().filter(|r| r.event == "service_auth" && r.outcome == "wrong_key").count();
+    assert_eq!(refused, 5, "each wrong key is audited");
+    assert!(audit.iter().all(|r| !format!("{r:?}").contains(&wrong)), "never the key itself");
+});
+
+both_engines!(the_role_is_checked_before_the_body_is_read, |engine| async move {
+    // The review's finding: a caller without the role got the body's schema
+    // in a 400 ("missing field …") before the role check's 403.
+    let Some(auditor) = TestApp::signed_in(engine, "auditor").await else { return };
+    for (path, body) in [
+        ("/api/v1/verify/elements", json!({})),
+        ("/api/v1/verify/face", json!({ "nik": 1 })),
+        ("/api/v1/lookup/portal", json!([])),
+        ("/api/v1/admin/officers", json!({ "bogus": true })),
+        ("/api/v1/admin/agreements", json!({})),
+    ] {
+        let r = auditor.post(path, &body).await;
+        assert_eq!(r.status(), 403, "{path}");
+        let answer: Value = r.json().await.unwrap();
+        assert_eq!(answer["code"], "forbidden", "{path}: {answer}");
+        let text = answer.to_string();
+        assert!(!text.contains("field") && !text.contains("missing"), "{path} tells the schema: {text}");
+    }
+    let Some(officer) = TestApp::signed_in(engine, "petugas").await else { return };
+    let r = officer.get("/api/v1/audit/records?from=bukan-tanggal").await;
+    assert_eq!(r.status(), 403, "the audit query is not parsed for an officer");
+});
+
+// ---- Issue 14, finding 1: slow clients are cut off; finding 4: /metrics
+// only on the management listener. Real sockets, short configured
+// timeouts; the pacing below is the slow client's, not a wait for time.
+
+/// What a raw client saw before the server closed its connection.
+struct Seen {
+    /// From the first byte sent until the server closed the connection.
+    open_for: std::time::Duration,
+    /// Everything the server answered.
+    answer: String,
+    closed: bool,
+}
+
+/// Sends `head` (which may be partial), then one byte of `trickle` every
+/// 300 ms, reading whatever the server answers, until it closes the
+/// connection or `give_up` has passed.
+async fn trickle(stream: tokio::net::TcpStream, head: String, trickle: u8, give_up: std::time::Duration) -> Seen {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let started = std::time::Instant::now();
+    let (mut read, mut write) = stream.into_split();
+    let _ = write.write_all(head.as_bytes()).await;
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    let mut writing = true;
+    while started.elapsed() < give_up {
+        if writing && write.write_all(&[trickle]).await.is_err() {
+            writing = false;
+        }
+        match tokio::time::timeout(std::time::Duration::from_millis(300), read.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => {
+                let answer = String::from_utf8_lossy(&answer).into_owned();
+                return Seen { open_for: started.elapsed(), answer, closed: true };
+            }
+            Ok(Ok(n)) => answer.extend_from_slice(&buf[..n]),
+            Err(_) => {}
+        }
+    }
+    Seen { open_for: started.elapsed(), answer: String::from_utf8_lossy(&answer).into_owned(), closed: false }
+}
+
+async fn connect(app: &TestApp) -> tokio::net::TcpStream {
+    tokio::net::TcpStream::connect(host(app)).await.unwrap()
+}
+
+/// The `Host` the server answers to (its own address).
+fn host(app: &TestApp) -> &str {
+    app.base.trim_start_matches("http://")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_headers_and_bodies_are_cut_off_while_others_are_served() {
+    let extra = json!({ "server": { "header_read_timeout_secs": 1, "body_read_timeout_secs": 2,
+                                    "max_connections_per_address": 0 } });
+    let app = TestApp::start(Engine::Sqlite, with(extra)).await.unwrap();
+    let host = host(&app);
+    let give_up = std::time::Duration::from_secs(10);
+    let mut headers = Vec::new();
+    let mut bodies = Vec::new();
+    for _ in 0..10 {
+        // Headers that never end: one more header byte every 300 ms.
+        let stream = connect(&app).await;
+        headers.push(tokio::spawn(trickle(
+            stream,
+            format!("POST /api/v1/session HTTP/1.1\r\nhost: {host}\r\nx-slow: "),
+            b'a',
+            give_up,
+        )));
+        // Complete headers, then a body of 100 bytes at one byte every 300 ms.
+        let head = format!(
+            "POST /api/v1/session HTTP/1.1\r\nhost: {host}\r\ncontent-type: application/json\r\n\
+                     content-length: 100\r\n\r\n"
+        );
+        let stream = connect(&app).await;
+        bodies.push(tokio::spawn(trickle(stream, head, b' ', give_up)));
+    }
+    // Other clients are served while the slow ones are held.
+    for _ in 0..5 {
+        assert_eq!(app.get("/livez").await.status(), 200);
+        assert_eq!(app.get("/healthz").await.status(), 200);
+    }
+    assert!(headers.iter().chain(&bodies).all(|h| !h.is_finished()), "the slow clients are still being held");
+
+    for h in headers {
+        let seen = h.await.unwrap();
+        assert!(seen.closed, "a trickled header stayed open for {:?}", seen.open_for);
+        assert!(seen.open_for < std::time::Duration::from_secs(4), "header cut off late: {:?}", seen.open_for);
+        assert!(!seen.answer.contains(" 200 "), "{}", seen.answer);
+    }
+    for h in bodies {
+        let seen = h.await.unwrap();
+        assert!(seen.closed, "a trickled body stayed open for {:?}", seen.open_for);
+        assert!(seen.open_for < std::time::Duration::from_secs(5), "body cut off late: {:?}", seen.open_for);
+        assert!(seen.answer.starts_with("HTTP/1.1 408"), "a late body is answered 408: {}", seen.answer);
+        assert!(seen.answer.contains("\"code\":\"request_timeout\""), "{}", seen.answer);
+        assert!(seen.answer.to_ascii_lowercase().contains("connection: close"), "{}", seen.answer);
+    }
+
+    // A kept-alive connection idle after its answer is closed as well.
+    let mut stream = connect(&app).await;
+    tokio::io::AsyncWriteExt::write_all(&mut stream, format!("GET /livez HTTP/1.1\r\nhost: {host}\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(give_up, tokio::io::AsyncReadExt::read_to_end(&mut stream, &mut answer)).await;
+    assert!(read.is_ok(), "an idle kept-alive connection stayed open for {:?}", started.elapsed());
+    assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 200"));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(4),
+        "idle connection closed late: {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_declared_body_above_the_limit_is_refused_before_it_is_read() {
+    let extra = json!({ "server": { "max_body_bytes": 4096 } });
+    let mut app = TestApp::start(Engine::Sqlite, with(extra)).await.unwrap();
+    let host = host(&app).to_owned();
+    // 100 MiB declared, 2 bytes sent: answered at once, not waited for.
+    let head = format!(
+        "POST /api/v1/session HTTP/1.1\r\nhost: {host}\r\ncontent-type: application/json\r\n\
+                 content-length: 104857600\r\n\r\n{{\""
+    );
+    let seen = trickle(connect(&app).await, head, b' ', std::time::Duration::from_secs(10)).await;
+    assert!(seen.answer.starts_with("HTTP/1.1 413"), "{}", seen.answer);
+    assert!(seen.answer.contains("\"code\":\"payload_too_large\""), "{}", seen.answer);
+    assert!(seen.closed && seen.open_for < std::time::Duration::from_secs(2), "{:?}", seen.open_for);
+    // Also under a path the router does not know.
+    let head = format!("PUT /nowhere HTTP/1.1\r\nhost: {host}\r\ncontent-length: 104857600\r\n\r\nab");
+    let seen = trickle(connect(&app).await, head, b' ', std::time::Duration::from_secs(10)).await;
+    assert!(seen.answer.starts_with("HTTP/1.1 413") && seen.closed, "{}", seen.answer);
+
+    // The registry import reads larger bodies itself (balikan.import_max_mb):
+    // a CSV above server.max_body_bytes still reaches it.
+    let (status, body) = app.sign_in("admin", PASSWORD).await;
+    assert_eq!(status, 200, "{body}");
+    let csv = format!("NIP;NIK;NAMA\n{}", "1;2;3\n".repeat(2000));
+    assert!(csv.len() > 4096);
+    let r = app
+        .http
+        .post(app.url("/api/v1/admin/registry/imports?file_name=asn.csv&dry_run=true"))
+        .header("content-type", "text/csv")
+        .header("x-csrf-token", app.csrf.clone().unwrap_or_default())
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(r.status(), 413, "the registry import has its own limit");
+    assert!(r.status().is_success() || r.status() == 400 || r.status() == 422, "{}", r.status());
+    let _ = &mut app;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_above_the_per_address_cap_are_closed_while_others_are_served() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let extra = json!({ "server": { "max_connections_per_address": 4, "header_read_timeout_secs": 60 } });
+    let app = TestApp::start(Engine::Sqlite, with(extra)).await.unwrap();
+    let port = app.base.rsplit(':').next().unwrap().parse::<u16>().unwrap();
+    let host = host(&app);
+    // Four idle connections from 127.0.0.1: the cap.
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        held.push(connect(&app).await);
+    }
+    // A request on each proves the server has accepted (and counted) them.
+    for stream in &mut held {
+        stream.write_all(format!("GET /livez HTTP/1.1\r\nhost: {host}\r\n\r\n").as_bytes()).await.unwrap();
+        let mut buf = [0u8; 512];
+        let n = stream.read(&mut buf).await.unwrap();
+        assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
+    }
+    // The fifth from the same address is closed unanswered, at once.
+    let seen = trickle(
+        connect(&app).await,
+        format!("GET /livez HTTP/1.1\r\nhost: {host}\r\n\r\n"),
+        b'\n',
+        std::time::Duration::from_secs(10),
+    )
+    .await;
+    assert!(seen.closed && seen.answer.is_empty(), "over the cap: {:?} {}", seen.open_for, seen.answer);
+    assert!(seen.open_for < std::time::Duration::from_secs(2), "{:?}", seen.open_for);
+    // Another address is served meanwhile.
+    let other = reqwest::Client::builder().local_address(std::net::IpAddr::from([127, 0, 0, 2])).build().unwrap();
+    let r = other.get(format!("http://127.0.0.1:{port}/livez")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    // A closed connection gives its place back.
+    drop(held.pop());
+    let mut served = false;
+    for _ in 0..50 {
+        let mut stream = connect(&app).await;
+        let _ = stream
+            .write_all(format!("GET /livez HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\n\r\n").as_bytes())
+            .await;
+        let mut answer = Vec::new();
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(2), stream.read_to_end(&mut answer)).await;
+        if String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 200") {
+            served = true;
+            break;
+        }
+        // The server notices the closed connection on its own time.
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(served, "a freed place is usable again");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_are_served_on_the_management_listener_only() {
+    let extra = json!({ "server": { "management_listen": "127.0.0.1:0" } });
+    let app = TestApp::start(Engine::Sqlite, with(extra)).await.unwrap();
+    assert!(app.state.metrics().is_some(), "the app has metrics to serve");
+    // The officers' listener: health checks public, /metrics like any unknown path.
+    assert_eq!(app.get("/livez").await.status(), 200);
+    assert_eq!(app.get("/healthz").await.status(), 200);
+    // (the SPA's page, as for any client-side path; no Prometheus text).
+    let unknown = app.get("/tidak-ada").await;
+    let r = app.get("/metrics").await;
+    assert_eq!(r.status(), unknown.status());
+    assert_eq!(r.headers()["content-type"], unknown.headers()["content-type"]);
+    let text = r.text().await.unwrap();
+    assert_eq!(text, unknown.text().await.unwrap());
+    assert!(!text.contains("padan_http_requests_total"), "no metrics on the public listener");
+    // The management listener serves them (and the health checks).
+    let management = app.management_base.clone().expect("management listener");
+    let r = reqwest::get(format!("{management}/metrics")).await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
+    let text = r.text().await.unwrap();
+    assert!(text.contains("padan_http_requests_total"), "{text}");
+    assert_eq!(reqwest::get(format!("{management}/livez")).await.unwrap().status(), 200);
+    assert_eq!(reqwest::get(format!("{management}/healthz")).await.unwrap().status(), 200);
+    // Without server.management_listen there is none.
+    let plain = TestApp::start(Engine::Sqlite, Options::default()).await.unwrap();
+    assert!(plain.management_base.is_none() && plain.state.metrics().is_none());
+    assert!(!plain.get("/metrics").await.text().await.unwrap().contains("padan_http_requests_total"));
 }

@@ -242,8 +242,17 @@ pub async fn change_password(request: padan_protocol::v1::ChangePasswordRequest)
 }
 
 /// `POST /api/v1/account/totp/enrolment`: a new authenticator secret.
-pub async fn start_totp_enrolment() -> ApiResult<padan_protocol::v1::TotpEnrolment> {
-    send(Request::post("/api/v1/account/totp/enrolment"), Kind::SecondFactor, None).await
+pub async fn start_totp_enrolment(
+    proof: padan_protocol::v1::StartTotpEnrolmentRequest,
+) -> ApiResult<padan_protocol::v1::TotpEnrolment> {
+    let body = json_body(&proof)?;
+    send(Request::post("/api/v1/account/totp/enrolment"), Kind::SecondFactor, Some(body)).await
+}
+
+/// `POST /api/v1/account/notices/ack`: the officer has read the notices.
+pub async fn acknowledge_notices(up_to_id: i64) -> ApiResult<()> {
+    let body = json_body(&padan_protocol::v1::AcknowledgeNoticesRequest { up_to_id })?;
+    send::<()>(Request::post("/api/v1/account/notices/ack"), Kind::Write, Some(body)).await
 }
 
 /// `POST /api/v1/account/totp/enrolment/confirm`.
@@ -342,9 +351,11 @@ pub async fn card_ticket() -> ApiResult<TicketResponse> {
     send(Request::post(CARD_TICKET), Kind::Write, Some("{}".to_owned())).await
 }
 
-/// `POST /api/v1/card/nonce`: the single-use nonce of one `READ_CARD`.
-pub async fn card_nonce() -> ApiResult<NonceResponse> {
-    send(Request::post(CARD_NONCE), Kind::Write, Some("{}".to_owned())).await
+/// `POST /api/v1/card/nonce`: the single-use, backend-signed nonce of one
+/// `READ_CARD` (audited with the purpose before it is returned).
+pub async fn card_nonce(purpose: Purpose) -> ApiResult<NonceResponse> {
+    let body = json_body(&padan_protocol::v1::NonceRequest { purpose })?;
+    send(Request::post(CARD_NONCE), Kind::Write, Some(body)).await
 }
 
 /// `POST /api/v1/card/verify` (a `CardVerifyRequest`): the agent's attested

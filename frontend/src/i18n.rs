@@ -204,7 +204,6 @@ pub const SESSION_EXPIRED: Text =
     text("Sesi berakhir, silakan masuk kembali.", "Your session has ended, please sign in again.");
 pub const SIGNED_OUT: Text = text("Anda telah keluar.", "You have signed out.");
 pub const INVALID_CREDENTIALS: Text = text("Nama pengguna atau kata sandi salah.", "Wrong username or password.");
-pub const ACCOUNT_LOCKED: Text = text("Akun dikunci sementara.", "The account is temporarily locked.");
 pub const CREDENTIALS_REQUIRED: Text = text("Isi nama pengguna dan kata sandi.", "Enter your username and password.");
 
 // Errors and what to do about them
@@ -671,6 +670,14 @@ pub const CARD_ERROR: Text = text(
 pub const CARD_BAD_STATE: Text = text(
     "Pembaca sedang menjalankan pembacaan lain. Tunggu sebentar.",
     "The reader is busy with another read. Wait a moment.",
+);
+pub const CARD_NONCE_REFUSED: Text = text(
+    "Aplikasi pembaca menolak izin baca dari Padan (kedaluwarsa atau sudah dipakai). Klik Baca lagi; bila berulang, periksa jam komputer atau hubungi TI.",
+    "The reader app refused Padan's read permit (expired or already used). Click Read again; if it keeps happening, check the computer's clock or contact IT.",
+);
+pub const CARD_FIELDS_NOT_GRANTED: Text = text(
+    "Aplikasi pembaca menolak membaca data yang tidak diizinkan Padan untuk pembacaan ini. Hubungi TI.",
+    "The reader app refused to read data Padan does not permit for this read. Contact IT.",
 );
 pub const CARD_INTERNAL: Text = text(
     "Aplikasi pembaca mengalami kesalahan. Coba lagi; bila berulang, hubungi TI.",

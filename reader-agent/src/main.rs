@@ -66,7 +66,6 @@ fn parse_args() -> Result<Args, String> {
                         "biodata" => CardField::Biodata,
                         "photo" => CardField::Photo,
                         "signature" => CardField::Signature,
-                        "minutiae" => CardField::Minutiae,
                         other => return Err(format!("--fields: unknown field {other}")),
                     });
                 }
@@ -83,7 +82,7 @@ fn parse_args() -> Result<Args, String> {
 }
 
 const HELP: &str = "usage: padan-reader-agent [run|diagnose|read-once|bench] [--config PATH] \
-[--origin O] [--nonce N] [--fields biodata,photo,signature,minutiae] [--reads N]";
+[--origin O] [--nonce N] [--fields biodata,photo,signature] [--reads N]";
 
 fn one_read(
     config: &Config,

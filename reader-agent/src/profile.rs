@@ -349,11 +349,7 @@ pub fn read_card(
         },
         photo_jpeg: want(CardField::Photo).then(|| B64.encode(&files[2][2..])),
         signature_jpeg: want(CardField::Signature).then(|| B64.encode(&files[3][2..])),
-        minutiae: if want(CardField::Minutiae) {
-            vec![B64.encode(&files[4][2..]), B64.encode(&files[5][2..])]
-        } else {
-            Vec::new()
-        },
+        // Fingerprint minutiae (EF 6FF4/6FF5) never leave the agent: their digests are in `files`.
     };
     progress(ReadStep::Attesting, 100);
     Ok(CardReadResult {

@@ -8,7 +8,10 @@
 //! 4. the first message must be `HELLO` with a valid backend ticket, within
 //!    [`HELLO_TIMEOUT`];
 //! 5. client messages are capped at [`MAX_CLIENT_MESSAGE_BYTES`];
-//! 6. only high-level verbs: there is no raw-APDU message.
+//! 6. only high-level verbs: there is no raw-APDU message;
+//! 7. each `READ_CARD` needs a fresh backend-signed nonce for this session's
+//!    officer and origin, and returns only fields the ticket and the nonce
+//!    grant (never fingerprint minutiae).
 //!
 //! Logs carry event names and codes only, never card data.
 
@@ -32,7 +35,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::devices::{DeviceEvent, Devices};
 use crate::profile::{self, ReadRequest};
-use crate::ticket::TicketVerifier;
+use crate::ticket::{TicketVerifier, fields_granted};
 
 /// Time allowed for the HTTP upgrade.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -202,14 +205,15 @@ impl Agent {
             return;
         }
         let _guard = BusyGuard(&self.busy);
-        let Some(api_level) = self.hello(&mut ws, &origin).await else { return };
+        let Some((api_level, ticket)) = self.hello(&mut ws, &origin).await else { return };
         tracing::info!(api_level, "client session started");
-        self.session(ws, origin).await;
+        self.session(ws, origin, ticket).await;
         tracing::info!("client session ended");
     }
 
-    /// Waits for `HELLO`; returns the agreed API level, or `None` after refusing.
-    async fn hello(&self, ws: &mut Ws, origin: &str) -> Option<u32> {
+    /// Waits for `HELLO`; returns the agreed API level and the ticket's
+    /// claims, or `None` after refusing.
+    async fn hello(&self, ws: &mut Ws, origin: &str) -> Option<(u32, TicketClaims)> {
         let first = match tokio::time::timeout(self.config.hello_timeout, ws.next()).await {
             Ok(Some(Ok(Message::Text(t)))) => t,
             Ok(Some(Ok(_))) => {
@@ -237,16 +241,19 @@ impl Agent {
             refuse(ws, Some(msg.id()), AgentErrorCode::HelloRequired, "first message must be HELLO").await;
             return None;
         };
-        if let Err(e) = self.tickets.verify(&ticket, origin, self.clock.now()) {
-            refuse(ws, Some(id), e.code(), "ticket refused").await;
-            return None;
-        }
+        let claims = match self.tickets.verify(&ticket, origin, self.clock.now()) {
+            Ok(c) => c,
+            Err(e) => {
+                refuse(ws, Some(id), e.code(), "ticket refused").await;
+                return None;
+            }
+        };
         let level = max_api_level.min(MAX_API_LEVEL);
         if level < min_api_level.max(MIN_API_LEVEL) {
             refuse(ws, Some(id), AgentErrorCode::UnsupportedApiLevel, "no common API level").await;
             return None;
         }
-        send(ws, &AgentMessage::Welcome { id, api_level: level, info: agent_info() }).await.then_some(level)
+        send(ws, &AgentMessage::Welcome { id, api_level: level, info: agent_info() }).await.then_some((level, claims))
     }
 
     fn spawn_sam_status(self: &Arc<Self>, out: &mpsc::UnboundedSender<Outgoing>) {
@@ -258,7 +265,7 @@ impl Agent {
         });
     }
 
-    async fn session(self: &Arc<Self>, mut ws: Ws, origin: String) {
+    async fn session(self: &Arc<Self>, mut ws: Ws, origin: String, ticket: TicketClaims) {
         let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Outgoing>();
         let mut events = self.devices.subscribe();
         let mut reading: Option<(u32, Arc<AtomicBool>)> = None;
@@ -284,7 +291,7 @@ impl Agent {
                         let _ = send(&mut ws, &AgentMessage::Error { id: None, code: AgentErrorCode::MalformedMessage, message: "not a protocol message".into() }).await;
                         continue;
                     };
-                    if let Some(reply) = self.dispatch(msg, &origin, &mut reading, &out_tx) {
+                    if let Some(reply) = self.dispatch(msg, &origin, &ticket, &mut reading, &out_tx) {
                         if !send(&mut ws, &reply).await { break; }
                     }
                 }
@@ -329,6 +336,7 @@ impl Agent {
         self: &Arc<Self>,
         msg: ClientMessage,
         origin: &str,
+        ticket: &TicketClaims,
         reading: &mut Option<(u32, Arc<AtomicBool>)>,
         out: &mpsc::UnboundedSender<Outgoing>,
     ) -> Option<AgentMessage> {
@@ -360,11 +368,20 @@ impl Agent {
                         message: "a read is in progress".into(),
                     });
                 }
-                if nonce.is_empty() || nonce.len() > 256 {
+                // Every read is one the backend issued, and audited, a nonce for.
+                let claims = match self.tickets.verify_nonce(&nonce, ticket, origin, self.clock.now()) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        tracing::info!(code = ?e.code(), "read refused: nonce");
+                        return Some(AgentMessage::Error { id: Some(id), code: e.code(), message: "nonce refused".into() });
+                    }
+                };
+                if !fields_granted(&fields, ticket, &claims) {
+                    tracing::info!("read refused: fields not granted");
                     return Some(AgentMessage::Error {
                         id: Some(id),
-                        code: AgentErrorCode::MalformedMessage,
-                        message: "nonce must be 1..256 characters".into(),
+                        code: AgentErrorCode::FieldsNotGranted,
+                        message: "fields not granted by the ticket and the nonce".into(),
                     });
                 }
                 let status = self.state(false);

@@ -1,5 +1,7 @@
-//! Backend-signed tickets: the proof that a WebSocket client is a signed-in
-//! officer's page. Format and rules in `docs/agent-protocol.md` §Tickets.
+//! Backend-signed tickets and read nonces: the proof that a WebSocket client
+//! is a signed-in officer's page, and that the backend issued (and audited)
+//! each read. Format and rules in `docs/agent-protocol.md` §Tickets and
+//! §Read nonces.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -7,7 +9,11 @@ use std::sync::Mutex;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use ed25519_dalek::{Signature, VerifyingKey};
-use padan_protocol::agent::v1::{AgentErrorCode, MAX_TICKET_LIFETIME_SECS, TicketClaims};
+use padan_protocol::agent::v1::{
+    AgentErrorCode, CardField, MAX_NONCE_LEN, MAX_NONCE_LIFETIME_SECS, MAX_TICKET_LIFETIME_SECS, NonceClaims,
+    TicketClaims,
+};
+use serde::de::DeserializeOwned;
 
 /// Tolerated clock difference between backend and agent for `iat`.
 pub const CLOCK_SKEW_SECS: u64 = 30;
@@ -32,11 +38,60 @@ impl TicketError {
     }
 }
 
-/// Verifies tickets and remembers used ids until they expire.
+/// Why a `READ_CARD` nonce was refused (all map to a `NONCE_*` code).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NonceError {
+    Invalid,
+    Expired,
+    Replayed,
+}
+
+impl NonceError {
+    pub fn code(self) -> AgentErrorCode {
+        match self {
+            NonceError::Invalid => AgentErrorCode::NonceInvalid,
+            NonceError::Expired => AgentErrorCode::NonceExpired,
+            NonceError::Replayed => AgentErrorCode::NonceReplayed,
+        }
+    }
+}
+
+/// Opens `base64url(claims) "." base64url(Ed25519 signature)`: the claims,
+/// when `key` signed exactly their bytes and they parse as `T`.
+fn open_signed<T: DeserializeOwned>(key: &VerifyingKey, token: &str, max_len: usize) -> Option<T> {
+    if token.len() > max_len {
+        return None;
+    }
+    let (claims_b64, sig_b64) = token.split_once('.')?;
+    let claims_raw = B64URL.decode(claims_b64).ok()?;
+    let sig = Signature::from_slice(&B64URL.decode(sig_b64).ok()?).ok()?;
+    key.verify_strict(&claims_raw, &sig).ok()?;
+    serde_json::from_slice(&claims_raw).ok()
+}
+
+/// Remembers used ids until their expiry; false when `id` was already used.
+fn first_use(used: &Mutex<HashMap<String, u64>>, id: &str, exp: u64, now: u64) -> bool {
+    let mut used = used.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    used.retain(|_, e| *e > now);
+    if used.contains_key(id) {
+        return false;
+    }
+    used.insert(id.to_owned(), exp);
+    true
+}
+
+/// Whether a read of `asked` is within what `ticket` and `nonce` grant.
+/// `MINUTIAE` never is: fingerprint templates never leave the agent.
+pub fn fields_granted(asked: &[CardField], ticket: &TicketClaims, nonce: &NonceClaims) -> bool {
+    asked.iter().all(|f| *f != CardField::Minutiae && ticket.fields.contains(f) && nonce.fields.contains(f))
+}
+
+/// Verifies tickets and read nonces and remembers used ids until they expire.
 pub struct TicketVerifier {
     key: VerifyingKey,
     office: Option<String>,
     used: Mutex<HashMap<String, u64>>,
+    used_nonces: Mutex<HashMap<String, u64>>,
 }
 
 impl std::fmt::Debug for TicketVerifier {
@@ -48,20 +103,38 @@ impl std::fmt::Debug for TicketVerifier {
 impl TicketVerifier {
     /// `office`: when set, tickets must be bound to it.
     pub fn new(key: VerifyingKey, office: Option<String>) -> TicketVerifier {
-        TicketVerifier { key, office, used: Mutex::new(HashMap::new()) }
+        TicketVerifier { key, office, used: Mutex::new(HashMap::new()), used_nonces: Mutex::new(HashMap::new()) }
+    }
+
+    /// Checks a `READ_CARD` nonce: the backend's signature, its lifetime, that
+    /// it is for the session's officer, office and origin; consumes its id.
+    pub fn verify_nonce(
+        &self,
+        nonce: &str,
+        ticket: &TicketClaims,
+        origin: &str,
+        now: u64,
+    ) -> Result<NonceClaims, NonceError> {
+        let claims: NonceClaims = open_signed(&self.key, nonce, MAX_NONCE_LEN).ok_or(NonceError::Invalid)?;
+        if claims.exp <= claims.iat || claims.exp - claims.iat > MAX_NONCE_LIFETIME_SECS || claims.nid.is_empty() {
+            return Err(NonceError::Invalid);
+        }
+        if claims.origin != origin || claims.officer != ticket.officer || claims.office != ticket.office {
+            return Err(NonceError::Invalid);
+        }
+        if now >= claims.exp || claims.iat > now + CLOCK_SKEW_SECS {
+            return Err(NonceError::Expired);
+        }
+        if !first_use(&self.used_nonces, &claims.nid, claims.exp, now) {
+            return Err(NonceError::Replayed);
+        }
+        Ok(claims)
     }
 
     /// Checks signature, lifetime, origin and office; consumes the ticket id.
     pub fn verify(&self, ticket: &str, origin: &str, now: u64) -> Result<TicketClaims, TicketError> {
-        if ticket.len() > MAX_TICKET_LEN {
-            return Err(TicketError::Invalid);
-        }
-        let (claims_b64, sig_b64) = ticket.split_once('.').ok_or(TicketError::Invalid)?;
-        let claims_raw = B64URL.decode(claims_b64).map_err(|_| TicketError::Invalid)?;
-        let sig = B64URL.decode(sig_b64).map_err(|_| TicketError::Invalid)?;
-        let sig = Signature::from_slice(&sig).map_err(|_| TicketError::Invalid)?;
-        self.key.verify_strict(&claims_raw, &sig).map_err(|_| TicketError::Invalid)?;
-        let claims: TicketClaims = serde_json::from_slice(&claims_raw).map_err(|_| TicketError::Invalid)?;
+        // A ticket without `fields` does not parse: refused, never "everything".
+        let claims: TicketClaims = open_signed(&self.key, ticket, MAX_TICKET_LEN).ok_or(TicketError::Invalid)?;
         if claims.exp <= claims.iat || claims.exp - claims.iat > MAX_TICKET_LIFETIME_SECS || claims.tid.is_empty() {
             return Err(TicketError::Invalid);
         }
@@ -71,18 +144,24 @@ impl TicketVerifier {
         if now >= claims.exp || claims.iat > now + CLOCK_SKEW_SECS {
             return Err(TicketError::Expired);
         }
-        let mut used = self.used.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        used.retain(|_, exp| *exp > now);
-        if used.contains_key(&claims.tid) {
+        if !first_use(&self.used, &claims.tid, claims.exp, now) {
             return Err(TicketError::Replayed);
         }
-        used.insert(claims.tid.clone(), claims.exp);
         Ok(claims)
     }
 }
 
 /// Builds a ticket the way the backend does (used by tests and the docs' example).
 pub fn sign_ticket(key: &ed25519_dalek::SigningKey, claims: &TicketClaims) -> String {
+    sign_token(key, claims)
+}
+
+/// Builds a read nonce the way the backend does (used by tests).
+pub fn sign_nonce(key: &ed25519_dalek::SigningKey, claims: &NonceClaims) -> String {
+    sign_token(key, claims)
+}
+
+fn sign_token(key: &ed25519_dalek::SigningKey, claims: &impl serde::Serialize) -> String {
     use ed25519_dalek::Signer as _;
     let raw = serde_json::to_vec(claims).unwrap_or_default();
     let sig = key.sign(&raw);
@@ -101,6 +180,7 @@ mod tests {
             origin: "https://padan.test".into(),
             iat,
             exp,
+            fields: vec![CardField::Biodata, CardField::Photo],
         }
     }
 

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use padan_protocol::agent::v1::{AgentMessage, ClientMessage, TicketClaims};
+use padan_protocol::agent::v1::{AgentMessage, ClientMessage, NonceClaims, TicketClaims};
 
 const DOC: &str = include_str!("../../docs/agent-protocol.md");
 
@@ -32,8 +32,12 @@ fn every_example_parses_and_every_message_has_one() {
         assert_eq!(m, back);
         seen.insert(type_of(ex));
     }
+    assert!(!examples("ticket-claims").is_empty() && !examples("nonce-claims").is_empty());
     for ex in examples("ticket-claims") {
         serde_json::from_str::<TicketClaims>(ex).unwrap();
+    }
+    for ex in examples("nonce-claims") {
+        serde_json::from_str::<NonceClaims>(ex).unwrap();
     }
     let all = [
         "HELLO",

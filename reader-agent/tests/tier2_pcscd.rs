@@ -283,7 +283,10 @@ fn tier2_full_stack_through_pcscd_and_vpcd() {
         let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
         let now = SystemClock.now();
         let hello =
-            ClientMessage::Hello { id: 1, ticket: ticket("t2", now, now + 120), min_api_level: 1, max_api_level: 1 };
+            ClientMessage::Hello { id: 1, ticket: ticket("t2", now, now + 120),
+            min_api_level: padan_protocol::agent::v1::MIN_API_LEVEL,
+            max_api_level: padan_protocol::agent::v1::MAX_API_LEVEL,
+        };
         ws.send(Message::text(serde_json::to_string(&hello).unwrap())).await.unwrap();
         assert!(matches!(next(&mut ws).await, AgentMessage::Welcome { .. }));
         loop {
@@ -294,9 +297,16 @@ fn tier2_full_stack_through_pcscd_and_vpcd() {
         }
         tokio::time::sleep(Duration::from_millis(300)).await; // let the monitor see the card
         let read =
-            |id: u32| ClientMessage::ReadCard { id, nonce: format!("ws-{id}"), fields: vec![CardField::Biodata] };
+            |id: u32| ClientMessage::ReadCard { id, nonce: nonce(&format!("ws-{id}"), now), fields: vec![CardField::Biodata] };
         ws.send(Message::text(serde_json::to_string(&read(2)).unwrap())).await.unwrap();
         assert!(matches!(next_answer(&mut ws).await, AgentMessage::ReadResult { id: 2, .. }));
+        // A nonce the backend did not sign reads nothing.
+        let unsigned = ClientMessage::ReadCard { id: 9, nonce: "ws-unsigned".into(), fields: vec![CardField::Biodata] };
+        ws.send(Message::text(serde_json::to_string(&unsigned).unwrap())).await.unwrap();
+        assert!(matches!(
+            next_answer(&mut ws).await,
+            AgentMessage::Error { id: Some(9), code: AgentErrorCode::NonceInvalid, .. }
+        ));
 
         // 4. Card pulled mid-read: CARD_REMOVED, events, and a retry with the card back works.
         tokio::task::spawn_blocking(move || card.remove()).await.unwrap();

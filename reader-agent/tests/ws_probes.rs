@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use common::*;
 use futures_util::{SinkExt, StreamExt};
-use padan_protocol::agent::v1::{AgentErrorCode, AgentMessage, AgentState, ClientMessage, MAX_API_LEVEL};
+use padan_protocol::agent::v1::{
+    AgentErrorCode, AgentMessage, AgentState, CardField, ClientMessage, MAX_API_LEVEL, MIN_API_LEVEL,
+};
 use padan_reader_agent::clock::ManualClock;
 use padan_reader_agent::server;
 use padan_sim_ktp_card::Scenario;
@@ -70,14 +72,22 @@ async fn answer(ws: &mut Client, _id: u32) -> Option<AgentMessage> {
 }
 
 fn hello(ticket: String) -> ClientMessage {
-    ClientMessage::Hello { id: 1, ticket, min_api_level: 1, max_api_level: 1 }
+    ClientMessage::Hello { id: 1, ticket, min_api_level: MIN_API_LEVEL, max_api_level: MAX_API_LEVEL }
 }
 
 async fn greeted(port: u16, tid: &str) -> Client {
+    greeted_with(port, ticket(tid, NOW - 10, NOW + 290)).await
+}
+
+async fn greeted_with(port: u16, ticket: String) -> Client {
     let mut ws = connect(port, None, Some(ORIGIN)).await.unwrap();
-    send(&mut ws, &hello(ticket(tid, NOW - 10, NOW + 290))).await;
-    assert!(matches!(answer(&mut ws, 1).await, Some(AgentMessage::Welcome { api_level: 1, .. })));
+    send(&mut ws, &hello(ticket)).await;
+    assert!(matches!(answer(&mut ws, 1).await, Some(AgentMessage::Welcome { api_level: MAX_API_LEVEL, .. })));
     ws
+}
+
+fn read_card(id: u32, nonce: String, fields: &[CardField]) -> ClientMessage {
+    ClientMessage::ReadCard { id, nonce, fields: fields.to_vec() }
 }
 
 fn error_code(m: Option<AgentMessage>) -> AgentErrorCode {
@@ -204,6 +214,15 @@ async fn api_level_negotiation() {
     )
     .await;
     assert!(matches!(recv(&mut ws).await, Some(AgentMessage::Welcome { api_level: MAX_API_LEVEL, .. })));
+    // A level-1 SPA cannot read (no signed nonces): refused at HELLO.
+    let (port, _) = agent_with(Scenario::Genuine, Duration::ZERO).await;
+    let mut ws = connect(port, None, Some(ORIGIN)).await.unwrap();
+    send(
+        &mut ws,
+        &ClientMessage::Hello { id: 1, ticket: ticket("lvl3", NOW, NOW + 60), min_api_level: 1, max_api_level: 1 },
+    )
+    .await;
+    assert_eq!(error_code(recv(&mut ws).await), AgentErrorCode::UnsupportedApiLevel);
 }
 
 #[tokio::test]
@@ -220,15 +239,8 @@ async fn read_over_websocket_with_progress_sam_event_and_attestation() {
         Some(AgentMessage::Info { status, .. }) => assert_eq!(status.state, AgentState::CardPresent),
         other => panic!("{other:?}"),
     }
-    send(
-        &mut ws,
-        &ClientMessage::ReadCard {
-            id: 3,
-            nonce: "n-ws".into(),
-            fields: vec![padan_protocol::agent::v1::CardField::Biodata],
-        },
-    )
-    .await;
+    let n = nonce("n-ws", NOW);
+    send(&mut ws, &read_card(3, n.clone(), &[CardField::Biodata])).await;
     let mut progress = 0;
     let result = loop {
         match recv(&mut ws).await.unwrap() {
@@ -242,11 +254,12 @@ async fn read_over_websocket_with_progress_sam_event_and_attestation() {
     };
     assert_eq!(progress, 100);
     assert_eq!(result.attestation.origin, ORIGIN);
+    assert_eq!(result.attestation.nonce, n, "the attestation binds the backend's nonce");
     let bio = result.card.biodata.as_ref().unwrap();
     assert_eq!(bio.nik, population().persons()[0].nik);
     let tier1 = include_str!("tier1_profile.rs");
     assert!(tier1.contains("pub fn verify"));
-    verify_result(&result);
+    verify_result(&result, &n);
     send(&mut ws, &ClientMessage::Diagnose { id: 4, test_read: true }).await;
     match answer(&mut ws, 4).await {
         Some(AgentMessage::Diagnosis { checks, .. }) => assert!(checks.iter().all(|c| c.ok), "{checks:?}"),
@@ -254,7 +267,7 @@ async fn read_over_websocket_with_progress_sam_event_and_attestation() {
     }
 }
 
-fn verify_result(r: &padan_protocol::agent::v1::CardReadResult) {
+fn verify_result(r: &padan_protocol::agent::v1::CardReadResult, nonce: &str) {
     use base64::Engine as _;
     let b = |s: &str| base64::engine::general_purpose::STANDARD.decode(s).unwrap();
     let uid = hex::decode(&r.card.uid).unwrap();
@@ -264,7 +277,7 @@ fn verify_result(r: &padan_protocol::agent::v1::CardReadResult) {
         (b(&r.attestation.signature), b(&r.attestation.sam_certificate), b(&r.attestation.activation_record));
     let input = padan_ktpel::AttestationInput {
         origin: ORIGIN,
-        nonce: "n-ws",
+        nonce,
         uid: &uid,
         file_digests: &digests,
         signature: &sig,
@@ -278,8 +291,8 @@ fn verify_result(r: &padan_protocol::agent::v1::CardReadResult) {
 async fn bad_state_and_cancel_during_a_slow_read() {
     let (port, _) = agent_with(Scenario::Genuine, Duration::from_millis(5)).await;
     let mut ws = greeted(port, "slow").await;
-    send(&mut ws, &ClientMessage::ReadCard { id: 10, nonce: "n".into(), fields: vec![] }).await;
-    send(&mut ws, &ClientMessage::ReadCard { id: 11, nonce: "n".into(), fields: vec![] }).await;
+    send(&mut ws, &read_card(10, nonce("n", NOW), &[])).await;
+    send(&mut ws, &read_card(11, nonce("n1", NOW), &[])).await;
     assert!(matches!(
         answer(&mut ws, 11).await,
         Some(AgentMessage::BadState { id: 11, state: AgentState::Reading, .. })
@@ -289,7 +302,7 @@ async fn bad_state_and_cancel_during_a_slow_read() {
     send(&mut ws, &ClientMessage::Cancel { id: 13, target: 10 }).await;
     assert!(matches!(answer(&mut ws, 10).await, Some(AgentMessage::Cancelled { id: 10 })));
     // The agent is usable again.
-    send(&mut ws, &ClientMessage::ReadCard { id: 14, nonce: "n2".into(), fields: vec![] }).await;
+    send(&mut ws, &read_card(14, nonce("n2", NOW), &[])).await;
     assert!(matches!(answer(&mut ws, 14).await, Some(AgentMessage::ReadResult { id: 14, .. })));
 }
 
@@ -306,7 +319,128 @@ async fn failure_modes_surface_as_codes() {
     ] {
         let (port, _) = agent_with(scenario, Duration::ZERO).await;
         let mut ws = greeted(port, "f").await;
-        send(&mut ws, &ClientMessage::ReadCard { id: 20, nonce: "n".into(), fields: vec![] }).await;
+        send(&mut ws, &read_card(20, nonce("n", NOW), &[])).await;
         assert_eq!(error_code(answer(&mut ws, 20).await), code, "{scenario:?}");
     }
+}
+
+/// Next text message as sent, skipping pushed events and progress.
+async fn answer_raw(ws: &mut Client) -> String {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(10), ws.next()).await.expect("agent answered in time") {
+            Some(Ok(Message::Text(t))) => {
+                let kind = serde_json::from_str::<serde_json::Value>(&t).unwrap()["type"].as_str().unwrap().to_owned();
+                if !matches!(kind.as_str(), "SAM" | "READER" | "CARD" | "PROGRESS") {
+                    return t.to_string();
+                }
+            }
+            Some(Ok(Message::Close(_))) | None | Some(Err(_)) => panic!("agent closed"),
+            Some(Ok(_)) => continue,
+        }
+    }
+}
+
+#[tokio::test]
+async fn reads_need_a_fresh_backend_signed_nonce_of_this_session() {
+    let (port, clock) = agent_with(Scenario::Genuine, Duration::ZERO).await;
+    let mut ws = greeted(port, "nonces").await;
+    let fields = [CardField::Biodata];
+    // Any string the page makes up: refused (it was never issued, nor audited, by the backend).
+    send(&mut ws, &read_card(30, "n-made-up".into(), &fields)).await;
+    assert_eq!(error_code(answer(&mut ws, 30).await), AgentErrorCode::NonceInvalid);
+    // Signed by another key.
+    let forged = padan_reader_agent::ticket::sign_nonce(
+        &ed25519_dalek::SigningKey::from_bytes(&[1; 32]),
+        &nonce_claims("forged", NOW, NOW + 120),
+    );
+    send(&mut ws, &read_card(31, forged, &fields)).await;
+    assert_eq!(error_code(answer(&mut ws, 31).await), AgentErrorCode::NonceInvalid);
+    // A ticket is not a nonce.
+    send(&mut ws, &read_card(32, ticket("not-a-nonce", NOW, NOW + 60), &fields)).await;
+    assert_eq!(error_code(answer(&mut ws, 32).await), AgentErrorCode::NonceInvalid);
+    // Another officer's, another office's, another page's, or too long-lived.
+    for (i, change) in [
+        (|c: &mut padan_protocol::agent::v1::NonceClaims| c.officer = "off-other".into()) as fn(&mut _),
+        |c| c.office = "KANREG-V".into(),
+        |c| c.origin = "https://evil.test".into(),
+        |c| c.exp = c.iat + padan_protocol::agent::v1::MAX_NONCE_LIFETIME_SECS + 1,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut claims = nonce_claims(&format!("bound-{i}"), NOW, NOW + 120);
+        change(&mut claims);
+        send(&mut ws, &read_card(40 + i as u32, sign_nonce(&claims), &fields)).await;
+        assert_eq!(error_code(answer(&mut ws, 40 + i as u32).await), AgentErrorCode::NonceInvalid, "case {i}");
+    }
+    // Expired, on the injected clock.
+    let stale = nonce("stale", NOW);
+    clock.advance(121);
+    send(&mut ws, &read_card(50, stale, &fields)).await;
+    assert_eq!(error_code(answer(&mut ws, 50).await), AgentErrorCode::NonceExpired);
+    // A genuine nonce reads once; the same nonce again is a replay.
+    let once = nonce("once", NOW + 121);
+    send(&mut ws, &read_card(51, once.clone(), &fields)).await;
+    match answer(&mut ws, 51).await {
+        Some(AgentMessage::ReadResult { id: 51, result }) => assert_eq!(result.attestation.nonce, once),
+        other => panic!("expected READ_RESULT, got {other:?}"),
+    }
+    send(&mut ws, &read_card(52, once, &fields)).await;
+    assert_eq!(error_code(answer(&mut ws, 52).await), AgentErrorCode::NonceReplayed);
+}
+
+#[tokio::test]
+async fn reads_return_only_fields_granted_and_never_minutiae() {
+    use padan_protocol::agent::v1::CardField::{Biodata, Minutiae, Photo, Signature};
+    let (port, _) = agent_with(Scenario::Genuine, Duration::ZERO).await;
+    // The ticket grants BIODATA and PHOTO (the backend's policy today).
+    let mut ws = greeted(port, "fields").await;
+    send(&mut ws, &read_card(60, nonce("sig", NOW), &[Biodata, Signature])).await;
+    assert_eq!(error_code(answer(&mut ws, 60).await), AgentErrorCode::FieldsNotGranted);
+    send(&mut ws, &read_card(61, nonce("min", NOW), &[Minutiae])).await;
+    assert_eq!(error_code(answer(&mut ws, 61).await), AgentErrorCode::FieldsNotGranted);
+    // The nonce narrows the ticket.
+    let mut narrow = nonce_claims("narrow", NOW, NOW + 120);
+    narrow.fields = vec![Biodata];
+    send(&mut ws, &read_card(62, sign_nonce(&narrow), &[Biodata, Photo])).await;
+    assert_eq!(error_code(answer(&mut ws, 62).await), AgentErrorCode::FieldsNotGranted);
+    send(&mut ws, &read_card(63, nonce("ok", NOW), &[Biodata, Photo])).await;
+    let raw = answer_raw(&mut ws).await;
+    assert!(raw.contains(r#""type":"READ_RESULT""#) && raw.contains("photo_jpeg"), "{raw}");
+    assert!(!raw.contains("signature_jpeg") && !raw.contains("minutiae"), "{raw}");
+    drop(ws);
+
+    // Even a ticket and a nonce granting everything never get minutiae back.
+    let (port, _) = agent_with(Scenario::Genuine, Duration::ZERO).await;
+    let all = [Biodata, Photo, Signature, Minutiae];
+    let mut ws = greeted_with(port, ticket_with("all", NOW, NOW + 120, &all)).await;
+    let mut everything = nonce_claims("all-1", NOW, NOW + 120);
+    everything.fields = all.to_vec();
+    send(&mut ws, &read_card(64, sign_nonce(&everything), &all)).await;
+    assert_eq!(error_code(answer(&mut ws, 64).await), AgentErrorCode::FieldsNotGranted);
+    everything.nid = "all-2".into();
+    send(&mut ws, &read_card(65, sign_nonce(&everything), &[Biodata, Photo, Signature])).await;
+    let raw = answer_raw(&mut ws).await;
+    assert!(raw.contains(r#""type":"READ_RESULT""#) && raw.contains("signature_jpeg"), "{raw}");
+    assert!(!raw.contains("minutiae"), "no fingerprint templates on the wire: {raw}");
+    let files: serde_json::Value = serde_json::from_str(&raw).unwrap();
+    let fids: Vec<&str> =
+        files["result"]["card"]["files"].as_array().unwrap().iter().map(|f| f["fid"].as_str().unwrap()).collect();
+    assert!(fids.contains(&"6FF4") && fids.contains(&"6FF5"), "their digests serve the attestation: {fids:?}");
+}
+
+#[tokio::test]
+async fn a_ticket_without_fields_is_refused() {
+    use base64::Engine as _;
+    use ed25519_dalek::Signer as _;
+    let (port, _) = agent_with(Scenario::Genuine, Duration::ZERO).await;
+    let claims = serde_json::json!({
+        "tid": "old", "officer": OFFICER, "office": "BKN-PUSAT", "origin": ORIGIN, "iat": NOW, "exp": NOW + 60,
+    });
+    let raw = serde_json::to_vec(&claims).unwrap();
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let old = format!("{}.{}", b64.encode(&raw), b64.encode(backend_key().sign(&raw).to_bytes()));
+    let mut ws = connect(port, None, Some(ORIGIN)).await.unwrap();
+    send(&mut ws, &hello(old)).await;
+    assert_eq!(error_code(recv(&mut ws).await), AgentErrorCode::TicketInvalid);
 }

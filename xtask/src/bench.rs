@@ -179,6 +179,8 @@ struct Rig {
     work: std::path::PathBuf,
     sim_addr: SocketAddr,
     addr: SocketAddr,
+    /// The management listener: `/metrics` is served there only.
+    management: SocketAddr,
     sim: Daemon,
     backend: Daemon,
 }
@@ -190,6 +192,7 @@ impl Rig {
         header("starting the simulator and the backend (release)");
         let (sim, sim_addr) = start_simulator(root, &work)?;
         let addr = free_port()?;
+        let management = free_port()?;
         let mut backend = Daemon::spawn(
             "the backend",
             Command::new(root.join("target/release/padan"))
@@ -197,6 +200,7 @@ impl Rig {
                 .current_dir(&work)
                 .env("PADAN_DEMO__ENABLED", "true")
                 .env("PADAN_SERVER__LISTEN", addr.to_string())
+                .env("PADAN_SERVER__MANAGEMENT_LISTEN", management.to_string())
                 .env("PADAN_SERVER__SPA_DIR", root.join("dist"))
                 .env("PADAN_DATABASE__URL", format!("sqlite://{}", work.join("padan.db").display()))
                 .env("PADAN_DUKCAPIL__BASE_URL", format!("http://{sim_addr}"))
@@ -206,11 +210,11 @@ impl Rig {
                 .stderr(Stdio::null()),
         )?;
         http::wait_healthy(&mut backend, addr, "/healthz", Duration::from_secs(60))?;
-        Ok(Self { work, sim_addr, addr, sim, backend })
+        Ok(Self { work, sim_addr, addr, management, sim, backend })
     }
 
     fn metrics(&self) -> anyhow::Result<String> {
-        let r = Conn::open(self.addr)?.send(&Request::get("/metrics"))?;
+        let r = Conn::open(self.management)?.send(&Request::get("/metrics"))?;
         anyhow::ensure!(r.status == 200, "GET /metrics: HTTP {}", r.status);
         Ok(String::from_utf8_lossy(&r.body).into_owned())
     }

@@ -34,6 +34,8 @@ const VPCD_DRIVER: &str = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so";
 const VPCD_PORT: u16 = 35_963;
 /// The agent's default port, where the backend's default `card.agent_url` points.
 const AGENT_PORT: u16 = 47_443;
+/// The backend's management listener (`/metrics`), loopback only.
+const MANAGEMENT_PORT: u16 = 9_464;
 /// DEMO ONLY — public half of the backend's demo ticket key
 /// (`DEMO_TICKET_PUBLIC_KEY` in backend/src/config.rs).
 const DEMO_TICKET_PUBLIC_KEY: &str = "b7ca315459539aa3148293635d2890ebe7b7131d2ef70b37c6df4af240804177";
@@ -301,7 +303,9 @@ pub(crate) fn run(args: &[String]) -> anyhow::Result<()> {
         eprintln!("warning: the demo ASN registry was not imported: {e:#}");
     }
 
-    header(&format!("backend on http://{addr}"));
+    // `/metrics` is served on the management listener only (loopback).
+    let management = SocketAddr::from(([127, 0, 0, 1], MANAGEMENT_PORT));
+    header(&format!("backend on http://{addr} (metrics: http://{management}/metrics)"));
     let mut backend_cmd = Command::new(root.join("target/release/padan"));
     // The backend takes every PADAN_* variable as configuration and rejects
     // unknown keys; the test suite's own (PADAN_TEST_*, PADAN_E2E_*) would
@@ -319,6 +323,7 @@ pub(crate) fn run(args: &[String]) -> anyhow::Result<()> {
             .current_dir(&state)
             .env("PADAN_DEMO__ENABLED", "true")
             .env("PADAN_SERVER__LISTEN", addr.to_string())
+            .env("PADAN_SERVER__MANAGEMENT_LISTEN", management.to_string())
             .env("PADAN_SERVER__SPA_DIR", root.join("dist"))
             .env("PADAN_DATABASE__URL", format!("sqlite://{}", state.join("padan.db").display()))
             .env("PADAN_DUKCAPIL__BASE_URL", format!("http://{sim_addr}"))

@@ -18,7 +18,7 @@ pub async fn record_denied(State(state): State<AppState>, request: Request, next
     let method = request.method().as_str().to_owned();
     let request_id =
         request.headers().get(REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-    let token = auth::session_cookie_token(request.headers());
+    let token = auth::session_cookie_token(request.headers(), state.config().server.https);
     let response = next.run(request).await;
     let Some(code) = response.extensions().get::<PendingError>().map(PendingError::code) else {
         return response;

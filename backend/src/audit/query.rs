@@ -2,7 +2,10 @@
 //! trail is itself audited (`audit_read`, `audit_export`), with the
 //! searched NIK as its token.
 
-use padan_protocol::v1::{AuditEntry, AuditQuery, AuditRecordsResponse, Role};
+use padan_protocol::{
+    v1::{AuditEntry, AuditQuery, AuditRecordsResponse, Role},
+    validate::{Lines, check_text, escape_invisible},
+};
 use time::{Date, macros::format_description};
 
 use crate::{
@@ -41,6 +44,22 @@ fn non_empty(s: &Option<String>) -> Option<String> {
 
 /// The store filter for a query, within `scope`.
 pub fn filter(state: &AppState, q: &AuditQuery, scope: &Option<String>) -> Result<Filter, AppError> {
+    for (param, value) in [
+        ("officer", &q.officer),
+        ("office", &q.office),
+        ("mechanism", &q.mechanism),
+        ("purpose", &q.purpose),
+        ("outcome", &q.outcome),
+        ("event", &q.event),
+        ("nik", &q.nik),
+        ("from", &q.from),
+        ("to", &q.to),
+        ("ids", &q.ids),
+    ] {
+        if let Some(v) = value {
+            crate::text::query_text(param, v, Lines::Single)?;
+        }
+    }
     let nik_token = match non_empty(&q.nik) {
         Some(nik) if nik.len() == 16 && nik.bytes().all(|b| b.is_ascii_digit()) => {
             Some(super::nik_token(state.nik_key(), &nik))
@@ -62,7 +81,8 @@ pub fn filter(state: &AppState, q: &AuditQuery, scope: &Option<String>) -> Resul
         (None, office) => office,
     };
     Ok(Filter {
-        officer: non_empty(&q.officer),
+        // Usernames are compared NFKC, as at sign-in.
+        officer: non_empty(&q.officer).map(|o| crate::text::nfkc(&o)),
         office,
         mechanism: non_empty(&q.mechanism),
         purpose: non_empty(&q.purpose),
@@ -81,24 +101,31 @@ pub fn format_at(ms: i64) -> String {
     format!("{} {:02}:{:02}:{:02} WIB", t.date(), t.hour(), t.minute(), t.second())
 }
 
+/// Text as shown: control and format characters in rows written before
+/// the character check (or typed at sign-in) are escaped, never emitted raw
+/// to the audit screen or the CSV export.
+fn shown(s: String) -> String {
+    if check_text(&s, Lines::Single).is_ok() { s } else { escape_invisible(&s).into_owned() }
+}
+
 fn entry(s: StoredRecord) -> AuditEntry {
     let r = s.record;
     AuditEntry {
         id: s.id,
         seq: s.seq,
         at: format_at(r.at),
-        event: r.event,
-        officer: r.username,
-        office: r.office_code,
-        role: r.role,
-        client: r.client,
-        mechanism: r.mechanism,
-        purpose: r.purpose,
+        event: shown(r.event),
+        officer: r.username.map(shown),
+        office: r.office_code.map(shown),
+        role: r.role.map(shown),
+        client: shown(r.client),
+        mechanism: r.mechanism.map(shown),
+        purpose: r.purpose.map(shown),
         nik_token: r.nik_token,
-        outcome: r.outcome,
-        verdicts: r.verdicts,
-        detail: r.detail,
-        request_id: r.request_id,
+        outcome: shown(r.outcome),
+        verdicts: r.verdicts.map(shown),
+        detail: r.detail.map(shown),
+        request_id: shown(r.request_id),
     }
 }
 

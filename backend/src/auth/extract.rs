@@ -27,6 +27,8 @@ pub struct Officer {
     pub csrf_token: String,
     /// `complete` for an [`Officer`]; see [`PendingOfficer`].
     pub stage: SessionStage,
+    /// When this session began (its sign-in), Unix ms.
+    pub session_created_at: i64,
 }
 
 /// A session at any stage, also one that has passed the password but not
@@ -61,22 +63,38 @@ impl Officer {
         if self.info.role == Role::Admin { Ok(()) } else { Err(AppError::Forbidden) }
     }
 
+    /// Admins, auditors and supervisors (their own office) read the trail.
+    pub fn ensure_may_read_audit(&self) -> Result<(), AppError> {
+        crate::audit::query::office_scope(self).map(|_| ())
+    }
+
     /// Admins and auditors (who monitor compliance) may read the agreements.
     pub fn ensure_may_read_agreements(&self) -> Result<(), AppError> {
         if matches!(self.info.role, Role::Admin | Role::Auditor) { Ok(()) } else { Err(AppError::Forbidden) }
     }
 }
 
-pub fn session_cookie_token(headers: &HeaderMap) -> Option<String> {
-    headers
+/// The session token the request carries, under the one cookie name this
+/// server sets: `__Host-padan_session` under HTTPS (a cookie no other host
+/// or path, nor plain HTTP, can set), `padan_session` otherwise. The other
+/// name is ignored: under HTTPS a `padan_session` planted by a sibling host
+/// or a plain-HTTP response must not choose the session. Two different
+/// values under the accepted name are ambiguous and choose none.
+pub fn session_cookie_token(headers: &HeaderMap, https: bool) -> Option<String> {
+    let accepted = if https { SESSION_COOKIE_SECURE } else { SESSION_COOKIE };
+    let mut values = headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE || *name == SESSION_COOKIE_SECURE)
-        .map(|(_, value)| value.to_owned())
-        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+        .filter(|(name, _)| *name == accepted)
+        .map(|(_, value)| value);
+    let first = values.next()?;
+    if values.any(|other| other != first) {
+        return None;
+    }
+    Some(first.to_owned()).filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 impl FromRequestParts<AppState> for Officer {
@@ -96,7 +114,8 @@ impl FromRequestParts<AppState> for PendingOfficer {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let started = std::time::Instant::now();
-        let token = session_cookie_token(&parts.headers).ok_or(AppError::Unauthenticated)?;
+        let token =
+            session_cookie_token(&parts.headers, state.config().server.https).ok_or(AppError::Unauthenticated)?;
         let hash = token_hash(&token);
         let pool = state.store().pool();
         let (session, officer) = store::sessions::get_with_officer_cached(pool, state.store().session_cache(), &hash)
@@ -134,9 +153,48 @@ impl FromRequestParts<AppState> for PendingOfficer {
             token_hash: hash,
             csrf_token: session.csrf_token,
             stage: stage_from_db(&session.stage),
+            session_created_at: session.created_at,
         }))
     }
 }
+
+/// Extractors that admit one kind of officer. Handlers take them *before*
+/// the body or query, so a caller without the role is refused (403) before
+/// anything of the request is parsed: the answer never tells them the
+/// schema of what they may not send. The service keeps its own check too.
+macro_rules! role_gate {
+    ($(#[$doc:meta])* $name:ident, $check:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone)]
+        pub struct $name(pub Officer);
+
+        impl FromRequestParts<AppState> for $name {
+            type Rejection = AppError;
+
+            async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+                let officer = Officer::from_request_parts(parts, state).await?;
+                officer.$check()?;
+                Ok(Self(officer))
+            }
+        }
+    };
+}
+
+role_gate!(
+    /// An officer whose role verifies on BKN's behalf (may query Dukcapil).
+    Verifier,
+    ensure_may_verify
+);
+role_gate!(
+    /// An admin.
+    Admin,
+    ensure_admin
+);
+role_gate!(
+    /// An officer who may read the audit trail (admins, auditors, supervisors).
+    AuditReader,
+    ensure_may_read_audit
+);
 
 /// The client's address: the TCP peer, or, behind a reverse proxy, what the
 /// proxy wrote in `server.client_ip_header` (rightmost value: the one the

@@ -9,8 +9,8 @@ pub mod throttle;
 pub mod totp;
 
 pub use extract::{
-    ClientAddress, Officer, PendingOfficer, SESSION_COOKIE, SESSION_COOKIE_SECURE, session_cookie_token, stage_from_db,
-    stage_to_db,
+    Admin, AuditReader, ClientAddress, Officer, PendingOfficer, SESSION_COOKIE, SESSION_COOKIE_SECURE, Verifier,
+    session_cookie_token, stage_from_db, stage_to_db,
 };
 pub use service_client::ServiceClient;
 

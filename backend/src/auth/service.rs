@@ -1,13 +1,13 @@
 //! Sign-in (password, then the second factor), sign-out, "sign out
 //! everywhere", password changes and TOTP enrolment.
 
-use padan_protocol::v1::{OfficerInfo, SessionInfo, SessionStage, TotpEnrolment};
-use time::Duration;
+use padan_protocol::v1::{
+    AccountNotice, AccountNoticeKind, OfficerInfo, SessionInfo, SessionStage, StartTotpEnrolmentRequest, TotpEnrolment,
+};
 
 use super::{Officer, password, random_token, stage_to_db, throttle, token_hash, totp};
 use crate::{
     AppState,
-    clock::{WIB, millis_to_datetime},
     error::AppError,
     store::{self, audit::AuditRecord},
 };
@@ -34,7 +34,13 @@ pub struct SignedIn {
 /// KK typed into the wrong field must not land at rest).
 fn typed_username(username: &str) -> String {
     let digits = username.chars().filter(char::is_ascii_digit).count();
-    if digits >= 10 { "[angka disamarkan]".to_owned() } else { username.chars().take(64).collect() }
+    if digits >= 10 {
+        "[angka disamarkan]".to_owned()
+    } else {
+        // Whatever was typed reaches the trail with its control and format characters escaped.
+        let typed: String = username.chars().take(64).collect();
+        padan_protocol::validate::escape_invisible(&typed).into_owned()
+    }
 }
 
 fn security_event(state: &AppState, request_id: &str, event: &str, username: &str, outcome: &str) -> AuditRecord {
@@ -56,7 +62,13 @@ fn officer_event(state: &AppState, officer: &Officer, request_id: &str, event: &
 }
 
 pub fn session_info(state: &AppState, officer: OfficerInfo, csrf_token: String, stage: SessionStage) -> SessionInfo {
-    SessionInfo { officer, csrf_token, idle_timeout_secs: (state.idle_timeout_ms() / 1000) as u64, stage }
+    SessionInfo {
+        officer,
+        csrf_token,
+        idle_timeout_secs: (state.idle_timeout_ms() / 1000) as u64,
+        stage,
+        notices: Vec::new(),
+    }
 }
 
 fn totp_required(state: &AppState, officer: &OfficerInfo) -> bool {
@@ -72,7 +84,9 @@ pub async fn sign_in(
     address: &str,
 ) -> Result<SignedIn, AppError> {
     let pool = state.store().pool();
-    let username = username.trim();
+    // NFKC: the fullwidth `ｒｉｎａ` is the account `rina` (usernames are ASCII by rule).
+    let username = crate::text::nfkc(username.trim());
+    let username = username.as_str();
     let now = state.clock().now_millis();
     if let Err(limited) = throttle::check(state, username, address).await {
         let mut event = security_event(state, request_id, "sign_in", username, "rate_limited");
@@ -96,27 +110,30 @@ pub async fn sign_in(
     event.office_code = Some(officer.info.office.code.clone());
     event.role = Some(officer.info.role.as_str().to_owned());
 
-    if let Some(until) = officer.locked_until.filter(|u| *u > now) {
-        event.outcome = "locked".into();
-        crate::audit::append(state, &event).await?;
-        return Err(AppError::AccountLocked { until: hhmm(until) });
-    }
     if !password::verify_async(password_given.to_owned(), officer.password_hash.clone()).await {
+        // Answered exactly like an unknown name: 401, and the throttle's
+        // 429 for both alike. Only the audit trail and the admins know.
         throttle::record_failure(state, username, address).await?;
-        let security = &state.config().security;
-        let attempts = officer.failed_attempts + 1;
-        if attempts >= i64::from(security.lockout_attempts) {
-            let until = now + Duration::minutes(security.lockout_minutes as i64).whole_milliseconds() as i64;
-            store::officers::record_failure(pool, officer.id, Some(until)).await?;
-            event.event = "lockout".into();
-            event.outcome = "locked".into();
-            event.detail = Some(format!("{attempts} failed sign-ins in a row"));
-            crate::audit::append(state, &event).await?;
-            return Err(AppError::AccountLocked { until: hhmm(until) });
-        }
-        store::officers::record_failure(pool, officer.id, None).await?;
+        let in_a_row = store::officers::record_failure(pool, officer.id).await?;
         event.outcome = "wrong_password".into();
         crate::audit::append(state, &event).await?;
+        let security = &state.config().security;
+        if throttle::account_failures(state, username).await? == i64::from(security.sign_in_max_failures_per_account) {
+            let mut slowed = event.clone();
+            slowed.event = "sign_in_slowdown".into();
+            slowed.outcome = "slowed".into();
+            slowed.detail = Some(format!(
+                "{} failed sign-ins within {} minutes ({in_a_row} in a row): further attempts are slowed",
+                security.sign_in_max_failures_per_account, security.sign_in_window_minutes
+            ));
+            crate::audit::append(state, &slowed).await?;
+            let message = format!(
+                "Akun {}: {} kali gagal masuk dalam {} menit. Percobaan berikutnya diperlambat (akun tidak \
+                 dikunci). Jika bukan pemilik akun, periksa asal percobaan di jejak audit.",
+                officer.info.username, security.sign_in_max_failures_per_account, security.sign_in_window_minutes
+            );
+            throttle::raise_alert(state, &format!("sign_in_account:{}", officer.id), &message).await;
+        }
         return Err(AppError::InvalidCredentials);
     }
 
@@ -156,7 +173,11 @@ pub async fn sign_in(
         event.outcome = "second_factor_pending".into();
     }
     crate::audit::append(state, &event).await?;
-    Ok(SignedIn { session: session_info(state, officer.info, csrf_token, stage), token })
+    let mut session = session_info(state, officer.info, csrf_token, stage);
+    if stage == SessionStage::Complete {
+        session.notices = notices(state, officer.id, now).await?;
+    }
+    Ok(SignedIn { session, token })
 }
 
 /// Replaces the session's token and CSRF token and moves it to `complete`:
@@ -178,7 +199,9 @@ async fn complete_session(state: &AppState, officer: &Officer) -> Result<SignedI
     if !rotated {
         return Err(AppError::Unauthenticated);
     }
-    Ok(SignedIn { session: session_info(state, officer.info.clone(), csrf_token, SessionStage::Complete), token })
+    let mut session = session_info(state, officer.info.clone(), csrf_token, SessionStage::Complete);
+    session.notices = notices(state, officer.id, officer.session_created_at).await?;
+    Ok(SignedIn { session, token })
 }
 
 async fn refuse_code(state: &AppState, officer: &Officer, request_id: &str, event: &str, address: &str) -> AppError {
@@ -222,20 +245,73 @@ pub async fn verify_totp(
     Ok(signed_in)
 }
 
-/// A new authenticator secret, parked until confirmed. Not for a session
-/// that still owes its code: the password alone never replaces a factor.
+/// The officer's enrolled authenticator secret, when it opens with the
+/// current key (`None`: nothing enrolled, or enrolled under a rotated key).
+fn enrolled_secret(state: &AppState, record: &store::officers::OfficerRecord) -> Option<Vec<u8>> {
+    record.totp_secret.as_deref().and_then(|sealed| totp::open(state.nik_key(), record.id, sealed))
+}
+
+/// A new authenticator secret, parked until confirmed. Holding a session is
+/// not enough to replace a second factor (a borrowed or stolen session
+/// would take the account over for good): with an authenticator enrolled,
+/// a code from it is required; for a first enrolment, the password. A
+/// session that must enrol during sign-in gave its password moments ago.
+/// A session that still owes its code cannot start one at all.
 pub async fn start_totp_enrolment(
     state: &AppState,
     officer: &Officer,
+    proof: &StartTotpEnrolmentRequest,
     request_id: &str,
+    address: &str,
 ) -> Result<TotpEnrolment, AppError> {
     if officer.stage == SessionStage::TotpRequired {
         return Err(AppError::SecondFactorRequired);
     }
+    throttle::check(state, &officer.info.username, address).await?;
+    let pool = state.store().pool();
+    let record = store::officers::by_id(pool, officer.id).await?.ok_or(AppError::Unauthenticated)?;
+    let replacing = enrolled_secret(state, &record);
+    let proven_by = if let Some(current) = &replacing {
+        let code = proof.current_code.as_deref().map(str::trim).unwrap_or_default();
+        if code.is_empty() {
+            return Err(AppError::field(
+                "current_code",
+                "Masukkan kode dari aplikasi autentikator yang sekarang terdaftar untuk menggantinya.",
+                "Enter a code from the authenticator app enrolled now to replace it.",
+            ));
+        }
+        let accepted = totp::verify(current, code, state.clock().now_millis(), record.totp_last_step);
+        let used = match accepted {
+            Some(step) => store::officers::advance_totp_step(pool, officer.id, step).await?,
+            None => false,
+        };
+        if !used {
+            return Err(refuse_code(state, officer, request_id, "totp_enrolment", address).await);
+        }
+        "current code"
+    } else if officer.stage == SessionStage::TotpEnrolmentRequired {
+        "password at this sign-in"
+    } else {
+        let given = proof.password.clone().unwrap_or_default();
+        if given.is_empty() || !password::verify_async(given, record.password_hash.clone()).await {
+            throttle::record_failure(state, &officer.info.username, address).await?;
+            let event = officer_event(state, officer, request_id, "totp_enrolment", "wrong_password");
+            crate::audit::append(state, &event).await?;
+            return Err(AppError::field(
+                "password",
+                "Masukkan kata sandi Anda untuk mendaftarkan aplikasi autentikator.",
+                "Enter your password to enrol an authenticator app.",
+            ));
+        }
+        "password"
+    };
     let secret = totp::new_secret();
     let sealed = totp::seal(state.nik_key(), officer.id, &secret);
-    store::officers::set_totp_pending(state.store().pool(), officer.id, &sealed).await?;
-    crate::audit::append(state, &officer_event(state, officer, request_id, "totp_enrolment", "started")).await?;
+    store::officers::set_totp_pending(pool, officer.id, &sealed).await?;
+    let mut event = officer_event(state, officer, request_id, "totp_enrolment", "started");
+    let what = if replacing.is_some() { "re-enrolment" } else { "first enrolment" };
+    event.detail = Some(format!("{what}, proven by the {proven_by}"));
+    crate::audit::append(state, &event).await?;
     Ok(TotpEnrolment {
         secret: totp::base32_encode(&secret),
         otpauth_uri: totp::otpauth_uri(&secret, &officer.info.username),
@@ -266,6 +342,7 @@ pub async fn confirm_totp_enrolment(
     let Some(step) = totp::verify(&secret, code, state.clock().now_millis(), None) else {
         return Err(refuse_code(state, officer, request_id, "totp_enrolment", address).await);
     };
+    let replaced = store::officers::by_id(pool, officer.id).await?.is_some_and(|r| r.totp_secret.is_some());
     store::officers::confirm_totp(pool, officer.id, &sealed, step).await?;
     let signed_in = if officer.stage == SessionStage::TotpEnrolmentRequired {
         complete_session(state, officer).await?
@@ -275,8 +352,96 @@ pub async fn confirm_totp_enrolment(
             token: String::new(),
         }
     };
-    crate::audit::append(state, &officer_event(state, officer, request_id, "totp_enrolment", "ok")).await?;
+    let kind = if replaced { AccountNoticeKind::SecondFactorReplaced } else { AccountNoticeKind::SecondFactorEnrolled };
+    let mut event = officer_event(state, officer, request_id, "totp_enrolment", "ok");
+    if replaced {
+        // Like a password change: every other session of the officer ends.
+        let keep = if signed_in.token.is_empty() { officer.token_hash.clone() } else { token_hash(&signed_in.token) };
+        let ended = store::sessions::delete_all_for_officer(pool, officer.id, Some(&keep)).await?;
+        event.detail = Some(format!("replaced the previous authenticator; {ended} other session(s) ended"));
+    }
+    notify_owner(state, officer.id, kind, address).await?;
+    crate::audit::append(state, &event).await?;
     Ok(signed_in)
+}
+
+/// Tells the account's owner about a security change to their account: a
+/// notice in the SPA until they acknowledge it.
+pub async fn notify_owner(
+    state: &AppState,
+    officer_id: i64,
+    kind: AccountNoticeKind,
+    address: &str,
+) -> Result<(), AppError> {
+    let _slot = state.store().write_slot().await;
+    let now = state.clock().now_millis();
+    Ok(store::notices::insert(state.store().pool(), officer_id, now, notice_kind_to_db(kind), address).await?)
+}
+
+fn notice_kind_to_db(kind: AccountNoticeKind) -> &'static str {
+    match kind {
+        AccountNoticeKind::SecondFactorEnrolled => "second_factor_enrolled",
+        AccountNoticeKind::SecondFactorReplaced => "second_factor_replaced",
+        AccountNoticeKind::SecondFactorReset => "second_factor_reset",
+        AccountNoticeKind::PasswordChanged => "password_changed",
+    }
+}
+
+fn notice_kind_from_db(kind: &str) -> Option<AccountNoticeKind> {
+    Some(match kind {
+        "second_factor_enrolled" => AccountNoticeKind::SecondFactorEnrolled,
+        "second_factor_replaced" => AccountNoticeKind::SecondFactorReplaced,
+        "second_factor_reset" => AccountNoticeKind::SecondFactorReset,
+        "password_changed" => AccountNoticeKind::PasswordChanged,
+        _ => return None,
+    })
+}
+
+/// The owner's unacknowledged notices, as a session that began at
+/// `session_began` sees them: only changes made before it began. The
+/// session a change was made from (perhaps not the owner's) can neither see
+/// nor dismiss its notice; the owner's next sign-in shows it.
+pub async fn notices(state: &AppState, officer_id: i64, session_began: i64) -> Result<Vec<AccountNotice>, AppError> {
+    let rows = store::notices::pending(state.store().pool(), officer_id, session_began).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            Some(AccountNotice {
+                id: r.id,
+                kind: notice_kind_from_db(&r.kind)?,
+                at: crate::services::registry::wib(r.at),
+                address: r.address,
+            })
+        })
+        .collect())
+}
+
+/// The session as the SPA sees it, with the owner's pending notices.
+pub async fn session_with_notices(state: &AppState, officer: &Officer) -> Result<SessionInfo, AppError> {
+    let mut session = session_info(state, officer.info.clone(), officer.csrf_token.clone(), officer.stage);
+    session.notices = notices(state, officer.id, officer.session_created_at).await?;
+    Ok(session)
+}
+
+/// The owner has read their notices up to `up_to_id`.
+pub async fn acknowledge_notices(
+    state: &AppState,
+    officer: &Officer,
+    up_to_id: i64,
+    request_id: &str,
+) -> Result<(), AppError> {
+    let now = state.clock().now_millis();
+    let acknowledged = {
+        let _slot = state.store().write_slot().await;
+        store::notices::acknowledge(state.store().pool(), officer.id, up_to_id, officer.session_created_at, now)
+            .await?
+    };
+    if acknowledged > 0 {
+        let mut event = officer_event(state, officer, request_id, "account_notices_read", "ok");
+        event.detail = Some(format!("{acknowledged} notice(s) acknowledged"));
+        crate::audit::append(state, &event).await?;
+    }
+    Ok(())
 }
 
 /// Changes the password (current one required, policy applied) and ends
@@ -319,6 +484,7 @@ pub async fn change_password(
         .map_err(|e| AppError::Internal(format!("hashing: {e}")))?;
     store::officers::set_password(pool, officer.id, &hash, state.clock().now_millis()).await?;
     let ended = store::sessions::delete_all_for_officer(pool, officer.id, Some(&officer.token_hash)).await?;
+    notify_owner(state, officer.id, AccountNoticeKind::PasswordChanged, address).await?;
     let mut event = officer_event(state, officer, request_id, "password_change", "ok");
     event.detail = Some(format!("{ended} other session(s) ended"));
     crate::audit::append(state, &event).await?;
@@ -348,9 +514,4 @@ pub async fn totp_enrolled(state: &AppState, officer: &Officer) -> Result<bool, 
 
 pub fn totp_required_for(state: &AppState, officer: &Officer) -> bool {
     totp_required(state, &officer.info)
-}
-
-fn hhmm(ms: i64) -> String {
-    let t = millis_to_datetime(ms).to_offset(WIB);
-    format!("{:02}.{:02} WIB", t.hour(), t.minute())
 }

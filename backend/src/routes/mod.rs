@@ -59,6 +59,7 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(account::password::handler))
         .routes(routes!(account::totp_start::handler))
         .routes(routes!(account::totp_confirm::handler))
+        .routes(routes!(account::notices_ack::handler))
         .routes(routes!(mechanisms::list::handler))
         .routes(routes!(verify::elements::handler))
         .routes(routes!(verify::face::handler))
@@ -95,7 +96,33 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// Routes outside the OpenAPI document. The router registers exactly these
 /// (see [`router`]), and the authorization-matrix test reads them with the
 /// OpenAPI paths through [`route_table`]: a route cannot exist unlisted.
-pub const PLAIN_ROUTES: [(&str, &str); 2] = [("GET", "/api/v1/openapi.json"), ("GET", "/metrics")];
+/// `/metrics` is not among them: it is served on the management listener
+/// only ([`management_router`], `server.management_listen`).
+pub const PLAIN_ROUTES: [(&str, &str); 1] = [("GET", "/api/v1/openapi.json")];
+
+/// The largest body a route accepts. Every route takes
+/// `server.max_body_bytes`, except those whose handler reads a larger body
+/// itself; a declared `Content-Length` above this is refused before
+/// reading (`web::server::limit_request_bodies`).
+pub fn body_limit(matched_path: Option<&str>, config: &crate::config::Config) -> usize {
+    match matched_path {
+        Some("/api/v1/admin/registry/imports") => {
+            usize::try_from(config.balikan.import_max_mb.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX)
+        }
+        _ => config.server.max_body_bytes,
+    }
+}
+
+/// The management listener's routes: the Prometheus metrics (remaining
+/// Dukcapil quota, denied requests, per-route activity: not for every
+/// address on the network) and the health checks, which stay public on
+/// the officers' listener too.
+pub fn management_router() -> Router<AppState> {
+    Router::new()
+        .route("/metrics", get(health::metrics))
+        .route("/livez", get(health::livez))
+        .route("/healthz", get(health::healthz))
+}
 
 /// Every (method, path) the router serves, besides the JSON 404 under
 /// `/api/` and the SPA fallback.
@@ -127,7 +154,6 @@ pub fn router() -> Router<AppState> {
                 let doc = doc.clone();
                 router.route(path, get(move || async move { Json(doc.as_ref().clone()) }))
             }
-            "/metrics" => router.route(path, get(health::metrics)),
             _ => router,
         };
     }

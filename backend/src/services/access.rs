@@ -121,7 +121,8 @@ impl Access {
 pub fn watermark(state: &AppState, officer: &Officer, request_id: &str) -> padan_protocol::v1::Watermark {
     let now = state.clock().now().to_offset(crate::clock::WIB);
     padan_protocol::v1::Watermark {
-        officer: officer.info.display_name.clone(),
+        // A name stored before the character check is drawn escaped, never raw.
+        officer: padan_protocol::validate::escape_invisible(&officer.info.display_name).into_owned(),
         nip: officer.info.nip.clone(),
         office: officer.info.office.code.clone(),
         at: format!(

@@ -1,7 +1,8 @@
 //! Admin view of the agreements on record, and recording new ones.
 
-use padan_protocol::v1::{
-    AgreementState, AgreementView, AgreementsResponse, Element, GrantView, Mechanism, NewAgreementRequest,
+use padan_protocol::{
+    v1::{AgreementState, AgreementView, AgreementsResponse, Element, GrantView, Mechanism, NewAgreementRequest},
+    validate::Lines,
 };
 use time::Date;
 
@@ -107,6 +108,12 @@ pub async fn create(
     if req.title.trim().is_empty() || req.numbers.trim().is_empty() {
         return Err(bad("title", "Judul dan nomor perjanjian wajib diisi.", "Title and numbers are required."));
     }
+    crate::text::free_text("title", req.title.trim(), Lines::Single)?;
+    crate::text::free_text("numbers", req.numbers.trim(), Lines::Single)?;
+    for g in &req.grants {
+        crate::text::free_text("grants", g.clause.trim(), Lines::Single)?;
+        crate::text::free_text("grants", g.client.trim(), Lines::Single)?;
+    }
     let signed_on =
         parse_date(req.signed_on.trim()).map_err(|_| bad("signed_on", "Tanggal tidak valid.", "Invalid date."))?;
     let valid_until =
@@ -125,7 +132,7 @@ pub async fn create(
         .map(|g| GrantRecord {
             mechanism: g.mechanism,
             client: g.client.trim().to_owned(),
-            clause: g.clause.trim().to_owned(),
+            clause: crate::text::nfkc(g.clause.trim()),
             elements: g.elements.clone(),
         })
         .collect();
@@ -167,8 +174,8 @@ pub async fn create(
     let record = AgreementRecord {
         id: 0,
         code: code.to_owned(),
-        title: req.title.trim().to_owned(),
-        numbers: req.numbers.trim().to_owned(),
+        title: crate::text::nfkc(req.title.trim()),
+        numbers: crate::text::nfkc(req.numbers.trim()),
         signed_on,
         valid_until,
         status: "active".into(),

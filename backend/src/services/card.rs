@@ -2,6 +2,11 @@
 //! agent tickets, single-use read nonces, the verification of an attested
 //! read, and the reader/SAM registry.
 //!
+//! Every read the agent performs is bound to a nonce this backend signed and
+//! audited (`card_read_nonce`) before handing it out, and returns only the
+//! fields the ticket and the nonce grant ([`read_fields`]); fingerprint
+//! minutiae never leave the agent.
+//!
 //! A read is trusted only when it is proven: the SAM certificate chains to
 //! Dukcapil's SAM CA, the activation record is Dukcapil-signed and the SAM
 //! and reader are registered, active and assigned to the officer's office
@@ -15,10 +20,10 @@ use base64::engine::general_purpose::{STANDARD as B64, URL_SAFE_NO_PAD as B64URL
 use ed25519_dalek::Signer as _;
 use padan_ktpel::{ALL_EFS, ActivationRecord, AttestationError, AttestationInput, sha256};
 use padan_protocol::{
-    agent::v1::{MAX_TICKET_LIFETIME_SECS, TicketClaims},
+    agent::v1::{CardField, MAX_NONCE_LIFETIME_SECS, MAX_TICKET_LIFETIME_SECS, NonceClaims, TicketClaims},
     v1::{
         CardVerifyRequest, CardVerifyResponse, CardView, Element, ElementVerdict, FieldError, Mechanism,
-        NewReaderRequest, NonceResponse, ReaderState, ReaderView, TicketResponse, VerifyOutcome,
+        NewReaderRequest, NonceRequest, NonceResponse, ReaderState, ReaderView, TicketResponse, VerifyOutcome,
     },
     validate::{CivilDate, Nik, parse_nik},
 };
@@ -61,6 +66,28 @@ fn random_hex(bytes: usize) -> String {
     hex::encode(b)
 }
 
+/// What an agent read may return: the policy of the KTP-el mechanism. The
+/// attested read feeds `verify_elements` (EF 6FF1, the printed data: the NIK
+/// and the claims) and shows the card's face photo (EF 6FF2) for the officer
+/// to compare with the holder. No mechanism of the agreements needs the
+/// signature image or the fingerprint minutiae, so they are never granted
+/// (their digests still travel in the attestation).
+pub fn read_fields() -> Vec<CardField> {
+    vec![CardField::Biodata, CardField::Photo]
+}
+
+fn field_names(fields: &[CardField]) -> String {
+    fields.iter().filter_map(|f| serde_json::to_value(f).ok()?.as_str().map(str::to_owned)).collect::<Vec<_>>().join(",")
+}
+
+/// `base64url(claims JSON) "." base64url(Ed25519 signature)`, the wire form
+/// of tickets and nonces (`docs/agent-protocol.md` §Tickets).
+fn sign_token(keys: &CardKeys, claims: &impl serde::Serialize) -> Result<String, AppError> {
+    let raw = serde_json::to_vec(claims).map_err(|e| AppError::Internal(format!("token claims: {e}")))?;
+    let signature = keys.ticket.sign(&raw);
+    Ok(format!("{}.{}", B64URL.encode(&raw), B64URL.encode(signature.to_bytes())))
+}
+
 fn wib(ms: i64) -> String {
     let t = millis_to_datetime(ms).to_offset(WIB);
     format!("{} {:02}:{:02} WIB", t.date(), t.hour(), t.minute())
@@ -95,29 +122,66 @@ pub async fn ticket(
         origin,
         iat,
         exp,
+        fields: read_fields(),
     };
-    let raw = serde_json::to_vec(&claims).map_err(|e| AppError::Internal(format!("ticket claims: {e}")))?;
-    let signature = keys.ticket.sign(&raw);
+    let ticket = sign_token(keys, &claims)?;
     record.outcome = "ok".into();
-    record.detail = Some(format!("tid {}; origin {}", claims.tid, claims.origin));
+    record.detail =
+        Some(format!("tid {}; origin {}; fields {}", claims.tid, claims.origin, field_names(&claims.fields)));
     crate::audit::append(state, &record).await?;
     Ok(TicketResponse {
-        ticket: format!("{}.{}", B64URL.encode(&raw), B64URL.encode(signature.to_bytes())),
+        ticket,
         expires_at: exp as i64,
         agent_url: Some(state.config().card.agent_url.clone()),
     })
 }
 
-/// `POST /api/v1/card/nonce`: single use, short-lived, bound to the officer and origin.
-pub async fn nonce(state: &AppState, officer: &Officer, origin: Option<&str>) -> Result<NonceResponse, AppError> {
+/// `POST /api/v1/card/nonce`: single use, short-lived, bound to the officer,
+/// office and origin, signed for the agent (which refuses to read without
+/// one) with the fields the read may return. Audited (`card_read_nonce`)
+/// before it is returned, so every read the agent performs has a record
+/// even if `/card/verify` is never called (invariant 5).
+pub async fn nonce(
+    state: &AppState,
+    officer: &Officer,
+    origin: Option<&str>,
+    req: NonceRequest,
+    request_id: &str,
+) -> Result<NonceResponse, AppError> {
     officer.ensure_may_verify()?;
-    card_keys(state)?;
-    let origin = allowed_origin(state, origin)?;
-    let nonce = format!("n-{}", random_hex(16));
+    let keys = card_keys(state)?;
+    let mut record = crate::audit::for_officer(state, officer, request_id, "card_read_nonce");
+    record.mechanism = Some(Mechanism::VerifyElements.as_str().into());
+    record.purpose = Some(req.purpose.as_str().into());
+    let origin = match allowed_origin(state, origin) {
+        Ok(o) => o,
+        Err(e) => {
+            record.outcome = "refused".into();
+            record.detail = Some("origin not allowed".into());
+            crate::audit::append(state, &record).await?;
+            return Err(e);
+        }
+    };
     let now = state.clock().now_millis();
-    let expires_at = now + state.config().card.nonce_seconds as i64 * 1000;
-    store::card_nonces::insert(state.store().pool(), &nonce, officer.id, &origin, now, expires_at).await?;
-    Ok(NonceResponse { nonce, expires_at: expires_at / 1000 })
+    let iat = (now / 1000).max(0) as u64;
+    let exp = iat + state.config().card.nonce_seconds.min(MAX_NONCE_LIFETIME_SECS);
+    let claims = NonceClaims {
+        nid: random_hex(16),
+        officer: format!("off-{}", officer.id),
+        office: officer.info.office.code.clone(),
+        origin,
+        iat,
+        exp,
+        fields: read_fields(),
+    };
+    let nonce = sign_token(keys, &claims)?;
+    store::card_nonces::insert(state.store().pool(), &nonce, officer.id, &claims.origin, now, exp as i64 * 1000)
+        .await?;
+    record.outcome = "ok".into();
+    record.detail =
+        Some(format!("nid {}; origin {}; fields {}", claims.nid, claims.origin, field_names(&claims.fields)));
+    crate::audit::append(state, &record).await?;
+    Ok(NonceResponse { nonce, expires_at: exp as i64 })
 }
 
 /// The end (last second, WIB) of the agreement that grants verification
@@ -465,9 +529,8 @@ async fn check_read(
     };
     let photo = attested(card.photo_jpeg.as_deref(), 2, "EF 6FF2 digest")?;
     attested(card.signature_jpeg.as_deref(), 3, "EF 6FF3 digest")?;
-    for (i, m) in card.minutiae.iter().take(2).enumerate() {
-        attested(Some(m), 4 + i, "EF 6FF4/6FF5 digest")?;
-    }
+    // Fingerprint minutiae never travel (level 2); the SAM's signature above
+    // covers their digests (EF 6FF4/6FF5) with every other file's.
     let nik = parse_nik(&biodata.nik).map_err(|e| AppError::field("nik", e.message_id(), e.message_en()))?;
     Ok(CheckedRead {
         card: CardView {
@@ -502,7 +565,8 @@ async fn check_read(
 
 /// The card's data as claims for `CALL_VERIFY_BY_ELEMEN`.
 fn card_claims(card: &CardView) -> Vec<(Element, String)> {
-    let label = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ").to_uppercase();
+    // NFKC, folded, upper case: the same key typed claims are compared by.
+    let label = crate::text::name_key;
     let mut claims = vec![(Element::NamaLgkp, label(&card.nama)), (Element::TmptLhr, label(&card.tempat_lahir))];
     if let Some(d) = CivilDate::parse(&card.tanggal_lahir) {
         claims.push((Element::TglLhr, d.iso()));

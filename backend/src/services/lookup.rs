@@ -2,7 +2,7 @@
 
 use padan_protocol::{
     v1::{LookupOutcome, LookupRequest, LookupResponse, Mechanism, SiasnLookupRequest, SiasnLookupResponse},
-    validate::parse_nik,
+    validate::{Lines, parse_nik},
 };
 
 use crate::{
@@ -50,6 +50,9 @@ pub async fn officer_lookup(
             "A reason for the access is required (10–500 characters).",
         ));
     }
+    // A textarea: line feeds are allowed, and folded to spaces in the one-line record.
+    crate::text::free_text("reason", reason, Lines::Multi)?;
+    let reason = reason.split_whitespace().collect::<Vec<_>>().join(" ");
     let caller = Caller::Officer(officer);
     let mut access = Access::begin(state, caller, request_id, mechanism, req.purpose);
     access.nik(state, nik.as_str());
@@ -86,6 +89,7 @@ pub async fn siasn_lookup(
     if user.is_empty() || user.chars().count() > 100 {
         return Err(AppError::field("siasn_user", "Pengguna SIASN wajib diisi.", "The SIASN user is required."));
     }
+    crate::text::free_text("siasn_user", user, Lines::Single)?;
     let caller = Caller::Service(client);
     let mut access = Access::begin(state, caller, request_id, Mechanism::SiasnLookup, req.purpose);
     access.nik(state, nik.as_str());

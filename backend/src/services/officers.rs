@@ -12,7 +12,7 @@
 
 use padan_protocol::{
     v1::{ChangeRoleRequest, NewOfficerRequest, OfficerView, OfficersResponse, Role, SetActiveRequest},
-    validate::parse_nip,
+    validate::{Lines, parse_nip},
 };
 
 use crate::{
@@ -24,27 +24,27 @@ use crate::{
     store::{self, officers::OfficerRecord},
 };
 
-fn view(record: &OfficerRecord, last_sign_in: Option<i64>, now_ms: i64) -> OfficerView {
+fn view(record: &OfficerRecord, last_sign_in: Option<i64>) -> OfficerView {
     OfficerView {
         id: record.id,
         username: record.info.username.clone(),
-        display_name: record.info.display_name.clone(),
+        // Rows from before the character check are shown escaped.
+        display_name: padan_protocol::validate::escape_invisible(&record.info.display_name).into_owned(),
         nip: record.info.nip.clone(),
         role: record.info.role,
         office: record.info.office.clone(),
         active: record.active,
         totp_enrolled: record.totp_secret.is_some(),
-        locked_until: record.locked_until.filter(|u| *u > now_ms).map(wib),
+        failed_sign_ins: record.failed_attempts,
         last_sign_in: last_sign_in.map(wib),
     }
 }
 
 pub async fn list(state: &AppState) -> Result<OfficersResponse, AppError> {
     let pool = state.store().pool();
-    let now = state.clock().now_millis();
     let officers = store::officers::list_all(pool).await?;
     Ok(OfficersResponse {
-        officers: officers.iter().map(|o| view(&o.record, o.last_sign_in, now)).collect(),
+        officers: officers.iter().map(|o| view(&o.record, o.last_sign_in)).collect(),
         offices: store::officers::offices(pool).await?,
         roles: Role::ALL.to_vec(),
     })
@@ -52,9 +52,8 @@ pub async fn list(state: &AppState) -> Result<OfficersResponse, AppError> {
 
 /// The view of one account after a change.
 async fn view_of(state: &AppState, id: i64) -> Result<OfficerView, AppError> {
-    let now = state.clock().now_millis();
     let listed = store::officers::listed_by_id(state.store().pool(), id).await?.ok_or(AppError::NotFound)?;
-    Ok(view(&listed.record, listed.last_sign_in, now))
+    Ok(view(&listed.record, listed.last_sign_in))
 }
 
 fn event(
@@ -102,7 +101,9 @@ pub async fn create(
     request_id: &str,
 ) -> Result<OfficerView, AppError> {
     let pool = state.store().pool();
-    let username = req.username.trim();
+    // NFKC first: a fullwidth `ｒｉｎａ` is the username `rina` (and is taken if `rina` is).
+    let username = crate::text::nfkc(req.username.trim());
+    let username = username.as_str();
     if !padan_protocol::v1::is_valid_username(username) {
         return Err(AppError::field(
             "username",
@@ -111,7 +112,10 @@ pub async fn create(
             "Username: 3–40 characters a-z, 0-9, '.', '_' or '-', starting with a letter or digit.",
         ));
     }
-    let display_name = req.display_name.trim();
+    crate::text::free_text("display_name", req.display_name.trim(), Lines::Single)?;
+    // Stored NFKC: it is shown on watermarks and compared by people.
+    let display_name = crate::text::nfkc(req.display_name.trim());
+    let display_name = display_name.as_str();
     if display_name.is_empty() || display_name.chars().count() > 100 {
         return Err(AppError::field(
             "display_name",
@@ -324,5 +328,9 @@ pub async fn reset_second_factor(
     tx.commit().await?;
     // Sessions read inside the transaction are stale now it has committed.
     store::sessions::changed();
+    // The owner learns of it at their next sign-in (the admin's address is
+    // not theirs to see; the audit trail has who did it).
+    crate::auth::service::notify_owner(state, id, padan_protocol::v1::AccountNoticeKind::SecondFactorReset, "")
+        .await?;
     view_of(state, id).await
 }

@@ -5,7 +5,7 @@ use padan_protocol::{
         Element, ElementVerdict, FieldError, Mechanism, Verdict, VerifyElementsRequest, VerifyElementsResponse,
         VerifyOutcome,
     },
-    validate::{CivilDate, Mismatch, Sex, nik_agrees_with_claims, parse_kk, parse_nik},
+    validate::{CivilDate, Lines, Mismatch, Sex, check_text, nik_agrees_with_claims, parse_kk, parse_nik},
 };
 
 use crate::{
@@ -24,7 +24,7 @@ fn field_error(element: Element, id: impl Into<String>, en: impl Into<String>) -
 }
 
 fn normalise_label(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ").to_uppercase()
+    crate::text::name_key(s)
 }
 
 /// Checks each claimed value's shape; returns the normalised claims.
@@ -40,6 +40,14 @@ fn validate_claims(req: &VerifyElementsRequest) -> Result<Vec<(Element, String)>
             ));
             continue;
         }
+        if let Err(e) = check_text(value.trim(), Lines::Single) {
+            errors.push(field_error(element, e.message_id(), e.message_en()));
+            continue;
+        }
+        // Compared by Dukcapil (and against the SIAK labels here) after NFKC:
+        // a fullwidth or compatibility form is the same name.
+        let value = crate::text::nfkc(value);
+        let value = value.as_str();
         let value = match element {
             Element::NoKk => match parse_kk(value) {
                 Ok(kk) => kk.as_str().to_owned(),

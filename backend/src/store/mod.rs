@@ -12,6 +12,7 @@ pub mod audit;
 pub mod audit_sqlite;
 pub mod card_nonces;
 pub mod card_readers;
+pub mod notices;
 pub mod officers;
 pub mod outbox;
 pub mod registry;

@@ -9,7 +9,6 @@ pub struct OfficerRecord {
     pub info: OfficerInfo,
     pub password_hash: String,
     pub failed_attempts: i64,
-    pub locked_until: Option<i64>,
     pub active: bool,
     /// Encrypted TOTP secret, once enrolled (see `auth::totp`).
     pub totp_secret: Option<String>,
@@ -18,7 +17,7 @@ pub struct OfficerRecord {
 }
 
 pub(super) const SELECT: &str = "SELECT o.id, o.username, o.display_name, o.nip, o.role, o.office_code, f.name AS office_name, \
-     o.password_hash, o.failed_attempts, o.locked_until, o.active, o.totp_secret, o.totp_last_step \
+     o.password_hash, o.failed_attempts, o.active, o.totp_secret, o.totp_last_step \
      FROM officers o JOIN offices f ON f.code = o.office_code";
 
 pub(super) fn from_row(row: &sqlx::any::AnyRow) -> Result<OfficerRecord, sqlx::Error> {
@@ -35,7 +34,6 @@ pub(super) fn from_row(row: &sqlx::any::AnyRow) -> Result<OfficerRecord, sqlx::E
         },
         password_hash: row.try_get("password_hash")?,
         failed_attempts: row.try_get("failed_attempts")?,
-        locked_until: row.try_get("locked_until")?,
         active: row.try_get::<i64, _>("active")? != 0,
         totp_secret: row.try_get("totp_secret")?,
         totp_last_step: row.try_get("totp_last_step")?,
@@ -80,18 +78,16 @@ pub async fn insert(pool: &AnyPool, o: &NewOfficer<'_>, now_ms: i64) -> Result<i
     row.try_get(0)
 }
 
-/// Counts a failed sign-in; locks the account when `lock_until` is given.
-pub async fn record_failure(pool: &AnyPool, id: i64, lock_until: Option<i64>) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE officers SET failed_attempts = CASE WHEN $2 IS NULL THEN failed_attempts + 1 ELSE 0 END, \
-         locked_until = $2 WHERE id = $1",
-    )
-    .bind(id)
-    .bind(lock_until)
-    .execute(pool)
-    .await
-    .inspect(|_| super::sessions::changed())
-    .map(|_| ())
+/// Counts a failed sign-in in a row (shown in the admin alert). Accounts
+/// are never locked by failures: the throttle slows the caller instead
+/// (`auth::throttle`); `locked_until` is cleared for rows from before.
+pub async fn record_failure(pool: &AnyPool, id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query("UPDATE officers SET failed_attempts = failed_attempts + 1, locked_until = NULL WHERE id = $1")
+        .bind(id)
+        .execute(pool)
+        .await
+        .inspect(|_| super::sessions::changed())?;
+    sqlx::query("SELECT failed_attempts FROM officers WHERE id = $1").bind(id).fetch_one(pool).await?.try_get(0)
 }
 
 pub async fn record_success(pool: &AnyPool, id: i64) -> Result<(), sqlx::Error> {

@@ -223,21 +223,30 @@ pub async fn record_sign_in_failure(
         .map(|_| ())
 }
 
-/// Failures since `since_ms`: how many, and the oldest one's time.
+/// Failed sign-ins of one subject within a window.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Failures {
+    pub count: i64,
+    pub oldest_ms: Option<i64>,
+    pub latest_ms: Option<i64>,
+}
+
+/// Failures since `since_ms`: how many, the oldest and the latest.
 pub async fn sign_in_failures_since(
     pool: &AnyPool,
     scope: &str,
     subject: &str,
     since_ms: i64,
-) -> Result<(i64, Option<i64>), sqlx::Error> {
-    let row =
-        sqlx::query("SELECT COUNT(*), MIN(at) FROM sign_in_failures WHERE scope = $1 AND subject = $2 AND at > $3")
-            .bind(scope)
-            .bind(subject)
-            .bind(since_ms)
-            .fetch_one(pool)
-            .await?;
-    Ok((row.try_get(0)?, row.try_get(1)?))
+) -> Result<Failures, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT COUNT(*), MIN(at), MAX(at) FROM sign_in_failures WHERE scope = $1 AND subject = $2 AND at > $3",
+    )
+    .bind(scope)
+    .bind(subject)
+    .bind(since_ms)
+    .fetch_one(pool)
+    .await?;
+    Ok(Failures { count: row.try_get(0)?, oldest_ms: row.try_get(1)?, latest_ms: row.try_get(2)? })
 }
 
 /// Forgets failures older than the window.

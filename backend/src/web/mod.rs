@@ -1,9 +1,11 @@
 //! The HTTP envelope around the routes: request ids, tracing, metrics,
-//! security headers, error finalisation, body limits, and the SPA.
+//! security headers, error finalisation, body limits, and the SPA; and
+//! the connection loop that serves it ([`server`]).
 
 pub mod headers;
 pub mod redact;
 pub mod request_id;
+pub mod server;
 pub mod spa;
 pub mod telemetry;
 pub mod tls;
@@ -32,7 +34,9 @@ pub fn layers(router: Router<AppState>, state: AppState) -> Router<AppState> {
     let max_body = state.config().server.max_body_bytes;
     router
         .layer(DefaultBodyLimit::max(max_body))
-        .layer(middleware::from_fn(headers::same_origin_writes))
+        .layer(middleware::from_fn_with_state(state.clone(), server::limit_request_bodies))
+        .layer(middleware::from_fn_with_state(state.clone(), headers::same_origin_writes))
+        .layer(middleware::from_fn_with_state(state.clone(), headers::known_host))
         .layer(middleware::from_fn_with_state(state.clone(), crate::audit::denied::record_denied))
         .layer(middleware::from_fn(finalize_errors))
         .layer(middleware::from_fn_with_state(state.clone(), headers::security_headers))

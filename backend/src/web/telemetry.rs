@@ -7,7 +7,8 @@
 //! passes the redaction layer ([`super::redact`]) first. Panics are logged
 //! through the same path instead of the default raw stderr hook.
 
-use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+pub use metrics_exporter_prometheus::PrometheusHandle;
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
 use tracing_subscriber::{EnvFilter, fmt, fmt::MakeWriter, prelude::*};
 
 use super::redact::Redacting;

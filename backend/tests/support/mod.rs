@@ -1,4 +1,6 @@
-//! `TestApp`: the real router on a real TCP port, a real database (SQLite
+//! `TestApp`: the real router served by the backend's own connection loop
+//! (`web::server::serve`, with the configured timeouts and caps) on a real
+//! TCP port, a real database (SQLite
 //! file, or a fresh PostgreSQL database when `PADAN_TEST_POSTGRES_URL` is
 //! set) and the Dukcapil simulator over real HTTP. The clock is manual.
 
@@ -8,7 +10,12 @@
 use std::sync::{Arc, OnceLock};
 
 use figment::{Figment, providers::Serialized};
-use padan_backend::{AppState, app, clock::ManualClock, config::Config};
+use padan_backend::{
+    AppState, app,
+    clock::ManualClock,
+    config::Config,
+    web::server::{ConnectionLimits, serve},
+};
 use padan_sim_dukcapil::{Population, SimConfig, SimHandle};
 use serde_json::{Value, json};
 use time::macros::datetime;
@@ -35,14 +42,25 @@ pub struct TestApp {
     pub state: AppState,
     pub csrf: Option<String>,
     pub db_path: Option<std::path::PathBuf>,
+    /// The management listener (`/metrics`), when the configuration sets
+    /// `server.management_listen` (on another free loopback port here).
+    pub management_base: Option<String>,
     _dir: tempfile::TempDir,
-    server: tokio::task::JoinHandle<()>,
+    servers: Vec<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        self.server.abort();
+        for server in &self.servers {
+            server.abort();
+        }
     }
+}
+
+/// The process's Prometheus recorder, installed once per test binary.
+pub fn metrics_handle() -> padan_backend::web::telemetry::PrometheusHandle {
+    static HANDLE: OnceLock<padan_backend::web::telemetry::PrometheusHandle> = OnceLock::new();
+    HANDLE.get_or_init(|| padan_backend::web::telemetry::init_metrics().expect("metrics recorder")).clone()
 }
 
 #[derive(Debug, Clone)]
@@ -128,15 +146,32 @@ impl TestApp {
         let config = Config::from_figment(Figment::from(Serialized::defaults(settings))).expect("valid config");
         // 10:00 WIB on the day this was written: the real agreements have expired.
         let clock = ManualClock::new(datetime!(2026-11-22 03:00 UTC));
-        let state = AppState::build(config, clock.clone(), None).await.expect("app state");
+        let managed = config.server.management_listen.is_some();
+        let limits = ConnectionLimits::from_config(&config.server);
+        let state = AppState::build(config, clock.clone(), managed.then(metrics_handle)).await.expect("app state");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
-        let router = app(state.clone());
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, router).await;
-        });
+        let mut servers = vec![tokio::spawn(serve(listener, None, app(state.clone()), limits, std::future::pending()))];
+        let mut management_base = None;
+        if managed {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+            management_base = Some(format!("http://{}", listener.local_addr().expect("addr")));
+            let router = padan_backend::management_app(state.clone());
+            servers.push(tokio::spawn(serve(listener, None, router, limits, std::future::pending())));
+        }
         let http = reqwest::Client::builder().cookie_store(true).build().expect("client");
-        Some(Self { base: format!("http://{addr}"), http, sim, clock, state, csrf: None, db_path, _dir: dir, server })
+        Some(Self {
+            base: format!("http://{addr}"),
+            http,
+            sim,
+            clock,
+            state,
+            csrf: None,
+            db_path,
+            management_base,
+            _dir: dir,
+            servers,
+        })
     }
 
     pub fn url(&self, path: &str) -> String {

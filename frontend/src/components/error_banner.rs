@@ -18,7 +18,6 @@ pub fn headline(failure: &ApiFailure, lang: Lang) -> String {
             ErrorCode::InvalidCredentials => {
                 lang.pick(i18n::INVALID_CREDENTIALS.id, i18n::INVALID_CREDENTIALS.en).into()
             }
-            ErrorCode::AccountLocked => lang.pick(i18n::ACCOUNT_LOCKED.id, i18n::ACCOUNT_LOCKED.en).into(),
             _ => {
                 let message = lang.pick(&error.message, &error.message_en);
                 let message = if message.trim().is_empty() { &error.message } else { message };
@@ -40,10 +39,8 @@ pub fn next_step(failure: &ApiFailure, lang: Lang) -> Option<String> {
         ApiFailure::Unexpected { .. } => pick(i18n::HINT_HELPDESK),
         ApiFailure::Api { error, .. } => match error.code {
             ErrorCode::InvalidCredentials => None,
-            // The backend says until when the account stays locked.
-            ErrorCode::AccountLocked => {
-                Some(lang.pick(&error.message, &error.message_en).clone()).filter(|m| !m.trim().is_empty())
-            }
+            // The message itself says how long to wait.
+            ErrorCode::RateLimited => None,
             ErrorCode::QuotaExhausted => pick(i18n::HINT_QUOTA),
             ErrorCode::UpstreamUnavailable => pick(i18n::HINT_UPSTREAM_UNAVAILABLE),
             ErrorCode::UpstreamRejected => pick(i18n::HINT_UPSTREAM_REJECTED),

@@ -2,6 +2,7 @@
 //! labelled input that shows its own.
 
 use leptos::prelude::*;
+use padan_protocol::validate::{Lines, check_text};
 
 use crate::api::ApiFailure;
 use crate::i18n::{self, Text, tr, use_i18n};
@@ -14,6 +15,18 @@ pub fn field_error<T>(outcome: &Option<Result<T, ApiFailure>>, field: &str, lang
         }
         _ => None,
     }
+}
+
+/// The shared character rule for free text ([`check_text`]): the message
+/// the backend would give, shown as the officer types, before sending.
+pub fn text_error(value: &str, lines: Lines, lang: i18n::Lang) -> Option<String> {
+    check_text(value.trim(), lines).err().map(|e| lang.pick(e.message_id(), e.message_en()))
+}
+
+/// The local character check first, then the backend's 422 for the field.
+pub fn local_or_backend(value: RwSignal<String>, backend: Signal<Option<String>>) -> Signal<Option<String>> {
+    let i18n = use_i18n();
+    Signal::derive(move || value.with(|v| text_error(v, Lines::Single, i18n.lang())).or_else(|| backend.get()))
 }
 
 /// A labelled text input bound to `value`; `error` gives the message to

@@ -14,7 +14,10 @@ pub fn Shell(children: Children) -> impl IntoView {
         <a class="skip-link" href="#main">{tr(i18n::SKIP_TO_CONTENT)}</a>
         <Header />
         <main id="main" class="main" tabindex="-1">
-            <div class="container">{children()}</div>
+            <div class="container">
+                <AccountNotices />
+                {children()}
+            </div>
         </main>
         <footer class="site-footer">
             <div class="container">
@@ -158,5 +161,85 @@ fn SignOutButton() -> impl IntoView {
         >
             {tr(i18n::SIGN_OUT)}
         </button>
+    }
+}
+
+const NOTICES_TITLE: i18n::Text =
+    i18n::Text { id: "Perubahan keamanan pada akun Anda", en: "Security changes to your account" };
+const NOTICES_HINT: i18n::Text = i18n::Text {
+    id: "Jika bukan Anda yang melakukannya, segera hubungi admin dan ganti kata sandi.",
+    en: "If this was not you, call an admin at once and change your password.",
+};
+const NOTICES_ACK: i18n::Text = i18n::Text { id: "Saya mengerti", en: "Understood" };
+const FROM_ADDRESS: i18n::Text = i18n::Text { id: "dari alamat", en: "from address" };
+
+fn notice_text(kind: padan_protocol::v1::AccountNoticeKind) -> i18n::Text {
+    use padan_protocol::v1::AccountNoticeKind as K;
+    match kind {
+        K::SecondFactorEnrolled => {
+            i18n::Text { id: "Aplikasi autentikator didaftarkan", en: "An authenticator app was enrolled" }
+        }
+        K::SecondFactorReplaced => {
+            i18n::Text { id: "Aplikasi autentikator diganti", en: "The authenticator app was replaced" }
+        }
+        K::SecondFactorReset => {
+            i18n::Text { id: "Admin mereset faktor kedua", en: "An admin reset the second factor" }
+        }
+        K::PasswordChanged => i18n::Text { id: "Kata sandi diganti", en: "The password was changed" },
+    }
+}
+
+/// Security changes to the officer's own account made before this
+/// session began, until the officer acknowledges them.
+#[component]
+fn AccountNotices() -> impl IntoView {
+    let auth = use_auth();
+    let notices = move || auth.session.with(|s| s.as_ref().map(|s| s.notices.clone()).unwrap_or_default());
+    let acknowledge = Action::new_local(move |up_to: &i64| {
+        let up_to = *up_to;
+        async move {
+            if api::acknowledge_notices(up_to).await.is_ok() {
+                auth.session.update(|s| {
+                    if let Some(s) = s {
+                        s.notices.retain(|n| n.id > up_to);
+                    }
+                });
+            }
+        }
+    });
+    move || {
+        let list = notices();
+        let up_to = list.iter().map(|n| n.id).max()?;
+        Some(view! {
+            <div id="account-notices" class="alert alert--warning" role="alert">
+                <p class="alert__title">{tr(NOTICES_TITLE)}</p>
+                <ul>
+                    {list
+                        .into_iter()
+                        .map(|n| {
+                            let address = (!n.address.is_empty()).then(|| n.address.clone());
+                            view! {
+                                <li data-notice=n.id>
+                                    {tr(notice_text(n.kind))} " · " {n.at.clone()}
+                                    {address.map(|a| view! { " · " {tr(FROM_ADDRESS)} " " <code>{a}</code> })}
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                </ul>
+                <p>{tr(NOTICES_HINT)}</p>
+                <button
+                    id="notices-ack"
+                    type="button"
+                    class="button button--secondary"
+                    disabled=move || acknowledge.pending().get()
+                    on:click=move |_| {
+                        acknowledge.dispatch(up_to);
+                    }
+                >
+                    {tr(NOTICES_ACK)}
+                </button>
+            </div>
+        })
     }
 }

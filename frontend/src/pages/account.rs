@@ -2,7 +2,9 @@
 //! replace) the authenticator app, sign out on every device.
 
 use leptos::prelude::*;
-use padan_protocol::v1::{ChangePasswordRequest, PASSWORD_MIN_LENGTH, TotpEnrolment, is_totp_code};
+use padan_protocol::v1::{
+    ChangePasswordRequest, PASSWORD_MIN_LENGTH, StartTotpEnrolmentRequest, TotpEnrolment, is_totp_code,
+};
 
 use crate::api::{self, ApiFailure};
 use crate::components::error_banner::{ErrorBanner, loading};
@@ -42,6 +44,16 @@ const TOTP_CODE: Text = Text { id: "Kode dari aplikasi", en: "Code from the app"
 const TOTP_CONFIRM: Text = Text { id: "Konfirmasi", en: "Confirm" };
 const TOTP_BAD: Text = Text { id: "Kode terdiri dari 6 angka.", en: "The code has 6 digits." };
 const TOTP_DONE: Text = Text { id: "Aplikasi autentikator terdaftar.", en: "Authenticator app enrolled." };
+const TOTP_REPLACE: Text = Text { id: "Ganti aplikasi autentikator", en: "Replace the authenticator app" };
+const TOTP_CURRENT_CODE: Text =
+    Text { id: "Kode dari aplikasi yang sekarang terdaftar", en: "Code from the app enrolled now" };
+const TOTP_CURRENT_HINT: Text = Text {
+    id: "Untuk mengganti aplikasi autentikator, buktikan dulu bahwa Anda memegang yang lama. Sesi di perangkat \
+         lain akan diakhiri.",
+    en: "To replace the authenticator app, first prove you hold the current one. Sessions on other devices will \
+         end.",
+};
+const TOTP_PASSWORD: Text = Text { id: "Kata sandi Anda", en: "Your password" };
 const EVERYWHERE_TITLE: Text = Text { id: "Keluar dari semua perangkat", en: "Sign out on every device" };
 const EVERYWHERE_HINT: Text = Text {
     id: "Mengakhiri semua sesi akun ini, termasuk sesi ini. Gunakan bila Anda lupa keluar di komputer lain.",
@@ -163,9 +175,13 @@ fn SecondFactor() -> impl IntoView {
     let code = RwSignal::new(String::new());
     let problem = RwSignal::new(None::<Problem>);
     let done = RwSignal::new(false);
-    let start = Action::new_local(move |_: &()| async move {
+    let proof = RwSignal::new(String::new());
+    let start = Action::new_local(move |request: &StartTotpEnrolmentRequest| {
+        let request = request.clone();
+        async move {
         done.set(false);
-        match api::start_totp_enrolment().await {
+        proof.set(String::new());
+        match api::start_totp_enrolment(request).await {
             Ok(e) => {
                 enrolment.set(Some(e));
                 problem.set(None);
@@ -173,7 +189,26 @@ fn SecondFactor() -> impl IntoView {
             }
             Err(failure) => problem.set(Some(Problem::Api(failure))),
         }
+        }
     });
+    let enrolled = move || account.get().and_then(|r| r.ok()).is_some_and(|info| info.totp_enrolled);
+    let on_start = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let given = proof.get_untracked();
+        let request = if enrolled() {
+            let code: String = given.chars().filter(|c| !c.is_whitespace()).collect();
+            if !is_totp_code(&code) {
+                problem.set(Some(Problem::Local(TOTP_BAD)));
+                focus("totp-proof");
+                return;
+            }
+            StartTotpEnrolmentRequest { current_code: Some(code), password: None }
+        } else {
+            StartTotpEnrolmentRequest { current_code: None, password: Some(given) }
+        };
+        problem.set(None);
+        start.dispatch(request);
+    };
     let confirm = Action::new_local(move |value: &String| {
         let value = value.clone();
         async move {
@@ -227,17 +262,34 @@ fn SecondFactor() -> impl IntoView {
             </Show>
             {move || match enrolment.get() {
                 None => view! {
-                    <button
-                        id="totp-start"
-                        type="button"
-                        class="button button--secondary"
-                        disabled=move || start.pending().get()
-                        on:click=move |_| {
-                            start.dispatch(());
-                        }
-                    >
-                        {tr(TOTP_START)}
-                    </button>
+                    <form class="form" on:submit=on_start novalidate>
+                        <div class="field">
+                            <label class="field__label" for="totp-proof">
+                                {move || tr(if enrolled() { TOTP_CURRENT_CODE } else { TOTP_PASSWORD })}
+                            </label>
+                            <Show when=enrolled>
+                                <p id="totp-proof-hint" class="hint">{tr(TOTP_CURRENT_HINT)}</p>
+                            </Show>
+                            <input
+                                id="totp-proof"
+                                class="input"
+                                type=move || if enrolled() { "text" } else { "password" }
+                                inputmode=move || if enrolled() { "numeric" } else { "text" }
+                                autocomplete=move || if enrolled() { "one-time-code" } else { "current-password" }
+                                aria-describedby=move || enrolled().then_some("totp-proof-hint")
+                                prop:value=move || proof.get()
+                                on:input=move |ev| proof.set(event_target_value(&ev))
+                            />
+                        </div>
+                        <button
+                            id="totp-start"
+                            type="submit"
+                            class="button button--secondary"
+                            disabled=move || start.pending().get()
+                        >
+                            {move || tr(if enrolled() { TOTP_REPLACE } else { TOTP_START })}
+                        </button>
+                    </form>
                 }
                 .into_any(),
                 Some(e) => view! {

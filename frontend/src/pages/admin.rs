@@ -7,10 +7,11 @@ use padan_protocol::v1::{
     AdminAlert, AgreementState, AgreementView, AgreementsResponse, Element, Mechanism, NewAgreementRequest, NewGrant,
     NewReaderRequest, ReaderState, ReaderView, Role,
 };
+use padan_protocol::validate::{Lines, check_text};
 
 use crate::api;
 use crate::components::error_banner::{ErrorBanner, failure_view, loading};
-use crate::components::form::field_error;
+use crate::components::form::{field_error, text_error};
 use crate::components::mechanism::DemoTag;
 use crate::i18n::{self, Text, tr, use_i18n};
 use crate::session::use_auth;
@@ -244,6 +245,10 @@ fn AgreementForm(response: AgreementsResponse, on_saved: impl Fn() + Copy + 'sta
         if pending.get_untracked() {
             return;
         }
+        let texts = [code, title, numbers].into_iter().chain(clauses.with_value(|c| c.to_vec()));
+        if texts.into_iter().any(|t| t.with_untracked(|v| check_text(v.trim(), Lines::Single).is_err())) {
+            return;
+        }
         let extends = extends.get_untracked().parse::<i64>().ok();
         let grants = if extends.is_some() {
             Vec::new()
@@ -280,7 +285,12 @@ fn AgreementForm(response: AgreementsResponse, on_saved: impl Fn() + Copy + 'sta
                            kind: &'static str,
                            value: RwSignal<String>| {
         let error_id = format!("{id}-error");
-        let error = move || outcome.with(|o| field_error(o, field, i18n.lang()));
+        // The shared character rule as the admin types, then the backend's answer.
+        let error = move || {
+            value
+                .with(|v| text_error(v, Lines::Single, i18n.lang()))
+                .or_else(|| outcome.with(|o| field_error(o, field, i18n.lang())))
+        };
         view! {
             <div class="field" class:field--error=move || error().is_some()>
                 <label class="field__label" for=id>{tr(label)}</label>
@@ -348,11 +358,23 @@ fn AgreementForm(response: AgreementsResponse, on_saved: impl Fn() + Copy + 'sta
                             .map(|(i, &m)| {
                                 let clause = clauses.with_value(|c| c[i]);
                                 let clause_id = format!("grant-{}-clause", m.as_str());
+                                let clause_error_id = format!("{clause_id}-error");
+                                let clause_error = move || clause.with(|v| text_error(v, Lines::Single, i18n.lang()));
                                 view! {
                                     <fieldset class="fieldset grant-fieldset">
                                         <legend class="fieldset__legend">{tr(i18n::mechanism_label(m))}</legend>
-                                        <div class="field">
+                                        <div class="field" class:field--error=move || clause_error().is_some()>
                                             <label class="field__label" for=clause_id.clone()>{tr(i18n::COL_CLAUSE)}</label>
+                                            {move || {
+                                                clause_error()
+                                                    .map(|e| {
+                                                        view! {
+                                                            <p id=clause_error_id.clone() class="field__error" role="alert">
+                                                                {e}
+                                                            </p>
+                                                        }
+                                                    })
+                                            }}
                                             <input
                                                 id=clause_id
                                                 class="input"

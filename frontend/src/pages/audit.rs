@@ -8,10 +8,12 @@
 
 use leptos::prelude::*;
 use padan_protocol::v1::{AuditEntry, MisuseSignal};
+use padan_protocol::validate::{Lines, check_text};
 use wasm_bindgen::JsCast;
 
 use crate::api;
 use crate::components::error_banner::{ErrorBanner, failure_view, loading};
+use crate::components::form::text_error;
 use crate::i18n::{Text, tr, use_i18n};
 
 const fn t(id: &'static str, en: &'static str) -> Text {
@@ -83,6 +85,13 @@ impl Filters {
         }
     }
 
+    /// Whether a filter holds a character the backend refuses.
+    fn has_bad_text(&self) -> bool {
+        [self.officer, self.office, self.mechanism, self.purpose, self.outcome, self.event, self.nik, self.from, self.to]
+            .iter()
+            .any(|v| v.with_untracked(|v| check_text(v.trim(), Lines::Single).is_err()))
+    }
+
     fn query(&self) -> String {
         [
             ("officer", self.officer),
@@ -142,6 +151,9 @@ pub fn Audit() -> impl IntoView {
         async move { api::audit_csv(&q).await.map(|text| download(&text)) }
     });
     let search = move || {
+        if filters.has_bad_text() {
+            return;
+        }
         before.set(None);
         query.set(filters.query());
     };
@@ -182,7 +194,9 @@ pub fn Audit() -> impl IntoView {
                         class="button"
                         disabled=move || csv.pending().get()
                         on:click=move |_| {
-                            csv.dispatch(filters.query());
+                            if !filters.has_bad_text() {
+                                csv.dispatch(filters.query());
+                            }
                         }
                     >
                         {tr(CSV)}
@@ -247,9 +261,14 @@ fn TextFilter(
     value: RwSignal<String>,
     #[prop(default = "text")] input_type: &'static str,
 ) -> impl IntoView {
+    let i18n = use_i18n();
+    // The backend's character rule for filters, shown as the auditor types.
+    let error = move || value.with(|v| text_error(v, Lines::Single, i18n.lang()));
+    let error_id = format!("{id}-error");
     view! {
-        <div class="field">
+        <div class="field" class:field--error=move || error().is_some()>
             <label class="field__label" for=id>{tr(label)}</label>
+            {move || error().map(|e| view! { <p id=error_id.clone() class="field__error" role="alert">{e}</p> })}
             <input
                 id=id
                 class="input"

@@ -9,7 +9,8 @@
 //! `unavailable`, `pcsc_down`, `no_reader`, `no_sam`, `sam_not_activated`,
 //! `sam_expired`, `sam_deactivated`, `sam_locked`, `sam_error`,
 //! `waiting_for_card`, `card_present`, `reading`, `verifying`, `done`.
-//! "Baca KTP-el" (`#card-read`) takes a nonce from the backend, sends
+//! "Baca KTP-el" (`#card-read`) takes a nonce from the backend (signed for
+//! the agent and audited with the purpose before it is returned), sends
 //! `READ_CARD`, follows its `PROGRESS` and forwards the `READ_RESULT` to
 //! `POST /api/v1/card/verify` with the purpose (`#card-purpose`).
 //!
@@ -139,6 +140,8 @@ fn agent_error_text(code: &str) -> Text {
         "DATA_TAMPERED" => i18n::CARD_TAMPERED,
         "CARD_ERROR" => i18n::CARD_ERROR,
         "TICKET_INVALID" | "TICKET_EXPIRED" | "TICKET_REPLAYED" => i18n::CARD_TICKET_REFUSED,
+        "NONCE_INVALID" | "NONCE_EXPIRED" | "NONCE_REPLAYED" => i18n::CARD_NONCE_REFUSED,
+        "FIELDS_NOT_GRANTED" => i18n::CARD_FIELDS_NOT_GRANTED,
         "BUSY" => i18n::CARD_BUSY,
         "UNSUPPORTED_API_LEVEL" => i18n::CARD_OUTDATED,
         // MALFORMED_MESSAGE, MESSAGE_TOO_LARGE, HELLO_REQUIRED, INTERNAL and codes of newer agents.
@@ -388,7 +391,7 @@ fn start_read(ctx: Ctx) {
     ctx.read.set_value(Some((id, String::new(), purpose)));
     ctx.flow.set(Flow::Reading(0));
     ctx.spawn(async move {
-        let nonce = api::card_nonce().await;
+        let nonce = api::card_nonce(purpose).await;
         if ctx.gone() || !ctx.is_current(id) {
             return;
         }

@@ -14,11 +14,12 @@ use padan_protocol::v1::{
     ElementValue, FamilyMember, LookupOutcome, LookupRequest, LookupResponse, Mechanism, MechanismStatus, Purpose,
     Watermark,
 };
-use padan_protocol::validate::parse_nik;
+use padan_protocol::validate::{Lines, check_text, parse_nik};
 
 use crate::api;
 use crate::components::error_banner::{RequestId, failure_view};
 use crate::components::fields::{NikField, PurposeField};
+use crate::components::form::text_error;
 use crate::components::mechanism::MechanismGate;
 use crate::components::result_table::{NotFoundPanel, PersonStatusBanner};
 use crate::dom::focus;
@@ -78,7 +79,10 @@ fn LookupForm(ikd: bool, status: MechanismStatus) -> impl IntoView {
     let reason = RwSignal::new(String::new());
     let submitted = RwSignal::new(false);
     let cleared = RwSignal::new(false);
-    let reason_error = Memo::new(move |_| !ikd && submitted.get() && !reason.with(|r| reason_ok(r)));
+    // The shared character rule runs as the officer types; the length rule on submit.
+    let reason_chars = Memo::new(move |_| reason.with(|r| text_error(r, Lines::Multi, i18n.lang())));
+    let reason_error =
+        Memo::new(move |_| !ikd && (reason_chars.with(Option::is_some) || submitted.get() && !reason.with(|r| reason_ok(r))));
 
     let lookup = Action::new_local(move |request: &LookupRequest| api::lookup(ikd, request.clone()));
     let pending = lookup.pending();
@@ -136,7 +140,7 @@ fn LookupForm(ikd: bool, status: MechanismStatus) -> impl IntoView {
             return;
         };
         let reason = reason.get_untracked().trim().to_owned();
-        if !ikd && !reason_ok(&reason) {
+        if !ikd && (!reason_ok(&reason) || check_text(&reason, Lines::Multi).is_err()) {
             focus("portal-reason");
             return;
         }
@@ -169,7 +173,7 @@ fn LookupForm(ikd: bool, status: MechanismStatus) -> impl IntoView {
                                 <p id="portal-reason-hint" class="field__hint">{tr(i18n::REASON_HINT)}</p>
                                 <Show when=move || reason_error.get()>
                                     <p id="portal-reason-error" class="field__error" role="alert">
-                                        {tr(i18n::REASON_INVALID)}
+                                        {move || reason_chars.get().unwrap_or_else(|| i18n.t(i18n::REASON_INVALID).to_owned())}
                                     </p>
                                 </Show>
                                 <textarea

@@ -6,10 +6,11 @@
 
 use leptos::prelude::*;
 use padan_protocol::v1::{ChangeRoleRequest, NewOfficerRequest, Office, OfficerView, OfficersResponse, Role};
+use padan_protocol::validate::Lines;
 
 use crate::api::{self, ApiFailure};
 use crate::components::error_banner::{failure_view, loading};
-use crate::components::form::{TextField, field_error};
+use crate::components::form::{TextField, field_error, local_or_backend, text_error};
 use crate::i18n::{self, Text, tr, use_i18n};
 use crate::session::use_auth;
 
@@ -40,7 +41,7 @@ const COL_LAST_SIGN_IN: Text = text("Terakhir masuk", "Last sign-in");
 const COL_ACTIONS: Text = text("Tindakan", "Actions");
 const ACTIVE: Text = text("Aktif", "Active");
 const INACTIVE: Text = text("Nonaktif", "Inactive");
-const LOCKED_UNTIL: Text = text("Terkunci sampai", "Locked until");
+const FAILED_SIGN_INS: Text = text("kali gagal masuk berturut-turut", "failed sign-ins in a row");
 const ENROLLED: Text = text("Terpasang", "Enrolled");
 const NOT_ENROLLED: Text = text("Belum", "Not yet");
 const NEVER: Text = text("Belum pernah", "Never");
@@ -330,7 +331,7 @@ fn OfficersTable(
                         let own = o.username == me;
                         let role = o.role;
                         let (for_edit, for_active, for_reset) = (o.clone(), o.clone(), o.clone());
-                        let locked = o.locked_until.clone();
+                        let failed = (o.failed_sign_ins > 0).then_some(o.failed_sign_ins);
                         view! {
                             <tr
                                 data-officer=o.username.clone()
@@ -354,11 +355,13 @@ fn OfficersTable(
                                     } else {
                                         view! { <span class="badge badge--bad">{tr(INACTIVE)}</span> }.into_any()
                                     }}
-                                    {locked
-                                        .map(|until| {
+                                    {failed
+                                        .map(|n| {
                                             view! {
                                                 <br />
-                                                <span class="muted">{tr(LOCKED_UNTIL)} " " {until}</span>
+                                                <span class="muted" data-failed-sign-ins=n>
+                                                    {n} " " {tr(FAILED_SIGN_INS)}
+                                                </span>
                                             }
                                         })}
                                 </td>
@@ -535,6 +538,10 @@ fn OfficerForm(offices: Vec<Office>, roles: Vec<Role>, on_saved: impl Fn() + Cop
         if pending.get_untracked() {
             return;
         }
+        // The character rule the backend applies, so the form says it first.
+        if display_name.with_untracked(|v| text_error(v, Lines::Single, i18n.lang()).is_some()) {
+            return;
+        }
         save.dispatch(NewOfficerRequest {
             username: username.get_untracked().trim().to_owned(),
             display_name: display_name.get_untracked(),
@@ -561,7 +568,7 @@ fn OfficerForm(offices: Vec<Office>, roles: Vec<Role>, on_saved: impl Fn() + Cop
                     id="officer-display-name"
                     label=DISPLAY_NAME
                     value=display_name
-                    error=error("display_name")
+                    error=local_or_backend(display_name, error("display_name"))
                 />
                 <TextField id="officer-nip" label=NIP value=nip error=error("nip") />
                 <div class="field">

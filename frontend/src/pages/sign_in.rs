@@ -83,7 +83,7 @@ fn SignInForm() -> impl IntoView {
                     SessionStage::TotpEnrolmentRequired => {
                         password.set(String::new());
                         step.set(Step::Enrol(None));
-                        match api::start_totp_enrolment().await {
+                        match api::start_totp_enrolment(Default::default()).await {
                             Ok(enrolment) => {
                                 step.set(Step::Enrol(Some(enrolment)));
                                 focus("totp-code");

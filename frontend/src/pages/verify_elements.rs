@@ -10,7 +10,9 @@ use leptos::prelude::*;
 use padan_protocol::v1::{
     ClaimedElements, Element, Mechanism, MechanismStatus, Purpose, VerifyElementsRequest, VerifyElementsResponse,
 };
-use padan_protocol::validate::{CivilDate, KkError, Mismatch, Sex, nik_agrees_with_claims, parse_kk, parse_nik};
+use padan_protocol::validate::{
+    CivilDate, KkError, Lines, Mismatch, Sex, TextError, check_text, nik_agrees_with_claims, parse_kk, parse_nik,
+};
 
 use crate::api;
 use crate::components::error_banner::ErrorBanner;
@@ -65,6 +67,10 @@ impl Field {
         if value.is_empty() {
             return None;
         }
+        // The backend's character rule, so the form says it before sending.
+        if let Err(e) = check_text(value, Lines::Single) {
+            return Some(FieldProblem::Text(e));
+        }
         match self.element {
             Element::NoKk => parse_kk(value).err().map(FieldProblem::Kk),
             Element::TglLhr | Element::TglKwn => CivilDate::parse(value).is_none().then_some(FieldProblem::Date),
@@ -77,12 +83,15 @@ impl Field {
 enum FieldProblem {
     Kk(KkError),
     Date,
+    /// A control or invisible format character.
+    Text(TextError),
 }
 
 impl FieldProblem {
     fn message(&self, lang: Lang) -> String {
         match self {
             FieldProblem::Kk(e) => lang.pick(e.message_id(), e.message_en()),
+            FieldProblem::Text(e) => lang.pick(e.message_id(), e.message_en()),
             FieldProblem::Date => lang.pick(i18n::DATE_INVALID.id, i18n::DATE_INVALID.en).to_owned(),
         }
     }

@@ -11,14 +11,21 @@ use serde::{Deserialize, Serialize};
 
 /// The protocol version this module describes (the path segment of the docs).
 pub const PROTOCOL_VERSION: &str = "v1";
-/// Lowest API level this version of the crate can speak.
-pub const MIN_API_LEVEL: u32 = 1;
+/// Lowest API level this version of the crate can speak. Level 2 made
+/// reads need a backend-signed nonce ([`NonceClaims`]) and tickets carry
+/// the fields a read may return; a level-1 client cannot read, so it is
+/// refused at `HELLO` (`UNSUPPORTED_API_LEVEL`).
+pub const MIN_API_LEVEL: u32 = 2;
 /// Highest API level this version of the crate can speak.
-pub const MAX_API_LEVEL: u32 = 1;
+pub const MAX_API_LEVEL: u32 = 2;
 /// Largest text message the agent accepts from a client, in bytes.
 pub const MAX_CLIENT_MESSAGE_BYTES: usize = 16 * 1024;
 /// Longest lifetime a backend ticket may have (`exp - iat`), in seconds.
 pub const MAX_TICKET_LIFETIME_SECS: u64 = 300;
+/// Longest lifetime a backend read nonce may have (`exp - iat`), in seconds.
+pub const MAX_NONCE_LIFETIME_SECS: u64 = 600;
+/// Longest `READ_CARD` nonce (a signed token) the agent accepts, in characters.
+pub const MAX_NONCE_LEN: usize = 2048;
 /// Default loopback port of the agent.
 pub const DEFAULT_PORT: u16 = 47_443;
 
@@ -40,10 +47,15 @@ pub enum ClientMessage {
     },
     ReadCard {
         id: u32,
-        /// Single-use nonce from `POST /api/v1/card/nonce`, bound into the attestation.
+        /// Single-use, backend-signed nonce from `POST /api/v1/card/nonce`
+        /// (wire form of [`NonceClaims`]), bound into the attestation. The
+        /// agent refuses a nonce that does not verify, has expired, was used,
+        /// or belongs to another officer or origin (`NONCE_*`).
         nonce: String,
         /// What to return besides the attestation; the agent always reads (and
-        /// the SAM always hashes) every file.
+        /// the SAM always hashes) every file. Must be within the ticket's and
+        /// the nonce's `fields` (`FIELDS_NOT_GRANTED`); `MINUTIAE` is never
+        /// returned.
         #[serde(default = "default_fields")]
         fields: Vec<CardField>,
     },
@@ -86,7 +98,10 @@ pub enum CardField {
     Photo,
     /// EF 6FF3: the holder's signature image.
     Signature,
-    /// EF 6FF4/6FF5: fingerprint minutiae templates.
+    /// EF 6FF4/6FF5: fingerprint minutiae templates. Never returned to a
+    /// client (no mechanism of the agreements needs them; their digests in
+    /// [`CardData::files`] serve the attestation): asking for it is
+    /// `FIELDS_NOT_GRANTED`. Kept so the name stays reserved on the wire.
     Minutiae,
 }
 
@@ -270,9 +285,8 @@ pub struct CardData {
     /// JPEG, base64.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature_jpeg: Option<String>,
-    /// Compact minutiae templates (right index, left index), base64.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub minutiae: Vec<String>,
+    // There is deliberately no minutiae field (API level 2): fingerprint
+    // templates never leave the agent; `files` carries their digests.
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -397,6 +411,16 @@ pub enum AgentErrorCode {
     /// The first message was not `HELLO`.
     HelloRequired,
     Internal,
+    /// `READ_CARD`'s nonce is not a backend-signed nonce, or is for another
+    /// officer, office or origin than the session's ticket.
+    NonceInvalid,
+    /// The nonce's lifetime is over (or it was issued in the future).
+    NonceExpired,
+    /// The nonce was already used for a read.
+    NonceReplayed,
+    /// `READ_CARD` asked for a field the ticket or the nonce does not grant
+    /// (or `MINUTIAE`, which is never returned).
+    FieldsNotGranted,
 }
 
 /// What the backend signs (Ed25519) and the SPA passes in `HELLO`.
@@ -418,4 +442,31 @@ pub struct TicketClaims {
     pub iat: u64,
     /// Expiry, unix seconds; `exp - iat` ≤ [`MAX_TICKET_LIFETIME_SECS`].
     pub exp: u64,
+    /// What a read in this session may return, decided by the backend's
+    /// policy. Required: the agent refuses a ticket without it
+    /// (`TICKET_INVALID`) rather than assume everything.
+    pub fields: Vec<CardField>,
+}
+
+/// What the backend signs (Ed25519, the ticket key) for one `READ_CARD`; its
+/// wire form (the `nonce` of `READ_CARD` and of the attestation) is the
+/// ticket's: `base64url(claims JSON) "." base64url(signature)`. The backend
+/// audits each nonce before issuing it, so every read has a record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NonceClaims {
+    /// Unique nonce id; the agent refuses a second read with it until `exp`.
+    pub nid: String,
+    /// Must equal the session ticket's `officer`.
+    pub officer: String,
+    /// Must equal the session ticket's `office`.
+    pub office: String,
+    /// Must equal the handshake's `Origin` exactly.
+    pub origin: String,
+    /// Issued at, unix seconds.
+    pub iat: u64,
+    /// Expiry, unix seconds; `exp - iat` ≤ [`MAX_NONCE_LIFETIME_SECS`].
+    pub exp: u64,
+    /// What this read may return (within the ticket's `fields`).
+    pub fields: Vec<CardField>,
 }

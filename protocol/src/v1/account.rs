@@ -35,6 +35,64 @@ impl fmt::Debug for TotpCodeRequest {
     }
 }
 
+/// `POST /api/v1/account/totp/enrolment`: proof that the owner, not merely
+/// someone holding their session, replaces the second factor. With an
+/// authenticator enrolled, `current_code` (a code from it) is required;
+/// without one, `password`. A session that must enrol during sign-in has
+/// just given the password and needs neither.
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct StartTotpEnrolmentRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+}
+
+impl fmt::Debug for StartTotpEnrolmentRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("StartTotpEnrolmentRequest { *** }")
+    }
+}
+
+/// What changed on the officer's account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum AccountNoticeKind {
+    /// An authenticator app was enrolled where there was none.
+    SecondFactorEnrolled,
+    /// The authenticator app was replaced by another.
+    SecondFactorReplaced,
+    /// An admin removed the authenticator app (the officer enrols anew).
+    SecondFactorReset,
+    /// The password was changed.
+    PasswordChanged,
+}
+
+/// A security change to the officer's own account, shown to them until
+/// acknowledged: if it was not them, they call the admin at once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AccountNotice {
+    pub id: i64,
+    pub kind: AccountNoticeKind,
+    /// When, "YYYY-MM-DD HH:MM WIB".
+    pub at: String,
+    /// The client address the change came from (empty when unknown).
+    pub address: String,
+}
+
+/// `POST /api/v1/account/notices/ack`: the owner has read the notices up
+/// to and including `up_to_id`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AcknowledgeNoticesRequest {
+    pub up_to_id: i64,
+}
+
 /// A new, not yet confirmed, authenticator secret: shown once, to be scanned
 /// or typed into the app, then confirmed with one code.
 #[derive(Clone, Serialize, Deserialize)]

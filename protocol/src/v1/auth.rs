@@ -92,4 +92,9 @@ pub struct SessionInfo {
     /// `complete`, or which second-factor step comes next.
     #[serde(default)]
     pub stage: super::SessionStage,
+    /// Security changes to this account the owner has not yet acknowledged
+    /// (second factor replaced or reset, password changed): the SPA shows
+    /// them until acknowledged (`POST /api/v1/account/notices/ack`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notices: Vec<super::AccountNotice>,
 }

@@ -27,11 +27,23 @@ impl std::fmt::Debug for TicketResponse {
     }
 }
 
+/// `POST /api/v1/card/nonce`: the read the SPA is about to ask the agent
+/// for. Issuing the nonce is audited (`card_read_nonce`) with this purpose.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NonceRequest {
+    pub purpose: Purpose,
+}
+
 /// `POST /api/v1/card/nonce`: the value the SPA puts in `READ_CARD`; single
-/// use, bound to the officer and the page origin.
+/// use, bound to the officer, office and the page origin.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NonceResponse {
+    /// Backend-signed (Ed25519, the ticket key), in the ticket's wire form:
+    /// `base64url(NonceClaims JSON) "." base64url(signature)`; the claims
+    /// carry the fields the read may return (`docs/agent-protocol.md` §Read nonces).
     pub nonce: String,
     /// Unix seconds.
     pub expires_at: i64,

@@ -18,7 +18,8 @@ pub enum ErrorCode {
     CsrfRejected,
     /// Wrong username or password.
     InvalidCredentials,
-    /// Too many failed sign-ins; try again later.
+    /// No longer sent: failed sign-ins slow the caller (`RateLimited`)
+    /// instead of locking the account. Kept so the code is never reused.
     AccountLocked,
     /// No valid agreement grants this mechanism today.
     MechanismClosed,
@@ -30,6 +31,9 @@ pub enum ErrorCode {
     UpstreamRejected,
     NotFound,
     PayloadTooLarge,
+    /// The request body did not arrive within the server's body timeout;
+    /// the connection is closed.
+    RequestTimeout,
     Internal,
     /// The page origin is not one the reader-agent is configured to accept.
     OriginNotAllowed,
@@ -51,6 +55,8 @@ pub enum ErrorCode {
     SecondFactorRequired,
     /// The authenticator code is wrong, expired or was already used.
     TotpInvalid,
+    /// The request named a `Host` this server does not serve (421).
+    HostNotServed,
 }
 
 /// A field-level validation problem, for inline display next to the input.

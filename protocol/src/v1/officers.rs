@@ -22,8 +22,10 @@ pub struct OfficerView {
     pub active: bool,
     /// Whether an authenticator app is enrolled (the secret itself is never shown).
     pub totp_enrolled: bool,
-    /// Set while the account is locked after failed sign-ins ("YYYY-MM-DD HH:MM WIB").
-    pub locked_until: Option<String>,
+    /// Failed sign-ins in a row since the last accepted one. Accounts are
+    /// never locked by failures (the throttle slows the caller instead);
+    /// this tells the admin someone is trying.
+    pub failed_sign_ins: i64,
     /// Last accepted password sign-in on record ("YYYY-MM-DD HH:MM WIB").
     pub last_sign_in: Option<String>,
 }

@@ -1,4 +1,5 @@
-//! Structure checks for the identity numbers officers type: NIK, KK and NIP.
+//! Structure checks for the identity numbers officers type (NIK, KK and
+//! NIP), and the character rule for free text ([`check_text`]).
 //!
 //! These are cheap, offline checks that save Dukcapil quota and catch typos
 //! before a request is sent. They say nothing about whether a number exists.
@@ -10,12 +11,14 @@ mod kk;
 mod nik;
 mod nip;
 mod region;
+mod text;
 
 pub use date::{CivilDate, PartialDate};
 pub use kk::{Kk, KkError, parse_kk};
 pub use nik::{Nik, NikError, parse_nik};
 pub use nip::{Nip, NipError, NipKind, parse_nip};
 pub use region::{PROVINCES, province_name};
+pub use text::{Lines, TextError, check_text, escape_invisible, is_control, is_format};
 
 /// Sex as encoded in NIK (day + 40) and NIP (digit 1 / 2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]

@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use padan_protocol::agent::v1::{ReaderInfo, ReaderRole, TicketClaims};
+use padan_protocol::agent::v1::{CardField, NonceClaims, ReaderInfo, ReaderRole, TicketClaims};
 use padan_reader_agent::config::Config;
 use padan_reader_agent::devices::{DeviceEvent, DeviceSnapshot, Devices};
 use padan_reader_agent::profile::SamCredentials;
@@ -123,16 +123,48 @@ sam_config_key = "{}"
     c
 }
 
+/// What the backend's policy grants a card read today.
+pub const GRANTED: [CardField; 2] = [CardField::Biodata, CardField::Photo];
+/// The officer pseudonym of the test tickets and nonces.
+pub const OFFICER: &str = "officer-7f3a";
+
 pub fn ticket(tid: &str, iat: u64, exp: u64) -> String {
+    ticket_with(tid, iat, exp, &GRANTED)
+}
+
+pub fn ticket_with(tid: &str, iat: u64, exp: u64, fields: &[CardField]) -> String {
     padan_reader_agent::ticket::sign_ticket(
         &backend_key(),
         &TicketClaims {
             tid: tid.into(),
-            officer: "officer-7f3a".into(),
+            officer: OFFICER.into(),
             office: "BKN-PUSAT".into(),
             origin: ORIGIN.into(),
             iat,
             exp,
+            fields: fields.to_vec(),
         },
     )
+}
+
+/// The claims of a read nonce as the backend issues them (`GRANTED`, [`OFFICER`], [`ORIGIN`]).
+pub fn nonce_claims(nid: &str, iat: u64, exp: u64) -> NonceClaims {
+    NonceClaims {
+        nid: nid.into(),
+        officer: OFFICER.into(),
+        office: "BKN-PUSAT".into(),
+        origin: ORIGIN.into(),
+        iat,
+        exp,
+        fields: GRANTED.to_vec(),
+    }
+}
+
+pub fn sign_nonce(claims: &NonceClaims) -> String {
+    padan_reader_agent::ticket::sign_nonce(&backend_key(), claims)
+}
+
+/// A backend-signed read nonce valid for two minutes from `now`.
+pub fn nonce(nid: &str, now: u64) -> String {
+    sign_nonce(&nonce_claims(nid, now, now + 120))
 }

@@ -3,7 +3,7 @@ use padan_protocol::v1::{AgreementView, ApiError, NewAgreementRequest};
 
 use crate::{
     AppState,
-    auth::Officer,
+    auth::Admin,
     error::{ApiJson, AppError},
     services,
     web::RequestId,
@@ -16,9 +16,8 @@ use crate::{
 pub async fn handler(
     State(state): State<AppState>,
     RequestId(request_id): RequestId,
-    officer: Officer,
+    Admin(officer): Admin,
     ApiJson(req): ApiJson<NewAgreementRequest>,
 ) -> Result<ApiJson<AgreementView>, AppError> {
-    officer.ensure_admin()?;
     services::agreements::create(&state, &officer, req, &request_id).await.map(ApiJson)
 }

@@ -3,7 +3,7 @@ use padan_protocol::v1::{AlertsResponse, ApiError};
 
 use crate::{
     AppState,
-    auth::Officer,
+    auth::Admin,
     clock::{WIB, millis_to_datetime},
     dukcapil::Service,
     error::{ApiJson, AppError},
@@ -13,8 +13,7 @@ use crate::{
 /// Open admin alerts (configuration faults, quota, outages).
 #[utoipa::path(get, path = "/api/v1/admin/alerts", tag = "admin",
     responses((status = 200, body = AlertsResponse), (status = 401, body = ApiError), (status = 403, body = ApiError)))]
-pub async fn handler(State(state): State<AppState>, officer: Officer) -> Result<ApiJson<AlertsResponse>, AppError> {
-    officer.ensure_admin()?;
+pub async fn handler(State(state): State<AppState>, _admin: Admin) -> Result<ApiJson<AlertsResponse>, AppError> {
     let alerts = store::alerts::open(state.store().pool(), |ms| {
         let t = millis_to_datetime(ms).to_offset(WIB);
         format!("{} {:02}:{:02} WIB", t.date(), t.hour(), t.minute())

@@ -4,7 +4,7 @@ use axum::{
 };
 use padan_protocol::v1::ApiError;
 
-use crate::{AppState, auth::Officer, error::AppError, store, web::RequestId};
+use crate::{AppState, auth::Admin, error::AppError, store, web::RequestId};
 
 /// Mark an alert as handled. Audited.
 #[utoipa::path(post, path = "/api/v1/admin/alerts/{id}/resolve", tag = "admin",
@@ -13,10 +13,9 @@ use crate::{AppState, auth::Officer, error::AppError, store, web::RequestId};
 pub async fn handler(
     State(state): State<AppState>,
     RequestId(request_id): RequestId,
-    officer: Officer,
+    Admin(officer): Admin,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, AppError> {
-    officer.ensure_admin()?;
     let now = state.clock().now_millis();
     if !store::alerts::resolve(state.store().pool(), id, &officer.info.username, now).await? {
         return Err(AppError::NotFound);

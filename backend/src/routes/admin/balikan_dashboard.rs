@@ -3,7 +3,7 @@ use padan_protocol::v1::{ApiError, BalikanDashboard};
 
 use crate::{
     AppState,
-    auth::Officer,
+    auth::Admin,
     error::{ApiJson, AppError},
     services::balikan,
 };
@@ -12,7 +12,6 @@ use crate::{
 /// oldest undelivered age and the parked records.
 #[utoipa::path(get, path = "/api/v1/admin/balikan", tag = "admin",
     responses((status = 200, body = BalikanDashboard), (status = 401, body = ApiError), (status = 403, body = ApiError)))]
-pub async fn handler(State(state): State<AppState>, officer: Officer) -> Result<ApiJson<BalikanDashboard>, AppError> {
-    officer.ensure_admin()?;
+pub async fn handler(State(state): State<AppState>, _admin: Admin) -> Result<ApiJson<BalikanDashboard>, AppError> {
     balikan::dashboard(&state).await.map(ApiJson)
 }

@@ -3,7 +3,7 @@ use padan_protocol::v1::{ApiError, RetryParkedRequest, RetryParkedResponse};
 
 use crate::{
     AppState,
-    auth::Officer,
+    auth::Admin,
     error::{ApiJson, AppError},
     services::balikan,
     web::RequestId,
@@ -17,10 +17,9 @@ use crate::{
 pub async fn handler(
     State(state): State<AppState>,
     RequestId(request_id): RequestId,
-    officer: Officer,
+    Admin(officer): Admin,
     ApiJson(req): ApiJson<RetryParkedRequest>,
 ) -> Result<ApiJson<RetryParkedResponse>, AppError> {
-    officer.ensure_admin()?;
     if req.ids.len() > 1000 {
         return Err(AppError::InvalidRequest("paling banyak 1000 catatan sekaligus".into()));
     }

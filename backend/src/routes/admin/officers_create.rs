@@ -3,7 +3,7 @@ use padan_protocol::v1::{ApiError, NewOfficerRequest, OfficerView};
 
 use crate::{
     AppState,
-    auth::Officer,
+    auth::Admin,
     error::{ApiJson, AppError},
     services,
     web::RequestId,
@@ -17,9 +17,8 @@ use crate::{
 pub async fn handler(
     State(state): State<AppState>,
     RequestId(request_id): RequestId,
-    officer: Officer,
+    Admin(officer): Admin,
     ApiJson(req): ApiJson<NewOfficerRequest>,
 ) -> Result<ApiJson<OfficerView>, AppError> {
-    officer.ensure_admin()?;
     services::officers::create(&state, &officer, req, &request_id).await.map(ApiJson)
 }

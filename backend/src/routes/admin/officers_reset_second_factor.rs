@@ -3,7 +3,7 @@ use padan_protocol::v1::{ApiError, OfficerView};
 
 use crate::{
     AppState,
-    auth::Officer,
+    auth::Admin,
     error::{ApiJson, AppError},
     services,
     web::RequestId,
@@ -19,9 +19,8 @@ use crate::{
 pub async fn handler(
     State(state): State<AppState>,
     RequestId(request_id): RequestId,
-    officer: Officer,
+    Admin(officer): Admin,
     Path(id): Path<i64>,
 ) -> Result<ApiJson<OfficerView>, AppError> {
-    officer.ensure_admin()?;
     services::officers::reset_second_factor(&state, &officer, id, &request_id).await.map(ApiJson)
 }

@@ -3,7 +3,7 @@ use padan_protocol::v1::{ApiError, ChangeRoleRequest, OfficerView};
 
 use crate::{
     AppState,
-    auth::Officer,
+    auth::Admin,
     error::{ApiJson, AppError},
     services,
     web::RequestId,
@@ -18,10 +18,9 @@ use crate::{
 pub async fn handler(
     State(state): State<AppState>,
     RequestId(request_id): RequestId,
-    officer: Officer,
+    Admin(officer): Admin,
     Path(id): Path<i64>,
     ApiJson(req): ApiJson<ChangeRoleRequest>,
 ) -> Result<ApiJson<OfficerView>, AppError> {
-    officer.ensure_admin()?;
     services::officers::change_role(&state, &officer, id, req, &request_id).await.map(ApiJson)
 }

@@ -3,7 +3,7 @@ use padan_protocol::v1::{ApiError, NewReaderRequest, ReaderView};
 
 use crate::{
     AppState,
-    auth::Officer,
+    auth::Admin,
     error::{ApiJson, AppError},
     services,
     web::RequestId,
@@ -17,7 +17,7 @@ use crate::{
 pub async fn handler(
     State(state): State<AppState>,
     RequestId(request_id): RequestId,
-    officer: Officer,
+    Admin(officer): Admin,
     ApiJson(req): ApiJson<NewReaderRequest>,
 ) -> Result<ApiJson<ReaderView>, AppError> {
     services::card::register(&state, &officer, req, &request_id).await.map(ApiJson)

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::{
     AppState,
-    auth::Officer,
+    auth::Admin,
     error::{ApiJson, AppError},
     services::registry::{self, ImportRequest},
     web::RequestId,
@@ -33,15 +33,22 @@ pub struct ImportParams {
 pub async fn handler(
     State(state): State<AppState>,
     RequestId(request_id): RequestId,
-    officer: Officer,
+    Admin(officer): Admin,
     Query(params): Query<ImportParams>,
     body: Body,
 ) -> Result<ApiJson<RegistryImportReport>, AppError> {
-    officer.ensure_admin()?;
+    if let Some(name) = &params.file_name {
+        crate::text::query_text("file_name", name, padan_protocol::validate::Lines::Single)?;
+    }
     let limit = state.config().balikan.import_max_mb as usize * 1024 * 1024;
     let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| AppError::PayloadTooLarge)?;
     let req = ImportRequest {
-        file_name: params.file_name.unwrap_or_else(|| "unggahan.csv".into()).chars().take(200).collect(),
+        file_name: params
+            .file_name
+            .map_or_else(|| "unggahan.csv".into(), |n| crate::text::nfkc(n.trim()))
+            .chars()
+            .take(200)
+            .collect(),
         by: officer.info.username.clone(),
         dry_run: params.dry_run,
     };

@@ -3,7 +3,7 @@ use padan_protocol::v1::{ApiError, RegistryImportReport};
 
 use crate::{
     AppState,
-    auth::Officer,
+    auth::Admin,
     error::{ApiJson, AppError},
     services::registry,
 };
@@ -15,9 +15,8 @@ use crate::{
               (status = 403, body = ApiError), (status = 404, body = ApiError)))]
 pub async fn handler(
     State(state): State<AppState>,
-    officer: Officer,
+    _admin: Admin,
     Path(id): Path<i64>,
 ) -> Result<ApiJson<RegistryImportReport>, AppError> {
-    officer.ensure_admin()?;
     registry::report(state.store(), id).await.map(ApiJson)
 }

@@ -3,7 +3,7 @@ use padan_protocol::v1::{ApiError, RegistryImportSummary};
 
 use crate::{
     AppState,
-    auth::Officer,
+    auth::Admin,
     error::{ApiJson, AppError},
     services::registry,
 };
@@ -14,8 +14,7 @@ use crate::{
               (status = 403, body = ApiError)))]
 pub async fn handler(
     State(state): State<AppState>,
-    officer: Officer,
+    _admin: Admin,
 ) -> Result<ApiJson<Vec<RegistryImportSummary>>, AppError> {
-    officer.ensure_admin()?;
     registry::history(state.store()).await.map(ApiJson)
 }

@@ -3,7 +3,7 @@ use padan_protocol::v1::{ApiError, AuditQuery, AuditRecordsResponse};
 
 use crate::{
     AppState,
-    auth::Officer,
+    auth::AuditReader,
     error::{ApiJson, AppError},
     web::RequestId,
 };
@@ -16,7 +16,7 @@ use crate::{
 pub async fn handler(
     State(state): State<AppState>,
     RequestId(request_id): RequestId,
-    officer: Officer,
+    AuditReader(officer): AuditReader,
     q: Result<Query<AuditQuery>, QueryRejection>,
 ) -> Result<ApiJson<AuditRecordsResponse>, AppError> {
     let q = super::query(q)?;

@@ -5,7 +5,7 @@ use axum::{
 };
 use padan_protocol::v1::{ApiError, AuditQuery};
 
-use crate::{AppState, auth::Officer, error::AppError, web::RequestId};
+use crate::{AppState, auth::AuditReader, error::AppError, web::RequestId};
 
 /// The matching audit records as CSV (at most 100 000). Audited.
 #[utoipa::path(get, path = "/api/v1/audit/records.csv", tag = "audit", params(AuditQuery),
@@ -14,7 +14,7 @@ use crate::{AppState, auth::Officer, error::AppError, web::RequestId};
 pub async fn handler(
     State(state): State<AppState>,
     RequestId(request_id): RequestId,
-    officer: Officer,
+    AuditReader(officer): AuditReader,
     q: Result<Query<AuditQuery>, QueryRejection>,
 ) -> Result<impl IntoResponse, AppError> {
     let q = super::query(q)?;

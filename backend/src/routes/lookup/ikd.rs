@@ -3,7 +3,7 @@ use padan_protocol::v1::{ApiError, LookupRequest, LookupResponse, Mechanism};
 
 use crate::{
     AppState,
-    auth::Officer,
+    auth::Verifier,
     error::{ApiJson, AppError},
     services,
     web::RequestId,
@@ -19,7 +19,7 @@ use crate::{
 pub async fn handler(
     State(state): State<AppState>,
     RequestId(request_id): RequestId,
-    officer: Officer,
+    Verifier(officer): Verifier,
     ApiJson(req): ApiJson<LookupRequest>,
 ) -> Result<ApiJson<LookupResponse>, AppError> {
     services::lookup::officer_lookup(&state, &officer, Mechanism::IkdLookup, req, &request_id).await.map(ApiJson)

@@ -16,7 +16,6 @@ use crate::{
 /// `stage` is not `complete`, the second factor comes next.
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = SignInRequest,
     responses((status = 200, body = SessionInfo), (status = 401, body = ApiError),
-              (status = 423, description = "Account locked", body = ApiError),
               (status = 429, description = "Too many failed attempts; see Retry-After", body = ApiError)))]
 #[tracing::instrument(skip_all)]
 pub async fn handler(
@@ -26,7 +25,7 @@ pub async fn handler(
     headers: HeaderMap,
     ApiJson(req): ApiJson<SignInRequest>,
 ) -> Result<impl IntoResponse, AppError> {
-    let previous = session_cookie_token(&headers);
+    let previous = session_cookie_token(&headers, state.config().server.https);
     let signed_in = service::sign_in(&state, &req.username, &req.password, previous, &request_id, &address).await?;
     let cookie = super::cookie(&state, Some(&signed_in.token));
     Ok(([(header::SET_COOKIE, cookie)], ApiJson(signed_in.session)))

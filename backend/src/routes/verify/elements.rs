@@ -3,7 +3,7 @@ use padan_protocol::v1::{ApiError, VerifyElementsRequest, VerifyElementsResponse
 
 use crate::{
     AppState,
-    auth::Officer,
+    auth::Verifier,
     error::{ApiJson, AppError},
     services,
     web::RequestId,
@@ -24,7 +24,7 @@ use crate::{
 pub async fn handler(
     State(state): State<AppState>,
     RequestId(request_id): RequestId,
-    officer: Officer,
+    Verifier(officer): Verifier,
     ApiJson(req): ApiJson<VerifyElementsRequest>,
 ) -> Result<ApiJson<VerifyElementsResponse>, AppError> {
     services::verify::verify_elements(&state, &officer, req, &request_id).await.map(ApiJson)

@@ -3,7 +3,7 @@ use padan_protocol::v1::{ApiError, FaceMatchRequest, FaceMatchResponse};
 
 use crate::{
     AppState,
-    auth::Officer,
+    auth::Verifier,
     error::{ApiJson, AppError},
     services,
     web::RequestId,
@@ -20,7 +20,7 @@ use crate::{
 pub async fn handler(
     State(state): State<AppState>,
     RequestId(request_id): RequestId,
-    officer: Officer,
+    Verifier(officer): Verifier,
     ApiJson(req): ApiJson<FaceMatchRequest>,
 ) -> Result<ApiJson<FaceMatchResponse>, AppError> {
     services::face::face_match(&state, &officer, req, &request_id).await.map(ApiJson)
