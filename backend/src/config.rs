@@ -619,8 +619,9 @@ impl Config {
         problems.extend(self.balikan.problems());
         for origin in &self.server.public_origins {
             if !is_origin(origin) {
-                problems
-                    .push(format!("server.public_origins: {origin:?} is not an origin (scheme://host[:port], no path)"));
+                problems.push(format!(
+                    "server.public_origins: {origin:?} is not an origin (scheme://host[:port], no path)"
+                ));
             }
         }
         if self.server.https && self.server.public_origins.is_empty() {

@@ -158,7 +158,7 @@ both_engines!(genuine_read_verifies_against_dukcapil_and_the_nonce_is_single_use
     assert!(demo["valid_until"].as_str().is_some(), "{body}");
 });
 
-both_engines!(nonce_is_bound_to_its_officer_and_its_origin, |engine| async move {
+both_engines!(nonce_is_bound_to_its_officer_its_origin_and_its_purpose, |engine| async move {
     let Some(mut app) = TestApp::signed_in_with(engine, "supervisor", options(true)).await else { return };
     let theirs = nonce(&app).await;
     app.sign_in("petugas", PASSWORD).await;
@@ -171,6 +171,13 @@ both_engines!(nonce_is_bound_to_its_officer_and_its_origin, |engine| async move 
     let read = read_with(&keys(), None, now(&app), "https://evil.test", &n);
     let (status, body) = verify(&app, &n, &read).await;
     assert_eq!((status, code(&body)), (403, Some("origin_not_allowed")), "{body}");
+
+    // A read for another purpose than the nonce was issued (and audited) for.
+    let n = nonce(&app).await;
+    let read = read_with(&keys(), None, now(&app), ORIGIN, &n);
+    let body = json!({ "nonce": n, "purpose": "pelamar_casn", "read": read });
+    let (status, body) = post_from(&app, "/api/v1/card/verify", &body, Some(ORIGIN)).await;
+    assert_eq!((status, code(&body)), (409, Some("nonce_invalid")), "{body}");
 
     // Nonces only for allowed origins.
     let (status, body) = post_from(&app, "/api/v1/card/nonce", &nonce_request(), Some(OTHER_PAGE)).await;

@@ -373,7 +373,11 @@ impl Agent {
                     Ok(c) => c,
                     Err(e) => {
                         tracing::info!(code = ?e.code(), "read refused: nonce");
-                        return Some(AgentMessage::Error { id: Some(id), code: e.code(), message: "nonce refused".into() });
+                        return Some(AgentMessage::Error {
+                            id: Some(id),
+                            code: e.code(),
+                            message: "nonce refused".into(),
+                        });
                     }
                 };
                 if !fields_granted(&fields, ticket, &claims) {

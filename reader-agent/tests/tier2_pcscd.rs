@@ -282,8 +282,9 @@ fn tier2_full_stack_through_pcscd_and_vpcd() {
         req.headers_mut().insert("origin", ORIGIN.parse().unwrap());
         let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
         let now = SystemClock.now();
-        let hello =
-            ClientMessage::Hello { id: 1, ticket: ticket("t2", now, now + 120),
+        let hello = ClientMessage::Hello {
+            id: 1,
+            ticket: ticket("t2", now, now + 120),
             min_api_level: padan_protocol::agent::v1::MIN_API_LEVEL,
             max_api_level: padan_protocol::agent::v1::MAX_API_LEVEL,
         };
@@ -296,8 +297,11 @@ fn tier2_full_stack_through_pcscd_and_vpcd() {
             }
         }
         tokio::time::sleep(Duration::from_millis(300)).await; // let the monitor see the card
-        let read =
-            |id: u32| ClientMessage::ReadCard { id, nonce: nonce(&format!("ws-{id}"), now), fields: vec![CardField::Biodata] };
+        let read = |id: u32| ClientMessage::ReadCard {
+            id,
+            nonce: nonce(&format!("ws-{id}"), now),
+            fields: vec![CardField::Biodata],
+        };
         ws.send(Message::text(serde_json::to_string(&read(2)).unwrap())).await.unwrap();
         assert!(matches!(next_answer(&mut ws).await, AgentMessage::ReadResult { id: 2, .. }));
         // A nonce the backend did not sign reads nothing.

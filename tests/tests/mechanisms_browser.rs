@@ -81,8 +81,8 @@ async fn admin_pages_in_chromium() {
 /// The second factor in the browser: the harness keeps it required for
 /// admins; the demo admin signs in, the second step appears, a wrong code
 /// is refused in Bahasa Indonesia, the right one (computed here from the
-/// demo key) lands on the admin's first page, and `/akun` shows the factor
-/// enrolled.
+/// demo key) lands on the admin's first page, `/akun` shows the factor
+/// enrolled, and replacing it without the current code is refused.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_second_factor_in_chromium() {
     let Some(prerequisites) = Prerequisites::from_env() else { return };
@@ -137,6 +137,16 @@ async fn second_factor_flow(stack: &Stack, browser: &Session) -> anyhow::Result<
     let status = browser.wait_for("#totp-status", WAIT).await.context("the account page shows no factor status")?;
     let enrolled = browser.attribute(&status, "data-enrolled").await?;
     ensure!(enrolled.as_deref() == Some("true"), "the account page says the factor is enrolled: {enrolled:?}");
+
+    // Replacing it takes a code from the current app (issue 14, finding 3):
+    // a wrong one is refused in Bahasa Indonesia and no new secret appears.
+    browser.wait_for("#totp-proof", WAIT).await.context("no field for the current code")?;
+    type_into(browser, "#totp-proof", "000000").await?;
+    browser.click(&browser.find("#totp-start").await?).await?;
+    let error = browser.wait_for("#totp-error", WAIT).await.context("a wrong current code shows no error")?;
+    let message = browser.text(&error).await?;
+    ensure!(message.contains("Kode autentikator salah"), "the wrong-code message is not Indonesian: {message}");
+    ensure!(!browser.exists("#totp-secret").await?, "a new secret was shown without the current code");
     Ok(())
 }
 

@@ -61,7 +61,14 @@ fn officer_event(state: &AppState, officer: &Officer, request_id: &str, event: &
     record
 }
 
-pub fn session_info(state: &AppState, officer: OfficerInfo, csrf_token: String, stage: SessionStage) -> SessionInfo {
+pub fn session_info(
+    state: &AppState,
+    mut officer: OfficerInfo,
+    csrf_token: String,
+    stage: SessionStage,
+) -> SessionInfo {
+    // A display name stored before the character check is shown escaped.
+    officer.display_name = padan_protocol::validate::escape_invisible(&officer.display_name).into_owned();
     SessionInfo {
         officer,
         csrf_token,
@@ -433,8 +440,7 @@ pub async fn acknowledge_notices(
     let now = state.clock().now_millis();
     let acknowledged = {
         let _slot = state.store().write_slot().await;
-        store::notices::acknowledge(state.store().pool(), officer.id, up_to_id, officer.session_created_at, now)
-            .await?
+        store::notices::acknowledge(state.store().pool(), officer.id, up_to_id, officer.session_created_at, now).await?
     };
     if acknowledged > 0 {
         let mut event = officer_event(state, officer, request_id, "account_notices_read", "ok");

@@ -39,7 +39,7 @@ use crate::{
     error::AppError,
     policy::{self, Client, Decision, date_id},
     services::access::{Access, Caller},
-    store::{self, card_readers::ReaderRecord},
+    store::{self, audit::AuditRecord, card_readers::ReaderRecord},
 };
 
 fn card_keys(state: &AppState) -> Result<&CardKeys, AppError> {
@@ -77,7 +77,11 @@ pub fn read_fields() -> Vec<CardField> {
 }
 
 fn field_names(fields: &[CardField]) -> String {
-    fields.iter().filter_map(|f| serde_json::to_value(f).ok()?.as_str().map(str::to_owned)).collect::<Vec<_>>().join(",")
+    fields
+        .iter()
+        .filter_map(|f| serde_json::to_value(f).ok()?.as_str().map(str::to_owned))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// `base64url(claims JSON) "." base64url(Ed25519 signature)`, the wire form
@@ -93,6 +97,20 @@ fn wib(ms: i64) -> String {
     format!("{} {:02}:{:02} WIB", t.date(), t.hour(), t.minute())
 }
 
+/// The page origin when agents accept it; otherwise the refusal is
+/// recorded in `record` (`refused`, "origin not allowed") first.
+async fn audited_origin(state: &AppState, origin: Option<&str>, record: &mut AuditRecord) -> Result<String, AppError> {
+    match allowed_origin(state, origin) {
+        Ok(o) => Ok(o),
+        Err(e) => {
+            record.outcome = "refused".into();
+            record.detail = Some("origin not allowed".into());
+            crate::audit::append(state, record).await?;
+            Err(e)
+        }
+    }
+}
+
 /// `POST /api/v1/card/ticket`: an Ed25519-signed ticket for the agent
 /// (`docs/agent-protocol.md` §Tickets), bound to officer, office and origin.
 pub async fn ticket(
@@ -104,15 +122,7 @@ pub async fn ticket(
     officer.ensure_may_verify()?;
     let keys = card_keys(state)?;
     let mut record = crate::audit::for_officer(state, officer, request_id, "agent_ticket");
-    let origin = match allowed_origin(state, origin) {
-        Ok(o) => o,
-        Err(e) => {
-            record.outcome = "refused".into();
-            record.detail = Some("origin not allowed".into());
-            crate::audit::append(state, &record).await?;
-            return Err(e);
-        }
-    };
+    let origin = audited_origin(state, origin, &mut record).await?;
     let iat = state.clock().now().unix_timestamp().max(0) as u64;
     let exp = iat + state.config().card.ticket_seconds.min(MAX_TICKET_LIFETIME_SECS);
     let claims = TicketClaims {
@@ -129,11 +139,7 @@ pub async fn ticket(
     record.detail =
         Some(format!("tid {}; origin {}; fields {}", claims.tid, claims.origin, field_names(&claims.fields)));
     crate::audit::append(state, &record).await?;
-    Ok(TicketResponse {
-        ticket,
-        expires_at: exp as i64,
-        agent_url: Some(state.config().card.agent_url.clone()),
-    })
+    Ok(TicketResponse { ticket, expires_at: exp as i64, agent_url: Some(state.config().card.agent_url.clone()) })
 }
 
 /// `POST /api/v1/card/nonce`: single use, short-lived, bound to the officer,
@@ -153,15 +159,7 @@ pub async fn nonce(
     let mut record = crate::audit::for_officer(state, officer, request_id, "card_read_nonce");
     record.mechanism = Some(Mechanism::VerifyElements.as_str().into());
     record.purpose = Some(req.purpose.as_str().into());
-    let origin = match allowed_origin(state, origin) {
-        Ok(o) => o,
-        Err(e) => {
-            record.outcome = "refused".into();
-            record.detail = Some("origin not allowed".into());
-            crate::audit::append(state, &record).await?;
-            return Err(e);
-        }
-    };
+    let origin = audited_origin(state, origin, &mut record).await?;
     let now = state.clock().now_millis();
     let iat = (now / 1000).max(0) as u64;
     let exp = iat + state.config().card.nonce_seconds.min(MAX_NONCE_LIFETIME_SECS);
@@ -175,8 +173,9 @@ pub async fn nonce(
         fields: read_fields(),
     };
     let nonce = sign_token(keys, &claims)?;
-    store::card_nonces::insert(state.store().pool(), &nonce, officer.id, &claims.origin, now, exp as i64 * 1000)
-        .await?;
+    let pool = state.store().pool();
+    let purpose = req.purpose.as_str();
+    store::card_nonces::insert(pool, &nonce, officer.id, &claims.origin, purpose, now, exp as i64 * 1000).await?;
     record.outcome = "ok".into();
     record.detail =
         Some(format!("nid {}; origin {}; fields {}", claims.nid, claims.origin, field_names(&claims.fields)));
@@ -413,7 +412,10 @@ async fn check_read(
     req: &CardVerifyRequest,
 ) -> Result<CheckedRead, AppError> {
     let now_ms = state.clock().now_millis();
-    let origin = store::card_nonces::consume(state.store().pool(), &req.nonce, officer.id, now_ms)
+    // The purpose stated now must be the one the nonce was issued (and
+    // audited) for: a read cannot change its reason on the way.
+    let purpose = req.purpose.as_str();
+    let origin = store::card_nonces::consume(state.store().pool(), &req.nonce, officer.id, purpose, now_ms)
         .await?
         .ok_or(AppError::NonceInvalid)?;
     if origin_header.is_some_and(|h| h != origin) || !state.config().card.allowed_origins.contains(&origin) {

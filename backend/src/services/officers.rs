@@ -330,7 +330,6 @@ pub async fn reset_second_factor(
     store::sessions::changed();
     // The owner learns of it at their next sign-in (the admin's address is
     // not theirs to see; the audit trail has who did it).
-    crate::auth::service::notify_owner(state, id, padan_protocol::v1::AccountNoticeKind::SecondFactorReset, "")
-        .await?;
+    crate::auth::service::notify_owner(state, id, padan_protocol::v1::AccountNoticeKind::SecondFactorReset, "").await?;
     view_of(state, id).await
 }

@@ -10,16 +10,19 @@ pub async fn insert(
     nonce: &str,
     officer_id: i64,
     origin: &str,
+    purpose: &str,
     now_ms: i64,
     expires_at: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM card_nonces WHERE expires_at < $1").bind(now_ms - KEEP_EXPIRED_MS).execute(pool).await?;
     sqlx::query(
-        "INSERT INTO card_nonces (nonce, officer_id, origin, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO card_nonces (nonce, officer_id, origin, purpose, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(nonce)
     .bind(officer_id)
     .bind(origin)
+    .bind(purpose)
     .bind(now_ms)
     .bind(expires_at)
     .execute(pool)
@@ -27,17 +30,24 @@ pub async fn insert(
     Ok(())
 }
 
-/// Consumes the nonce if it is this officer's, unused and unexpired, in one
-/// atomic statement (two concurrent uses: exactly one wins). Returns the
-/// origin it was issued to.
-pub async fn consume(pool: &AnyPool, nonce: &str, officer_id: i64, now_ms: i64) -> Result<Option<String>, sqlx::Error> {
+/// Consumes the nonce if it is this officer's, for this purpose, unused and
+/// unexpired, in one atomic statement (two concurrent uses: exactly one
+/// wins). Returns the origin it was issued to.
+pub async fn consume(
+    pool: &AnyPool,
+    nonce: &str,
+    officer_id: i64,
+    purpose: &str,
+    now_ms: i64,
+) -> Result<Option<String>, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE card_nonces SET used_at = $1 \
-         WHERE nonce = $2 AND officer_id = $3 AND used_at IS NULL AND expires_at > $1",
+         WHERE nonce = $2 AND officer_id = $3 AND purpose = $4 AND used_at IS NULL AND expires_at > $1",
     )
     .bind(now_ms)
     .bind(nonce)
     .bind(officer_id)
+    .bind(purpose)
     .execute(pool)
     .await?;
     if done.rows_affected() != 1 {

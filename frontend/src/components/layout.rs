@@ -182,9 +182,7 @@ fn notice_text(kind: padan_protocol::v1::AccountNoticeKind) -> i18n::Text {
         K::SecondFactorReplaced => {
             i18n::Text { id: "Aplikasi autentikator diganti", en: "The authenticator app was replaced" }
         }
-        K::SecondFactorReset => {
-            i18n::Text { id: "Admin mereset faktor kedua", en: "An admin reset the second factor" }
-        }
+        K::SecondFactorReset => i18n::Text { id: "Admin mereset faktor kedua", en: "An admin reset the second factor" },
         K::PasswordChanged => i18n::Text { id: "Kata sandi diganti", en: "The password was changed" },
     }
 }

@@ -179,16 +179,16 @@ fn SecondFactor() -> impl IntoView {
     let start = Action::new_local(move |request: &StartTotpEnrolmentRequest| {
         let request = request.clone();
         async move {
-        done.set(false);
-        proof.set(String::new());
-        match api::start_totp_enrolment(request).await {
-            Ok(e) => {
-                enrolment.set(Some(e));
-                problem.set(None);
-                focus("enrol-code");
+            done.set(false);
+            proof.set(String::new());
+            match api::start_totp_enrolment(request).await {
+                Ok(e) => {
+                    enrolment.set(Some(e));
+                    problem.set(None);
+                    focus("enrol-code");
+                }
+                Err(failure) => problem.set(Some(Problem::Api(failure))),
             }
-            Err(failure) => problem.set(Some(Problem::Api(failure))),
-        }
         }
     });
     let enrolled = move || account.get().and_then(|r| r.ok()).is_some_and(|info| info.totp_enrolled);

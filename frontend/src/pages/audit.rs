@@ -87,9 +87,19 @@ impl Filters {
 
     /// Whether a filter holds a character the backend refuses.
     fn has_bad_text(&self) -> bool {
-        [self.officer, self.office, self.mechanism, self.purpose, self.outcome, self.event, self.nik, self.from, self.to]
-            .iter()
-            .any(|v| v.with_untracked(|v| check_text(v.trim(), Lines::Single).is_err()))
+        [
+            self.officer,
+            self.office,
+            self.mechanism,
+            self.purpose,
+            self.outcome,
+            self.event,
+            self.nik,
+            self.from,
+            self.to,
+        ]
+        .iter()
+        .any(|v| v.with_untracked(|v| check_text(v.trim(), Lines::Single).is_err()))
     }
 
     fn query(&self) -> String {

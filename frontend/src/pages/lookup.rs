@@ -81,8 +81,9 @@ fn LookupForm(ikd: bool, status: MechanismStatus) -> impl IntoView {
     let cleared = RwSignal::new(false);
     // The shared character rule runs as the officer types; the length rule on submit.
     let reason_chars = Memo::new(move |_| reason.with(|r| text_error(r, Lines::Multi, i18n.lang())));
-    let reason_error =
-        Memo::new(move |_| !ikd && (reason_chars.with(Option::is_some) || submitted.get() && !reason.with(|r| reason_ok(r))));
+    let reason_error = Memo::new(move |_| {
+        !ikd && (reason_chars.with(Option::is_some) || submitted.get() && !reason.with(|r| reason_ok(r)))
+    });
 
     let lookup = Action::new_local(move |request: &LookupRequest| api::lookup(ikd, request.clone()));
     let pending = lookup.pending();

@@ -167,7 +167,8 @@ mod tests {
 
     #[test]
     fn plain_indonesian_text_passes() {
-        for ok in ["Rina Kusuma, S.Kom.", "Verifikasi berkas CASN 2026 (tahap II)", "Ni Made Ayu Déwi", "O'Neil-Putra"] {
+        for ok in ["Rina Kusuma, S.Kom.", "Verifikasi berkas CASN 2026 (tahap II)", "Ni Made Ayu Déwi", "O'Neil-Putra"]
+        {
             assert_eq!(check_text(ok, Lines::Single), Ok(()), "{ok:?}");
         }
         assert_eq!(check_text("", Lines::Single), Ok(()));
@@ -193,10 +194,8 @@ mod tests {
 
     #[test]
     fn bidi_and_zero_width_characters_are_refused() {
-        for c in [
-            '\u{202E}', '\u{202A}', '\u{2066}', '\u{2069}', '\u{200E}', '\u{200F}', '\u{61C}', '\u{200B}', '\u{200C}',
-            '\u{200D}', '\u{2060}', '\u{FEFF}', '\u{AD}', '\u{FE0F}', '\u{E0041}', '\u{180E}', '\u{FFF9}',
-        ] {
+        let samples = "\u{202E}\u{202A}\u{2066}\u{2069}\u{200E}\u{200F}\u{61C}\u{200B}\u{200C}\u{200D}\u{2060}\u{FEFF}\u{AD}\u{FE0F}\u{E0041}\u{180E}\u{FFF9}";
+        for c in samples.chars() {
             let s = format!("Rina{c}Kusuma");
             assert_eq!(check_text(&s, Lines::Multi), Err(TextError::Format(c)), "U+{:04X}", u32::from(c));
         }

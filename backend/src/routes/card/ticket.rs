@@ -3,7 +3,7 @@ use padan_protocol::v1::{ApiError, TicketResponse};
 
 use crate::{
     AppState,
-    auth::Officer,
+    auth::Verifier,
     error::{ApiJson, AppError},
     services,
     web::RequestId,
@@ -22,7 +22,7 @@ pub async fn handler(
     State(state): State<AppState>,
     RequestId(request_id): RequestId,
     headers: HeaderMap,
-    officer: Officer,
+    Verifier(officer): Verifier,
 ) -> Result<ApiJson<TicketResponse>, AppError> {
     services::card::ticket(&state, &officer, super::origin(&headers), &request_id).await.map(ApiJson)
 }

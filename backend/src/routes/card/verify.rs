@@ -3,7 +3,7 @@ use padan_protocol::v1::{ApiError, CardVerifyRequest, CardVerifyResponse};
 
 use crate::{
     AppState,
-    auth::Officer,
+    auth::Verifier,
     error::{ApiJson, AppError},
     services,
     web::RequestId,
@@ -31,7 +31,7 @@ pub async fn handler(
     State(state): State<AppState>,
     RequestId(request_id): RequestId,
     headers: HeaderMap,
-    officer: Officer,
+    Verifier(officer): Verifier,
     ApiJson(req): ApiJson<CardVerifyRequest>,
 ) -> Result<ApiJson<CardVerifyResponse>, AppError> {
     services::card::verify(&state, &officer, super::origin(&headers), req, &request_id).await.map(ApiJson)
