@@ -567,13 +567,17 @@ both_engines!(text_stored_before_the_check_is_shown_escaped, |engine| async move
         verdicts: None,
         detail: None,
     };
-    record.detail = Some("reason: cek\u{0} \u{1b}[2J\u{202E}lapin\r\n=1+1".into());
+    // PostgreSQL's text cannot hold NUL at all (it refuses the row): there
+    // the oldest rows can hold SOH at worst.
+    let (nul, nul_shown) = if engine == Engine::Postgres { ('\u{1}', "\\u{0001}") } else { ('\u{0}', "\\u{0000}") };
+    record.detail = Some(format!("reason: cek{nul} \u{1b}[2J\u{202E}lapin\r\n=1+1"));
     padan_backend::audit::append(&app.state, &record).await.unwrap();
     let auditor = signed(&app, "auditor").await;
     let (status, page) = get(&app, &auditor, "/api/v1/audit/records?event=legacy_note").await;
     assert_eq!(status, 200, "{page}");
     let entry = &page["records"][0];
-    assert_eq!(entry["detail"], "reason: cek\\u{0000} \\u{001B}[2J\\u{202E}lapin\\u{000D}\\u{000A}=1+1", "{entry}");
+    let detail_shown = format!("reason: cek{nul_shown} \\u{{001B}}[2J\\u{{202E}}lapin\\u{{000D}}\\u{{000A}}=1+1");
+    assert_eq!(entry["detail"], detail_shown.as_str(), "{entry}");
     assert_eq!(entry["officer"], "petugas\\u{0007}", "{entry}");
     let csv = reqwest::Client::new()
         .get(app.url("/api/v1/audit/records.csv?event=legacy_note"))
@@ -586,7 +590,7 @@ both_engines!(text_stored_before_the_check_is_shown_escaped, |engine| async move
         .unwrap();
     let rows: Vec<&str> = csv.split("\r\n").collect();
     assert_eq!(rows.len(), 3, "header, one row, end: {csv:?}");
-    assert!(rows[1].contains("reason: cek\\u{0000} \\u{001B}[2J\\u{202E}lapin\\u{000D}\\u{000A}=1+1"), "{csv:?}");
+    assert!(rows[1].contains(&detail_shown), "{csv:?}");
     let raw = |c: char| padan_protocol::validate::is_control(c) || padan_protocol::validate::is_format(c);
     assert!(!csv.chars().any(|c| raw(c) && c != '\r' && c != '\n'), "only the row ends are raw: {csv:?}");
     assert!(!rows[1].contains(['\r', '\n']), "{csv:?}");
