@@ -5,7 +5,8 @@
 //! with `__` between sections (`PADAN_DUKCAPIL__BASE_URL`). Every secret can
 //! also be given as a file: `password_file = "/run/secrets/x"` in TOML or
 //! `PADAN_DUKCAPIL__PASSWORD_FILE`. Unknown keys are errors, so a typo never
-//! silently falls back to a default. `padan.example.toml` documents each key.
+//! silently falls back to a default. `padan.example.toml` documents each key
+//! (checked against these types by `example_check`).
 
 use std::{fmt, net::SocketAddr, path::PathBuf, time::Duration};
 
@@ -14,29 +15,17 @@ use figment::{
     providers::{Env, Format, Serialized, Toml},
     value::{Dict, Value},
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-/// A secret string: never printed, never serialised back out.
-#[derive(Clone, Deserialize, PartialEq, Eq)]
-#[serde(transparent)]
-pub struct Secret(String);
+#[cfg(test)]
+mod example_check;
+mod secret;
 
-impl Secret {
-    pub fn new(s: impl Into<String>) -> Self {
-        Self(s.into())
-    }
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
+pub use secret::Secret;
 
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
-
-#[derive(Debug, Clone, Deserialize)]
+/// `Serialize` is for the example-file check (`example_check`): it walks a
+/// serialised `Config::default()` for the key set; secrets come out redacted.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     #[serde(default)]
@@ -59,7 +48,7 @@ pub struct Config {
     pub balikan: crate::services::balikan_config::BalikanConfig,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ServerConfig {
     /// Address to listen on.
@@ -136,7 +125,7 @@ impl Default for ServerConfig {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DatabaseConfig {
     /// `sqlite://path/to/padan.db` (created if missing) or `postgres://…`.
@@ -155,7 +144,7 @@ impl Default for DatabaseConfig {
 }
 
 /// How `TGL_LHR` is written in requests to Dukcapil.
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
 pub enum DateFormat {
     #[serde(rename = "dd-mm-yyyy")]
     DdMmYyyy,
@@ -165,7 +154,7 @@ pub enum DateFormat {
     DdMmYyyyDots,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DukcapilConfig {
     /// Base URL of Dukcapil's web-service gateway on the closed network.
@@ -247,7 +236,7 @@ impl DukcapilConfig {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SecurityConfig {
     /// Hex key (≥ 32 bytes) for the keyed hash that pseudonymises NIKs in
@@ -285,14 +274,14 @@ impl Default for SecurityConfig {
     }
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
     Json,
     Pretty,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LogConfig {
     pub format: LogFormat,
@@ -309,7 +298,7 @@ impl Default for LogConfig {
 /// KTP-el reading through the reader-agent (`docs/agent-protocol.md`).
 /// Card reading stays closed until the three keys are set (the demo fills
 /// them with the demo keys).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct CardConfig {
     /// Hex Ed25519 seed (32 bytes) signing the agent tickets. Secret; give
@@ -415,7 +404,7 @@ fn is_origin(s: &str) -> bool {
         && rest.rsplit_once(':').is_none_or(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok())
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DemoConfig {
     /// Embedded demonstration: seeds demo accounts and a clearly labelled

@@ -178,7 +178,7 @@ async fn seed_demo(store: &Store, config: &Config, today: time::Date, now: i64) 
         // also in a demo database from before second factors existed.
         if !enrolled && config.security.totp_required_roles.contains(&role) {
             let secret = auth::totp::base32_decode(auth::totp::DEMO_SECRET).unwrap_or_default();
-            let sealed = auth::totp::seal(&config.nik_token_key(), id, &secret);
+            let sealed = auth::totp::seal(&config.nik_token_key(), id, &secret)?;
             store::officers::set_totp_pending(store.pool(), id, &sealed).await?;
             store::officers::confirm_totp(store.pool(), id, &sealed, 0).await?;
         }

@@ -768,3 +768,108 @@ both_engines!(misuse_signals_fire_on_the_injected_clock, |engine| async move {
     let (_, body) = app.get_json("/api/v1/audit/signals").await;
     assert_eq!(body["signals"].as_array().unwrap().len(), 0, "{body}");
 });
+
+// ---- nothing for benchmarks in the production binary (issue 15) ----------
+
+/// Runs `binary args` in `dir`, demo mode, on the SQLite file `db`, with no
+/// setting of the caller's: (exit code, stdout, stdout + stderr).
+fn run_in(binary: &str, dir: &std::path::Path, db: &std::path::Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let out = std::process::Command::new(binary)
+        .args(args)
+        .env_clear()
+        .current_dir(dir)
+        .env("PADAN_DEMO__ENABLED", "true")
+        .env("PADAN_DATABASE__URL", format!("sqlite://{}", db.display()))
+        .env("PADAN_SECURITY__NIK_TOKEN_KEY", "11".repeat(32))
+        .env("PADAN_AUDIT__SIGNING_KEY", "22".repeat(32))
+        .output()
+        .expect("run the binary");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let text = format!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    (out.status.code(), stdout, text)
+}
+
+/// The synthetic-data commands that `padan` once hid (`audit
+/// generate-test-trail`, `registry bench-outbox`) live in `padan-bench-data`,
+/// behind the `bench-tools` feature. Whatever features this build has, the
+/// `padan` operators run neither lists nor runs them, even in demo mode on a
+/// fresh database: each is refused with the usage, before the database is
+/// opened.
+#[test]
+fn the_padan_binary_offers_no_benchmark_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("padan.db");
+    let padan = |args: &[&str]| run_in(env!("CARGO_BIN_EXE_padan"), dir.path(), &db, args);
+    for (args, offered) in [
+        (&["--help"][..], "serve"),
+        (&["audit", "--help"], "verify"),
+        (&["audit"], "export-checkpoints"),
+        (&["registry", "--help"], "import"),
+        (&["registry"], "import"),
+    ] {
+        let (_, _, usage) = padan(args);
+        assert!(usage.contains(offered), "padan {args:?} does not show its usage: {usage}");
+        for hidden in ["generate-test-trail", "bench-outbox", "bench-data", "synthetic"] {
+            assert!(!usage.contains(hidden), "padan {args:?} offers {hidden}: {usage}");
+        }
+    }
+    for args in [
+        &["audit", "generate-test-trail", "--records", "5"][..],
+        &["audit", "generate-test-trail"],
+        &["registry", "bench-outbox", "5"],
+    ] {
+        let (code, _, text) = padan(args);
+        assert_eq!(code, Some(2), "padan {args:?} was not refused: {text}");
+        assert!(text.to_lowercase().contains("usage"), "padan {args:?} was refused without the usage: {text}");
+        assert!(!db.exists(), "padan {args:?} opened the database");
+    }
+}
+
+/// `padan-bench-data` (only in builds with `bench-tools`, as `cargo xtask
+/// bench` makes them: `cargo test -p padan-backend --features bench-tools
+/// --test audit bench_data`) fills a trail that `padan audit verify` accepts
+/// and an outbox, and refuses outside demo mode and on a used trail.
+#[test]
+#[cfg_attr(not(feature = "bench-tools"), ignore = "needs the bench-tools feature, as release builds lack it")]
+fn the_bench_data_binary_fills_a_verifiable_trail_and_an_outbox() {
+    // Cargo names the binary even when the feature is off (then it is not
+    // built, or stale): the feature, not the variable, says it is current.
+    let Some(bench_data) = option_env!("CARGO_BIN_EXE_padan-bench-data") else {
+        panic!("cargo did not name padan-bench-data");
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let trail = dir.path().join("trail.db");
+    let (code, _, text) = run_in(bench_data, dir.path(), &trail, &["audit-trail", "--records", "2500"]);
+    assert_eq!(code, Some(0), "{text}");
+    let (code, stdout, text) = run_in(env!("CARGO_BIN_EXE_padan"), dir.path(), &trail, &["audit", "verify"]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(stdout.starts_with("OK, 2500 records"), "{stdout}");
+    let (code, _, text) = run_in(bench_data, dir.path(), &trail, &["audit-trail", "--records", "1"]);
+    assert_eq!(code, Some(2), "a used trail is refused: {text}");
+    assert!(text.contains("only fills an empty audit trail"), "{text}");
+
+    let outbox = dir.path().join("outbox.db");
+    let (code, stdout, text) = run_in(bench_data, dir.path(), &outbox, &["outbox", "--records", "30"]);
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(stdout.trim(), "30 synthetic records in the registry and the outbox");
+
+    let (code, _, text) = run_in(bench_data, dir.path(), &outbox, &["outbox"]);
+    assert_eq!(code, Some(2));
+    assert!(text.starts_with("usage: padan-bench-data"), "{text}");
+    // A valid production configuration (as in `padan check-config`'s test).
+    let out = std::process::Command::new(bench_data)
+        .args(["outbox", "--records", "1"])
+        .env_clear()
+        .current_dir(dir.path())
+        .env("PADAN_DATABASE__URL", format!("sqlite://{}", dir.path().join("prod.db").display()))
+        .env("PADAN_DUKCAPIL__USER_ID", "bkn")
+        .env("PADAN_DUKCAPIL__PASSWORD", "not-a-demo-password")
+        .env("PADAN_SECURITY__NIK_TOKEN_KEY", "11".repeat(32))
+        .env("PADAN_AUDIT__SIGNING_KEY", "22".repeat(32))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(text.contains("demo mode only"), "{text}");
+    assert!(!dir.path().join("prod.db").exists());
+}

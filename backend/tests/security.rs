@@ -308,7 +308,7 @@ both_engines!(auditors_without_a_factor_must_enrol_first, |engine| async move {
         .await
         .unwrap();
     let stored = stored.unwrap();
-    assert!(stored.starts_with("v1:") && !stored.contains(&secret_b32) && !stored.contains(&hex::encode(&secret)));
+    assert!(stored.starts_with("v2:") && !stored.contains(&secret_b32) && !stored.contains(&hex::encode(&secret)));
 
     let wrong = post_with(
         &app,
@@ -1115,3 +1115,107 @@ async fn metrics_are_served_on_the_management_listener_only() {
     assert!(plain.management_base.is_none() && plain.state.metrics().is_none());
     assert!(!plain.get("/metrics").await.text().await.unwrap().contains("padan_http_requests_total"));
 }
+
+/// A secret sealed the `v1:` way, as before issue 15 (XOR with an
+/// HMAC-SHA256 keystream, a 16-byte HMAC tag over officer, nonce and
+/// ciphertext): rows from an installation that predates AEAD sealing.
+fn sealed_the_old_way(server_key: &[u8], officer_id: i64, secret: &[u8]) -> String {
+    use hmac::{Hmac, Mac};
+    let hmac = |key: &[u8], parts: &[&[u8]]| {
+        let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(key).unwrap();
+        parts.iter().for_each(|p| mac.update(p));
+        mac.finalize().into_bytes()
+    };
+    let key = hmac(server_key, &[b"padan/totp-seal/v1"]);
+    let nonce: [u8; 16] = rand::random();
+    let mut ciphertext = secret.to_vec();
+    for (block, chunk) in ciphertext.chunks_mut(32).enumerate() {
+        let stream = hmac(&key, &[b"ks", &nonce, &(block as u64).to_be_bytes()]);
+        chunk.iter_mut().zip(stream).for_each(|(b, k)| *b ^= k);
+    }
+    let tag = hmac(&key, &[b"tag", &officer_id.to_be_bytes(), &nonce, &ciphertext]);
+    format!("v1:{}{}{}", hex::encode(nonce), hex::encode(&ciphertext), hex::encode(&tag[..16]))
+}
+
+/// The officer's id and sealed `(totp_secret, totp_pending)`.
+async fn sealed_row(app: &TestApp, user: &str) -> (i64, Option<String>, Option<String>) {
+    sqlx::query_as("SELECT id, totp_secret, totp_pending FROM officers WHERE username = $1")
+        .bind(user)
+        .fetch_one(app.state.store().pool())
+        .await
+        .unwrap()
+}
+
+async fn plant(app: &TestApp, user: &str, secret: Option<&str>, pending: Option<&str>) {
+    sqlx::query("UPDATE officers SET totp_secret = $2, totp_pending = $3 WHERE username = $1")
+        .bind(user)
+        .bind(secret)
+        .bind(pending)
+        .execute(app.state.store().pool())
+        .await
+        .unwrap();
+}
+
+both_engines!(secrets_sealed_the_old_way_are_sealed_again_on_first_use, |engine| async move {
+    let Some(app) = TestApp::start(engine, totp_options()).await else { return };
+    let key = app.state.nik_key();
+    let demo = totp::base32_decode(totp::DEMO_SECRET).unwrap();
+    let (admin, seeded, _) = sealed_row(&app, "admin").await;
+    assert!(seeded.unwrap().starts_with("v2:"), "new enrolments are sealed the new way");
+
+    // Enrolled the old way: the password step opens it (and seals it anew),
+    // and so does the code step, which is where sign-in needs the secret.
+    let old = sealed_the_old_way(key, admin, &demo);
+    plant(&app, "admin", Some(&old), None).await;
+    let pending = signed(&app, "admin", PASSWORD).await;
+    assert_eq!(pending.body["stage"], "totp_required", "the old value opens");
+    assert!(sealed_row(&app, "admin").await.1.unwrap().starts_with("v2:"), "sealed anew at the password step");
+    let old = sealed_the_old_way(key, admin, &demo);
+    plant(&app, "admin", Some(&old), None).await;
+    let r =
+        post_with(&app, "/api/v1/session/totp", &pending.cookie, &pending.csrf, &json!({ "code": demo_code(&app) }))
+            .await;
+    assert_eq!(r.status(), 200, "sign-in with a code works");
+    let stored = sealed_row(&app, "admin").await.1.unwrap();
+    assert!(stored.starts_with("v2:") && stored != old, "{stored}");
+    assert_eq!(totp::open(key, admin, &stored).unwrap(), demo, "the same secret, sealed the new way");
+    app.clock.advance(Duration::seconds(30));
+    let again = signed(&app, "admin", PASSWORD).await;
+    let r =
+        post_with(&app, "/api/v1/session/totp", &again.cookie, &again.csrf, &json!({ "code": demo_code(&app) })).await;
+    assert_eq!(r.status(), 200, "and the next sign-in with it");
+
+    // A value that does not open (sealed for another officer) is left as it
+    // is: the officer enrols again, as after a key rotation.
+    let foreign = sealed_the_old_way(key, admin, &demo);
+    plant(&app, "auditor", Some(&foreign), None).await;
+    assert_eq!(signed(&app, "auditor", PASSWORD).await.body["stage"], "totp_enrolment_required");
+    assert_eq!(sealed_row(&app, "auditor").await.1.as_deref(), Some(foreign.as_str()), "not sealed anew");
+
+    // A pending enrolment sealed the old way: confirming opens it, seals it
+    // anew, and the new factor is stored the new way.
+    let officer = signed(&app, "petugas", PASSWORD).await;
+    let (petugas, _, _) = sealed_row(&app, "petugas").await;
+    let fresh = totp::new_secret();
+    let old_pending = sealed_the_old_way(key, petugas, &fresh);
+    plant(&app, "petugas", None, Some(&old_pending)).await;
+    let confirm = |code: String| {
+        let (app, officer) = (&app, &officer);
+        async move {
+            let body = json!({ "code": code });
+            post_with(app, "/api/v1/account/totp/enrolment/confirm", &officer.cookie, &officer.csrf, &body).await
+        }
+    };
+    assert_eq!(confirm("000000".into()).await.status(), 401);
+    let (_, none, parked) = sealed_row(&app, "petugas").await;
+    let parked = parked.unwrap();
+    assert!(none.is_none() && parked.starts_with("v2:"), "the pending value is sealed anew: {parked}");
+    assert_eq!(totp::open(key, petugas, &parked).unwrap(), fresh);
+    assert_eq!(confirm(totp::code_at(&fresh, app.state.clock().now_millis())).await.status(), 200);
+    let (_, enrolled, pending) = sealed_row(&app, "petugas").await;
+    let enrolled = enrolled.unwrap();
+    assert!(pending.is_none() && enrolled.starts_with("v2:"), "{enrolled}");
+    assert_eq!(totp::open(key, petugas, &enrolled).unwrap(), fresh);
+    app.clock.advance(Duration::seconds(30));
+    signed_with_code(&app, "petugas", &fresh).await;
+});

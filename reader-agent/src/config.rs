@@ -9,7 +9,10 @@ use zeroize::Zeroizing;
 
 use crate::profile::SamCredentials;
 
+// `Serialize` only for the example-file check below (tests only: it would
+// write the SAM key out).
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
     #[serde(default = "default_port")]
@@ -152,5 +155,95 @@ impl Config {
             log: raw.log,
             hello_timeout: crate::server::HELLO_TIMEOUT,
         })
+    }
+}
+
+/// `packaging/agent.example.toml` held to [`RawConfig`]: every key appears,
+/// none is unknown, and an active line shows the default unless the file
+/// would be invalid without it (the rule is stated at the top of the file).
+#[cfg(test)]
+mod example_check {
+    use std::collections::BTreeSet;
+
+    use super::{Config, RawConfig};
+
+    const EXAMPLE: &str = include_str!("../packaging/agent.example.toml");
+
+    /// The key each line sets, if any: `(key, commented out)`.
+    fn line_key(line: &str) -> Option<(String, bool)> {
+        let line = line.trim();
+        let (text, commented) = match line.strip_prefix('#') {
+            Some(rest) => (rest.trim_start(), true),
+            None => (line, false),
+        };
+        let name: String = text.chars().take_while(|c| c.is_ascii_lowercase() || *c == '_').collect();
+        let sets = !name.is_empty() && text[name.len()..].trim_start().starts_with('=');
+        sets.then_some((name, commented))
+    }
+
+    fn values(text: &str) -> Result<serde_json::Map<String, serde_json::Value>, String> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| e.to_string())?;
+        match serde_json::to_value(raw) {
+            Ok(serde_json::Value::Object(map)) => Ok(map),
+            other => Err(format!("not an object: {other:?}")),
+        }
+    }
+
+    fn example_problems(example: &str) -> Vec<String> {
+        let full = match values(example) {
+            Ok(full) => full,
+            Err(e) => return vec![format!("unknown key or bad value: {e}")],
+        };
+        let mut problems = Vec::new();
+        let (mut active, mut commented) = (BTreeSet::new(), BTreeSet::new());
+        for (n, (name, is_comment)) in example.lines().enumerate().filter_map(|(n, l)| Some((n + 1, line_key(l)?))) {
+            if !full.contains_key(&name) {
+                problems.push(format!("line {n}: `{name}` is not a configuration key"));
+            } else if is_comment {
+                commented.insert(name);
+            } else {
+                active.insert(name);
+            }
+        }
+        for (key, value) in &full {
+            let without: String = example
+                .lines()
+                .filter(|l| line_key(l) != Some((key.clone(), false)))
+                .map(|l| format!("{l}\n"))
+                .collect();
+            if active.contains(key) {
+                // Needed (no default, or one of a required pair): any value.
+                if Config::parse(&without, None).is_err() {
+                    continue;
+                }
+                let default = values(&without).ok().and_then(|v| v.get(key).cloned()).unwrap_or_default();
+                if &default != value {
+                    let shown =
+                        if default.is_null() { "unset: comment it out".to_owned() } else { default.to_string() };
+                    problems.push(format!("{key}: shows {value} but the default is {shown}"));
+                }
+            } else if !commented.contains(key) {
+                problems.push(format!("{key} is missing"));
+            }
+        }
+        problems
+    }
+
+    #[test]
+    fn the_example_lists_every_key_with_its_default() {
+        let problems = example_problems(EXAMPLE);
+        assert!(problems.is_empty(), "agent.example.toml:\n  {}", problems.join("\n  "));
+    }
+
+    #[test]
+    fn the_example_check_catches_missing_unknown_and_changed_keys() {
+        let missing = EXAMPLE.replace("\nlog = \"info\"", "\n");
+        assert!(example_problems(&missing).iter().any(|p| p == "log is missing"));
+        let unknown = format!("{EXAMPLE}\nlisten_addr = 1\n");
+        assert!(example_problems(&unknown).iter().any(|p| p.contains("listen_addr")));
+        let changed = EXAMPLE.replace("listen_port = 47443", "listen_port = 47444");
+        assert!(example_problems(&changed).iter().any(|p| p.starts_with("listen_port: shows 47444")));
+        let optional_set = EXAMPLE.replace("# office = ", "office = ");
+        assert!(example_problems(&optional_set).iter().any(|p| p.starts_with("office: shows")));
     }
 }

@@ -5,8 +5,10 @@
 //!   real `padan registry import` (the same code as the admin page), wall
 //!   time and peak RSS from `/usr/bin/time -v`; then the same file again
 //!   (an incremental re-import where nothing changed).
-//! - Outbox drain: `padan registry bench-outbox N` fills the registry and
-//!   the outbox with N ready records, then `padan serve` starts its worker
+//! - Outbox drain: `padan-bench-data outbox --records N` (a bench-only
+//!   binary, built here with the `bench-tools` feature and absent from
+//!   release builds) fills the registry and the outbox with N ready
+//!   records, then `padan serve` starts its worker
 //!   against the simulator's receiver (zero added latency) and the ledger
 //!   is polled until it holds all N.
 
@@ -30,7 +32,8 @@ fn free_port() -> anyhow::Result<SocketAddr> {
     Ok(TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?.local_addr()?)
 }
 
-/// The synthetic row `i` (mirrors `services::registry::synthetic_row`).
+/// The synthetic row `i` (mirrors `services::registry::synthetic_row`, which
+/// `padan-bench-data outbox` uses).
 fn synthetic_row(i: usize) -> (String, String) {
     let female = i % 2 == 1;
     let day_index = (i / 2) % 14_600;
@@ -84,7 +87,13 @@ fn write_csv(path: &Path, rows: usize) -> anyhow::Result<()> {
 }
 
 fn padan(root: &Path, work: &Path, db: &Path) -> Command {
-    let mut c = Command::new(root.join("target/release/padan"));
+    release_binary(root, work, db, "padan")
+}
+
+/// `target/release/<binary>` on the database `db`, in demo mode, with no
+/// `PADAN_` setting of the caller's.
+fn release_binary(root: &Path, work: &Path, db: &Path, binary: &str) -> Command {
+    let mut c = Command::new(root.join("target/release").join(binary));
     for (key, _) in std::env::vars_os() {
         if key.to_string_lossy().starts_with("PADAN_") {
             c.env_remove(&key);
@@ -126,7 +135,9 @@ pub fn run(quick: bool) -> anyhow::Result<()> {
     header("release builds");
     run_cmd(
         Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+            // `bench-tools`: also `padan-bench-data`, which fills the outbox.
             .args(["build", "--release", "-p", "padan-backend", "-p", "padan-sim-dukcapil"])
+            .args(["--features", "padan-backend/bench-tools"])
             .current_dir(&root),
     )?;
     let work = std::env::temp_dir().join(format!("padan-bench-balikan-{}", std::process::id()));
@@ -157,7 +168,7 @@ fn measure(root: &Path, work: &Path, quick: bool) -> anyhow::Result<()> {
     let n = if quick { 5_000 } else { 50_000 };
     header(&format!("outbox drain: {n} records to the simulator's receiver"));
     let db = work.join("drain.db");
-    run_cmd(padan(root, work, &db).args(["registry", "bench-outbox", &n.to_string()]))?;
+    run_cmd(release_binary(root, work, &db, "padan-bench-data").args(["outbox", "--records", &n.to_string()]))?;
     let sim_addr = free_port()?;
     let mut sim = Daemon::spawn(
         "the simulator",

@@ -610,7 +610,7 @@ pub fn plan_batch<'r>(
 }
 
 /// Appends many records in the caller's transaction with one head update
-/// (bulk loads: `padan audit generate-test-trail`). Same hashing and
+/// (bulk loads: `padan-bench-data audit-trail`). Same hashing and
 /// checkpoint rule as [`append`].
 pub async fn append_many(
     conn: &mut AnyConnection,

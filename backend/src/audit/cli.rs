@@ -1,11 +1,11 @@
-//! `padan audit …`: verify the chain, export checkpoints, and (hidden, for
-//! the benchmark) generate a synthetic trail. Reads `--config`/`PADAN_`
-//! environment exactly like `padan serve`.
+//! `padan audit …`: verify the chain and export checkpoints. Reads
+//! `--config`/`PADAN_` environment exactly like `padan serve`. (Synthetic
+//! trails for the benchmark come from `padan-bench-data audit-trail`, which
+//! release builds do not contain.)
 //!
 //! ```text
 //! padan audit verify [--config FILE] [--checkpoints FILE]
 //! padan audit export-checkpoints [--config FILE] [--out FILE]
-//! padan audit generate-test-trail --records N [--config FILE]
 //! ```
 //! `verify` exits 0 with `OK, N records, head <hash>`, 1 when it finds
 //! tampering (and says what and where), 2 on usage or connection errors.
@@ -14,7 +14,7 @@ use std::{io::Write, path::PathBuf, time::Instant};
 
 use anyhow::Context;
 
-use super::{AuditRecord, chain, settings::AuditConfig};
+use super::{chain, settings::AuditConfig};
 use crate::{
     config::Config,
     store::{Engine, Store, audit::CheckpointRow},
@@ -27,17 +27,16 @@ const USAGE: &str = "usage: padan audit verify [--config FILE] [--checkpoints FI
 pub fn main(args: Vec<String>) -> i32 {
     let mut it = args.into_iter();
     let command = it.next().unwrap_or_default();
-    let (mut config, mut checkpoints, mut out, mut records) = (None, None, None, None);
+    if !matches!(command.as_str(), "verify" | "export-checkpoints") {
+        return usage();
+    }
+    let (mut config, mut checkpoints, mut out) = (None, None, None);
     while let Some(arg) = it.next() {
         let value = it.next();
         match (arg.as_str(), value) {
             ("--config", Some(v)) => config = Some(PathBuf::from(v)),
             ("--checkpoints", Some(v)) if command == "verify" => checkpoints = Some(PathBuf::from(v)),
             ("--out", Some(v)) if command == "export-checkpoints" => out = Some(PathBuf::from(v)),
-            ("--records", Some(v)) if command == "generate-test-trail" => match v.parse::<u64>() {
-                Ok(n) => records = Some(n),
-                Err(_) => return usage(),
-            },
             _ => return usage(),
         }
     }
@@ -60,10 +59,6 @@ pub fn main(args: Vec<String>) -> i32 {
         match command.as_str() {
             "verify" => verify(&store, config.database.url.expose(), &config.audit, checkpoints).await,
             "export-checkpoints" => export(&store, out).await,
-            "generate-test-trail" => match records {
-                Some(n) => generate(&store, &config, n).await,
-                None => Ok(usage()),
-            },
             _ => Ok(usage()),
         }
     });
@@ -148,58 +143,4 @@ async fn export(store: &Store, out: Option<PathBuf>) -> anyhow::Result<i32> {
         None => std::io::stdout().write_all(text.as_bytes())?,
     }
     Ok(0)
-}
-
-/// Fills an empty trail with `n` synthetic records (benchmark only: it
-/// refuses a database whose trail already holds anything).
-async fn generate(store: &Store, config: &Config, n: u64) -> anyhow::Result<i32> {
-    store.migrate().await?;
-    if crate::store::audit::head(store.pool()).await?.seq != 0 {
-        anyhow::bail!("generate-test-trail only fills an empty audit trail (this one is not): use a fresh database");
-    }
-    let key = config.nik_token_key();
-    let policy = chain::CheckpointPolicy {
-        every: config.audit.checkpoint_every as i64,
-        every_ms: config.audit.checkpoint_minutes as i64 * 60_000,
-        key: config.audit.signing_key.as_ref(),
-    };
-    let start_ms = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
-    let started = Instant::now();
-    let mut done = 0u64;
-    while done < n {
-        let batch: Vec<AuditRecord> = (done..n.min(done + 10_000)).map(|i| synthetic(&key, i, start_ms)).collect();
-        let mut tx = store.pool().begin().await?;
-        chain::append_many(&mut tx, &batch, start_ms, policy).await?;
-        tx.commit().await?;
-        done += batch.len() as u64;
-    }
-    if store.engine() == Engine::Sqlite {
-        // Fold the write-ahead log into the file, as the server's
-        // checkpointer does over time, so readers do not consult it per page.
-        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(store.pool()).await?;
-    }
-    eprintln!("{n} records generated in {:.1} s", started.elapsed().as_secs_f64());
-    Ok(0)
-}
-
-/// A plausible access record; the "NIK" is a counter, not a person.
-fn synthetic(key: &[u8], i: u64, start_ms: i64) -> AuditRecord {
-    const MECHANISMS: [&str; 3] = ["verify_elements", "portal_lookup", "face_match"];
-    let officer = (i % 200) as i64;
-    AuditRecord {
-        at: start_ms - 1_000_000_000 + i as i64 * 100,
-        request_id: format!("gen-{i:016x}"),
-        event: "access".into(),
-        officer_id: Some(officer + 1),
-        username: Some(format!("petugas{officer:03}")),
-        office_code: Some(format!("KANREG-{}", officer % 14)),
-        role: Some("officer".into()),
-        client: "spa".into(),
-        mechanism: Some(MECHANISMS[(i % 3) as usize].into()),
-        purpose: Some("data_casn_asn".into()),
-        nik_token: Some(super::nik_token(key, &format!("9999{:012}", i % 500_000))),
-        outcome: "ok".into(),
-        verdicts: Some("NIK:S,NAMA_LGKP:S98,TGL_LHR:S".into()),
-        detail: Some("agreement 1".into()),
-    }
 }

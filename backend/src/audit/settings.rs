@@ -2,7 +2,7 @@
 //! thresholds of the misuse signals. Declared here, mounted in
 //! [`crate::config::Config`].
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::Secret;
 
@@ -10,7 +10,7 @@ use crate::config::Secret;
 /// SHA-256("padan-demo-key/v1/audit-checkpoint"). Anyone can derive it.
 pub const DEMO_AUDIT_SIGNING_KEY: &str = "70e8bf7759f18aa68e125d4969c7ded32a27f5f205d7bb5e49a0ad270496d59c";
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AuditConfig {
     /// Chain each record to the previous one (SHA-256). On by default; the
@@ -45,7 +45,7 @@ impl Default for AuditConfig {
 }
 
 /// Thresholds of the misuse signals (`docs/audit.md`).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SignalsConfig {
     /// The period examined, ending now.

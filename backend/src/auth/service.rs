@@ -151,8 +151,7 @@ pub async fn sign_in(
     }
     // A secret sealed under a previous security.nik_token_key no longer
     // opens: the officer enrols again (docs/security-operations.md).
-    let totp_usable =
-        officer.totp_secret.as_deref().is_some_and(|sealed| totp::open(state.nik_key(), officer.id, sealed).is_some());
+    let totp_usable = enrolled_secret(state, &officer).await?.is_some();
     if officer.totp_secret.is_some() && !totp_usable {
         tracing::warn!(officer_id = officer.id, "TOTP secret does not open with the current key: re-enrolment");
     }
@@ -236,10 +235,9 @@ pub async fn verify_totp(
     throttle::check(state, &officer.info.username, address).await?;
     let pool = state.store().pool();
     let record = store::officers::by_id(pool, officer.id).await?.ok_or(AppError::Unauthenticated)?;
-    let secret =
-        record.totp_secret.as_deref().and_then(|sealed| totp::open(state.nik_key(), officer.id, sealed)).ok_or_else(
-            || AppError::Internal("TOTP secret does not open (was security.nik_token_key rotated?)".into()),
-        )?;
+    let secret = enrolled_secret(state, &record)
+        .await?
+        .ok_or_else(|| AppError::Internal("TOTP secret does not open (was security.nik_token_key rotated?)".into()))?;
     let now = state.clock().now_millis();
     let Some(step) = totp::verify(&secret, code, now, record.totp_last_step) else {
         return Err(refuse_code(state, officer, request_id, "sign_in_totp", address).await);
@@ -254,8 +252,49 @@ pub async fn verify_totp(
 
 /// The officer's enrolled authenticator secret, when it opens with the
 /// current key (`None`: nothing enrolled, or enrolled under a rotated key).
-fn enrolled_secret(state: &AppState, record: &store::officers::OfficerRecord) -> Option<Vec<u8>> {
-    record.totp_secret.as_deref().and_then(|sealed| totp::open(state.nik_key(), record.id, sealed))
+async fn enrolled_secret(
+    state: &AppState,
+    record: &store::officers::OfficerRecord,
+) -> Result<Option<Vec<u8>>, AppError> {
+    let Some(sealed) = record.totp_secret.as_deref() else { return Ok(None) };
+    Ok(open_sealed(state, record.id, sealed, SealedSlot::Enrolled).await?.map(|(secret, _)| secret))
+}
+
+/// Where an officer's sealed TOTP secret is kept.
+#[derive(Clone, Copy)]
+enum SealedSlot {
+    Enrolled,
+    Pending,
+}
+
+fn seal_totp(state: &AppState, officer_id: i64, secret: &[u8]) -> Result<String, AppError> {
+    totp::seal(state.nik_key(), officer_id, secret).map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// Opens one of the officer's sealed TOTP secrets, with the value sealed in
+/// the current format. One sealed the old way (`v1:`) is sealed again and
+/// stored in its place, if the row still holds it, so the old format dies
+/// out as second factors are used. `None`: it does not open with this key.
+async fn open_sealed(
+    state: &AppState,
+    officer_id: i64,
+    sealed: &str,
+    slot: SealedSlot,
+) -> Result<Option<(Vec<u8>, String)>, AppError> {
+    let Some(secret) = totp::open(state.nik_key(), officer_id, sealed) else { return Ok(None) };
+    if !totp::needs_reseal(sealed) {
+        return Ok(Some((secret, sealed.to_owned())));
+    }
+    let resealed = seal_totp(state, officer_id, &secret)?;
+    let pool = state.store().pool();
+    let replaced = match slot {
+        SealedSlot::Enrolled => store::officers::reseal_totp(pool, officer_id, sealed, &resealed).await?,
+        SealedSlot::Pending => store::officers::reseal_totp_pending(pool, officer_id, sealed, &resealed).await?,
+    };
+    if replaced {
+        tracing::info!(officer_id, "TOTP secret sealed again in the current format");
+    }
+    Ok(Some((secret, resealed)))
 }
 
 /// A new authenticator secret, parked until confirmed. Holding a session is
@@ -277,7 +316,7 @@ pub async fn start_totp_enrolment(
     throttle::check(state, &officer.info.username, address).await?;
     let pool = state.store().pool();
     let record = store::officers::by_id(pool, officer.id).await?.ok_or(AppError::Unauthenticated)?;
-    let replacing = enrolled_secret(state, &record);
+    let replacing = enrolled_secret(state, &record).await?;
     let proven_by = if let Some(current) = &replacing {
         let code = proof.current_code.as_deref().map(str::trim).unwrap_or_default();
         if code.is_empty() {
@@ -313,7 +352,7 @@ pub async fn start_totp_enrolment(
         "password"
     };
     let secret = totp::new_secret();
-    let sealed = totp::seal(state.nik_key(), officer.id, &secret);
+    let sealed = seal_totp(state, officer.id, &secret)?;
     store::officers::set_totp_pending(pool, officer.id, &sealed).await?;
     let mut event = officer_event(state, officer, request_id, "totp_enrolment", "started");
     let what = if replacing.is_some() { "re-enrolment" } else { "first enrolment" };
@@ -344,7 +383,8 @@ pub async fn confirm_totp_enrolment(
     let sealed = store::officers::totp_pending(pool, officer.id).await?.ok_or_else(|| {
         AppError::InvalidRequest("belum ada pendaftaran aplikasi autentikator yang menunggu konfirmasi".into())
     })?;
-    let secret = totp::open(state.nik_key(), officer.id, &sealed)
+    let (secret, sealed) = open_sealed(state, officer.id, &sealed, SealedSlot::Pending)
+        .await?
         .ok_or_else(|| AppError::Internal("pending TOTP secret does not open".into()))?;
     let Some(step) = totp::verify(&secret, code, state.clock().now_millis(), None) else {
         return Err(refuse_code(state, officer, request_id, "totp_enrolment", address).await);

@@ -1,6 +1,6 @@
 //! `[balikan]`: the data-balikan worker and the ASN registry import.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::Secret;
 
@@ -9,7 +9,7 @@ pub const DEMO_BALIKAN_PATH: &str = "/databalikan/api/store";
 /// DEMO ONLY — the bearer token the simulator's receiver accepts by default.
 pub const DEMO_BALIKAN_TOKEN: &str = "demo-balikan-token";
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct BalikanConfig {
     /// Dukcapil's data-balikan "store" URL. Secret (it may embed a key);

@@ -312,7 +312,6 @@ pub fn cli_main(args: Vec<String>) -> i32 {
     let mut args = args.into_iter();
     match args.next().as_deref() {
         Some("import") => {}
-        Some("bench-outbox") => return bench_outbox(args.collect()),
         _ => {
             eprintln!("{USAGE}");
             return 2;
@@ -395,13 +394,10 @@ pub fn cli_main(args: Vec<String>) -> i32 {
     }
 }
 
-/// `YYYY-MM-DD` (WIB) of a Unix-millisecond time.
-fn wib_day(ms: i64) -> String {
-    millis_to_datetime(ms).to_offset(WIB).date().to_string()
-}
-
-/// A synthetic registry row for benchmarks: unique NIK and NIP for every
-/// `i` below 1,168,000, consistent with each other (birth date and sex).
+/// A synthetic registry row for benchmarks (`padan-bench-data outbox`):
+/// unique NIK and NIP for every `i` below 1,168,000, consistent with each
+/// other (birth date and sex). Not in release builds (`bench-tools`).
+#[cfg(any(test, feature = "bench-tools"))]
 pub fn synthetic_row(i: usize) -> (String, String) {
     let female = i % 2 == 1;
     let day_index = (i / 2) % 14_600;
@@ -414,78 +410,6 @@ pub fn synthetic_row(i: usize) -> (String, String) {
     let nik = format!("317101{nik_day:02}{m:02}{:02}{serial:04}", y % 100);
     let nip = format!("{y:04}{m:02}{d:02}{:04}03{}{serial:03}", y + 25, if female { 2 } else { 1 });
     (nik, nip)
-}
-
-/// Hidden, for `cargo xtask bench --balikan` only (refuses outside demo
-/// mode): `padan registry bench-outbox N [--config FILE]` puts N synthetic
-/// ASN into the registry and N ready records into the outbox.
-fn bench_outbox(args: Vec<String>) -> i32 {
-    let mut args = args.into_iter();
-    let Some(n) = args.next().and_then(|n| n.parse::<usize>().ok()) else {
-        eprintln!("usage: padan registry bench-outbox N [--config FILE]");
-        return 2;
-    };
-    let config_path = match (args.next().as_deref(), args.next()) {
-        (Some("--config"), Some(p)) => Some(std::path::PathBuf::from(p)),
-        _ => None,
-    };
-    let config = match crate::config::Config::load(config_path.as_deref()) {
-        Ok(c) if c.demo.enabled => c,
-        Ok(_) => {
-            eprintln!("padan: bench-outbox fills the outbox with synthetic records: demo mode only");
-            return 2;
-        }
-        Err(e) => {
-            eprintln!("padan: {e}");
-            return 2;
-        }
-    };
-    let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return 2 };
-    let result: anyhow::Result<()> = runtime.block_on(async {
-        let store = Store::connect(config.database.url.expose(), 2).await?;
-        store.migrate().await?;
-        let clock = crate::clock::SystemClock;
-        let mut csv = String::from("NIK,NIP,NAMA,STATUS_KEPEGAWAIAN,KEDUDUKAN_HUKUM,INSTANSI\n");
-        for i in 0..n {
-            let (nik, nip) = synthetic_row(i);
-            csv.push_str(&format!("{nik},{nip},ASN {i},PNS,aktif,BKN\n"));
-        }
-        let req = ImportRequest { file_name: "bench.csv".into(), by: "bench".into(), dry_run: false };
-        let report = import(&store, &clock, csv.as_bytes(), &req).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-        anyhow::ensure!(report.status == ImportStatus::Applied, "synthetic registry rejected: {:?}", report.problems);
-        let key = config.nik_token_key();
-        let now = clock.now_millis();
-        let day = wib_day(now);
-        for chunk in (0..n).collect::<Vec<_>>().chunks(1_000) {
-            let mut tx = store.pool().begin().await?;
-            for &i in chunk {
-                let (nik, _) = synthetic_row(i);
-                let token = crate::audit::nik_token(&key, &nik);
-                let entry = store::outbox::NewEntry {
-                    nik: &nik,
-                    nik_token: &token,
-                    audit_id: 0,
-                    mechanism: "bench",
-                    office_code: "BENCH",
-                    accessed_at: now,
-                    accessed_day: &day,
-                };
-                store::outbox::enqueue_in(&mut tx, &entry).await?;
-            }
-            tx.commit().await?;
-        }
-        Ok(())
-    });
-    match result {
-        Ok(()) => {
-            println!("{n} synthetic records in the registry and the outbox");
-            0
-        }
-        Err(e) => {
-            eprintln!("padan: bench-outbox failed: {e}");
-            2
-        }
-    }
 }
 
 #[cfg(test)]

@@ -139,6 +139,30 @@ pub async fn confirm_totp(pool: &AnyPool, id: i64, sealed: &str, step: i64) -> R
         .map(|_| ())
 }
 
+/// Replaces the enrolled sealed secret with the same secret sealed anew
+/// (a newer format), only while the row still holds `old`: an enrolment
+/// confirmed meanwhile wins. Nothing a session caches changes.
+pub async fn reseal_totp(pool: &AnyPool, id: i64, old: &str, new: &str) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE officers SET totp_secret = $3 WHERE id = $1 AND totp_secret = $2")
+        .bind(id)
+        .bind(old)
+        .bind(new)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// [`reseal_totp`] for the pending secret.
+pub async fn reseal_totp_pending(pool: &AnyPool, id: i64, old: &str, new: &str) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE officers SET totp_pending = $3 WHERE id = $1 AND totp_pending = $2")
+        .bind(id)
+        .bind(old)
+        .bind(new)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Records an accepted code's time step, only if it is newer than the last
 /// one: `false` means the code was already used (a replay), also across
 /// instances racing on the same code.

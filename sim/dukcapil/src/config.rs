@@ -219,6 +219,23 @@ mod tests {
         assert!(!format!("{c:?}").contains(&c.password));
     }
 
+    /// `sim.example.json` is every key with its default (`null`: unset), so
+    /// a key added, renamed or re-defaulted in [`SimConfig`] fails here.
+    #[test]
+    #[allow(clippy::unwrap_used)]
+    fn the_example_config_is_every_key_with_its_default() {
+        let text = include_str!("../sim.example.json");
+        let _: SimConfig = serde_json::from_str(text).unwrap(); // unknown keys are refused
+        let example: serde_json::Value = serde_json::from_str(text).unwrap();
+        let defaults = serde_json::to_value(SimConfig::default()).unwrap();
+        assert_eq!(
+            example,
+            defaults,
+            "sim.example.json should be:\n{}",
+            serde_json::to_string_pretty(&defaults).unwrap()
+        );
+    }
+
     #[test]
     fn access_hours_windows() {
         let day = AccessHours { start_hour: 8, end_hour: 16 };
