@@ -26,6 +26,9 @@ pub(crate) fn run_all(root: &Path) -> anyhow::Result<()> {
         "--exclude",
         "padan-frontend",
         "--all-targets",
+        // The benchmark-data binary builds only with this feature: lint it too.
+        "--features",
+        "padan-backend/bench-tools",
         "--",
         "-D",
         "warnings",
