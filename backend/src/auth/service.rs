@@ -9,7 +9,7 @@ use super::{Officer, password, random_token, stage_to_db, throttle, token_hash, 
 use crate::{
     AppState,
     error::AppError,
-    store::{self, audit::AuditRecord},
+    store::{self, audit::AuditRecord, officers::TotpSlot},
 };
 
 /// A session that passed the password but not the second factor lives this
@@ -257,14 +257,7 @@ async fn enrolled_secret(
     record: &store::officers::OfficerRecord,
 ) -> Result<Option<Vec<u8>>, AppError> {
     let Some(sealed) = record.totp_secret.as_deref() else { return Ok(None) };
-    Ok(open_sealed(state, record.id, sealed, SealedSlot::Enrolled).await?.map(|(secret, _)| secret))
-}
-
-/// Where an officer's sealed TOTP secret is kept.
-#[derive(Clone, Copy)]
-enum SealedSlot {
-    Enrolled,
-    Pending,
+    Ok(open_sealed(state, record.id, sealed, TotpSlot::Enrolled).await?.map(|(secret, _)| secret))
 }
 
 fn seal_totp(state: &AppState, officer_id: i64, secret: &[u8]) -> Result<String, AppError> {
@@ -279,7 +272,7 @@ async fn open_sealed(
     state: &AppState,
     officer_id: i64,
     sealed: &str,
-    slot: SealedSlot,
+    slot: TotpSlot,
 ) -> Result<Option<(Vec<u8>, String)>, AppError> {
     let Some(secret) = totp::open(state.nik_key(), officer_id, sealed) else { return Ok(None) };
     if !totp::needs_reseal(sealed) {
@@ -287,11 +280,7 @@ async fn open_sealed(
     }
     let resealed = seal_totp(state, officer_id, &secret)?;
     let pool = state.store().pool();
-    let replaced = match slot {
-        SealedSlot::Enrolled => store::officers::reseal_totp(pool, officer_id, sealed, &resealed).await?,
-        SealedSlot::Pending => store::officers::reseal_totp_pending(pool, officer_id, sealed, &resealed).await?,
-    };
-    if replaced {
+    if store::officers::reseal_totp(pool, officer_id, slot, sealed, &resealed).await? {
         tracing::info!(officer_id, "TOTP secret sealed again in the current format");
     }
     Ok(Some((secret, resealed)))
@@ -383,7 +372,7 @@ pub async fn confirm_totp_enrolment(
     let sealed = store::officers::totp_pending(pool, officer.id).await?.ok_or_else(|| {
         AppError::InvalidRequest("belum ada pendaftaran aplikasi autentikator yang menunggu konfirmasi".into())
     })?;
-    let (secret, sealed) = open_sealed(state, officer.id, &sealed, SealedSlot::Pending)
+    let (secret, sealed) = open_sealed(state, officer.id, &sealed, TotpSlot::Pending)
         .await?
         .ok_or_else(|| AppError::Internal("pending TOTP secret does not open".into()))?;
     let Some(step) = totp::verify(&secret, code, state.clock().now_millis(), None) else {

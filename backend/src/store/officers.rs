@@ -139,27 +139,23 @@ pub async fn confirm_totp(pool: &AnyPool, id: i64, sealed: &str, step: i64) -> R
         .map(|_| ())
 }
 
-/// Replaces the enrolled sealed secret with the same secret sealed anew
-/// (a newer format), only while the row still holds `old`: an enrolment
-/// confirmed meanwhile wins. Nothing a session caches changes.
-pub async fn reseal_totp(pool: &AnyPool, id: i64, old: &str, new: &str) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("UPDATE officers SET totp_secret = $3 WHERE id = $1 AND totp_secret = $2")
-        .bind(id)
-        .bind(old)
-        .bind(new)
-        .execute(pool)
-        .await?;
-    Ok(done.rows_affected() == 1)
+/// Which of an officer's sealed TOTP secrets: the enrolled one, or the
+/// one waiting for its confirming code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TotpSlot {
+    Enrolled,
+    Pending,
 }
 
-/// [`reseal_totp`] for the pending secret.
-pub async fn reseal_totp_pending(pool: &AnyPool, id: i64, old: &str, new: &str) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("UPDATE officers SET totp_pending = $3 WHERE id = $1 AND totp_pending = $2")
-        .bind(id)
-        .bind(old)
-        .bind(new)
-        .execute(pool)
-        .await?;
+/// Replaces a sealed secret with the same secret sealed anew (a newer
+/// format), only while the row still holds `old`: an enrolment confirmed
+/// meanwhile wins. Nothing a session caches changes.
+pub async fn reseal_totp(pool: &AnyPool, id: i64, slot: TotpSlot, old: &str, new: &str) -> Result<bool, sqlx::Error> {
+    let sql = match slot {
+        TotpSlot::Enrolled => "UPDATE officers SET totp_secret = $3 WHERE id = $1 AND totp_secret = $2",
+        TotpSlot::Pending => "UPDATE officers SET totp_pending = $3 WHERE id = $1 AND totp_pending = $2",
+    };
+    let done = sqlx::query(sql).bind(id).bind(old).bind(new).execute(pool).await?;
     Ok(done.rows_affected() == 1)
 }
 
