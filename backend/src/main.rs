@@ -1,7 +1,7 @@
 //! `padan`: the backend binary.
 //!
 //! ```text
-//! padan serve [--config FILE]      run the server (default)
+//! padan [serve] [--config FILE]    run the server (default)
 //! padan check-config [--config FILE]
 //! padan openapi                    print the OpenAPI document
 //! padan audit verify|export-checkpoints [--config FILE]   (docs/audit.md)
@@ -11,6 +11,7 @@
 use std::{path::PathBuf, sync::Arc};
 
 use anyhow::Context;
+use clap::{Parser, Subcommand};
 use padan_backend::{
     AppState, app,
     clock::SystemClock,
@@ -19,35 +20,60 @@ use padan_backend::{
     web::{self, telemetry},
 };
 
-fn usage() -> ! {
-    eprintln!("usage: padan [serve|check-config|openapi] [--config FILE]");
-    std::process::exit(2)
+/// Padan: checks civil servants' identity data against Dukcapil's
+/// population registry.
+#[derive(Debug, Parser)]
+#[command(name = "padan", version)]
+struct Cli {
+    /// Configuration file (TOML); `PADAN_` environment variables override it
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server (the default)
+    Serve,
+    /// Check the configuration (and the TLS pair) without starting
+    CheckConfig,
+    /// Print the OpenAPI document
+    Openapi,
+    /// The audit trail: verify the chain, export checkpoints (docs/audit.md)
+    #[command(subcommand)]
+    Audit(padan_backend::audit::cli::Command),
+    /// The SIASN registry (docs/data-balikan.md)
+    #[command(subcommand)]
+    Registry(RegistryCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum RegistryCommand {
+    /// Import a SIASN registry export, as the admin page does; exit 1 when rejected
+    Import {
+        /// The CSV export
+        file: PathBuf,
+        /// Check and report only; change nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
-    if std::env::args().nth(1).as_deref() == Some("audit") {
-        std::process::exit(padan_backend::audit::cli::main(std::env::args().skip(2).collect()));
-    }
-    if std::env::args().nth(1).as_deref() == Some("registry") {
-        std::process::exit(padan_backend::services::registry::cli_main(std::env::args().skip(2).collect()));
-    }
-    let mut args = std::env::args().skip(1);
-    let mut command = None;
-    let mut config_path: Option<PathBuf> = None;
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--config" => config_path = Some(args.next().map(PathBuf::from).unwrap_or_else(|| usage())),
-            "-h" | "--help" => usage(),
-            c if command.is_none() && !c.starts_with('-') => command = Some(c.to_owned()),
-            _ => usage(),
+    // Usage errors exit 2 with the usage; `--help`/`--version` exit 0.
+    let cli = Cli::parse();
+    let config_path = cli.config;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Audit(command) => std::process::exit(padan_backend::audit::cli::main(command, config_path)),
+        Command::Registry(RegistryCommand::Import { file, dry_run }) => {
+            std::process::exit(padan_backend::services::registry::cli_main(file, dry_run, config_path))
         }
-    }
-    match command.as_deref().unwrap_or("serve") {
-        "openapi" => {
+        Command::Openapi => {
             println!("{}", serde_json::to_string_pretty(&padan_backend::routes::openapi())?);
             Ok(())
         }
-        "check-config" => match Config::load(config_path.as_deref()) {
+        Command::CheckConfig => match Config::load(config_path.as_deref()) {
             // Never echo the configuration: it holds secrets.
             Ok(config) => {
                 // The TLS pair must also load (errors name the key, never its contents).
@@ -65,7 +91,7 @@ fn main() -> anyhow::Result<()> {
                 std::process::exit(1)
             }
         },
-        "serve" => {
+        Command::Serve => {
             let config = match Config::load(config_path.as_deref()) {
                 Ok(c) => c,
                 Err(e) => {
@@ -75,7 +101,6 @@ fn main() -> anyhow::Result<()> {
             };
             tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(serve(config))
         }
-        _ => usage(),
     }
 }
 
@@ -166,4 +191,75 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let terminate = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::{CommandFactory, Parser, error::ErrorKind};
+
+    use super::{Cli, Command, RegistryCommand};
+
+    fn help(args: &[&str]) -> String {
+        let e = Cli::try_parse_from(args).expect_err("--help is not a command to run");
+        assert_eq!(e.kind(), ErrorKind::DisplayHelp);
+        e.to_string()
+    }
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn help_lists_every_subcommand_and_flag() {
+        let top = help(&["padan", "--help"]);
+        for word in ["serve", "check-config", "openapi", "audit", "registry", "--config", "--version"] {
+            assert!(top.contains(word), "padan --help lacks {word}: {top}");
+        }
+        let audit = help(&["padan", "audit", "--help"]);
+        assert!(audit.contains("verify") && audit.contains("export-checkpoints"), "{audit}");
+        let verify = help(&["padan", "audit", "verify", "--help"]);
+        assert!(verify.contains("--checkpoints") && verify.contains("--config"), "{verify}");
+        let export = help(&["padan", "audit", "export-checkpoints", "--help"]);
+        assert!(export.contains("--out"), "{export}");
+        let import = help(&["padan", "registry", "import", "--help"]);
+        assert!(import.contains("--dry-run") && import.contains("<FILE>"), "{import}");
+    }
+
+    #[test]
+    fn unknown_flags_are_usage_errors() {
+        for args in [
+            &["padan", "--bogus"][..],
+            &["padan", "serve", "--bogus"],
+            &["padan", "audit", "verify", "--out", "x"],
+            &["padan", "audit", "export-checkpoints", "--checkpoints", "x"],
+            &["padan", "registry", "import", "a.csv", "--bogus"],
+            &["padan", "registry", "import"],
+            &["padan", "audit"],
+            &["padan", "nonsense"],
+        ] {
+            let e = Cli::try_parse_from(args).expect_err("accepted");
+            assert_eq!(e.exit_code(), 2, "{args:?}");
+            assert!(e.render().to_string().contains("Usage: padan"), "{args:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn the_invocations_in_use_still_parse() {
+        // No subcommand serves; --config goes before or after the subcommand.
+        let cli = Cli::try_parse_from(["padan", "--config", "p.toml"]).unwrap();
+        assert!(cli.command.is_none() && cli.config.is_some());
+        let cli = Cli::try_parse_from(["padan", "serve", "--config", "p.toml"]).unwrap();
+        assert!(matches!(cli.command, Some(Command::Serve)) && cli.config.is_some());
+        let cli = Cli::try_parse_from(["padan", "--config=p.toml", "check-config"]).unwrap();
+        assert!(matches!(cli.command, Some(Command::CheckConfig)) && cli.config.is_some());
+        let cli =
+            Cli::try_parse_from(["padan", "registry", "import", "r.csv", "--config", "p.toml", "--dry-run"]).unwrap();
+        let Some(Command::Registry(RegistryCommand::Import { file, dry_run })) = cli.command else {
+            panic!("not an import")
+        };
+        assert_eq!((file.to_str(), dry_run, cli.config.is_some()), (Some("r.csv"), true, true));
+        let cli = Cli::try_parse_from(["padan", "audit", "verify", "--checkpoints", "c.jsonl"]).unwrap();
+        assert!(matches!(cli.command, Some(Command::Audit(padan_backend::audit::cli::Command::Verify { .. }))));
+    }
 }

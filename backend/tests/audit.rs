@@ -873,3 +873,28 @@ fn the_bench_data_binary_fills_a_verifiable_trail_and_an_outbox() {
     assert!(text.contains("demo mode only"), "{text}");
     assert!(!dir.path().join("prod.db").exists());
 }
+
+/// The real `padan` binary's command line (clap): `--help` lists every
+/// subcommand and `--config` on standard output and exits 0; an unknown
+/// flag, anywhere, exits 2 with the usage on standard error, before any
+/// configuration or database is touched.
+#[test]
+fn the_padan_binary_lists_its_commands_and_refuses_unknown_flags_with_the_usage() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("padan.db");
+    let padan = |args: &[&str]| run_in(env!("CARGO_BIN_EXE_padan"), dir.path(), &db, args);
+    let (code, stdout, text) = padan(&["--help"]);
+    assert_eq!(code, Some(0), "{text}");
+    for word in ["serve", "check-config", "openapi", "audit", "registry", "--config"] {
+        assert!(stdout.contains(word), "padan --help lacks {word}: {stdout}");
+    }
+    for args in
+        [&["--bogus"][..], &["serve", "--bogus"], &["audit", "verify", "--bogus"], &["registry", "import", "--bogus"]]
+    {
+        let (code, stdout, text) = padan(args);
+        assert_eq!(code, Some(2), "padan {args:?}: {text}");
+        assert!(stdout.is_empty(), "padan {args:?} wrote to stdout: {stdout}");
+        assert!(text.contains("unexpected argument '--bogus'") && text.contains("Usage: padan"), "{args:?}: {text}");
+        assert!(!db.exists(), "padan {args:?} opened the database");
+    }
+}

@@ -16,6 +16,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
+use clap::{Parser, Subcommand};
 use padan_protocol::agent::v1::{CardField, ReaderRole};
 use padan_reader_agent::clock::{Clock, SystemClock};
 use padan_reader_agent::config::Config;
@@ -33,56 +34,50 @@ fn default_config_path() -> PathBuf {
     base.join("padan").join("agent.toml")
 }
 
+/// Padan's reader-agent: reads KTP-el cards for the officer's browser over
+/// a loopback WebSocket.
+#[derive(Debug, Parser)]
+#[command(name = "padan-reader-agent", version)]
 struct Args {
-    command: String,
-    config: PathBuf,
-    origin: String,
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Configuration file (default: ~/.config/padan/agent.toml, %APPDATA%\Padan\agent.toml on Windows)
+    #[arg(long, global = true, value_name = "PATH")]
+    config: Option<PathBuf>,
+    /// Origin the read is for (default: the first of allowed_origins)
+    #[arg(long, global = true, value_name = "O")]
+    origin: Option<String>,
+    /// The read's nonce (read-once)
+    #[arg(long, global = true, value_name = "N", default_value = "read-once")]
     nonce: String,
+    /// Fields to read, comma-separated: biodata, photo, signature (read-once)
+    #[arg(long, global = true, value_name = "LIST", value_delimiter = ',', value_parser = card_field)]
     fields: Vec<CardField>,
+    /// Number of full reads to time (bench)
+    #[arg(long, global = true, value_name = "N", default_value_t = 20)]
     reads: usize,
 }
 
-fn parse_args() -> Result<Args, String> {
-    let mut a = Args {
-        command: "run".into(),
-        config: default_config_path(),
-        origin: String::new(),
-        nonce: "read-once".into(),
-        fields: Vec::new(),
-        reads: 20,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(arg) = it.next() {
-        let mut val = || it.next().ok_or_else(|| format!("{arg} needs a value"));
-        match arg.as_str() {
-            "run" | "diagnose" | "read-once" | "bench" => a.command = arg.clone(),
-            "--config" => a.config = PathBuf::from(val()?),
-            "--origin" => a.origin = val()?,
-            "--nonce" => a.nonce = val()?,
-            "--reads" => a.reads = val()?.parse().map_err(|_| "--reads: not a number".to_string())?,
-            "--fields" => {
-                for f in val()?.split(',') {
-                    a.fields.push(match f.trim() {
-                        "biodata" => CardField::Biodata,
-                        "photo" => CardField::Photo,
-                        "signature" => CardField::Signature,
-                        other => return Err(format!("--fields: unknown field {other}")),
-                    });
-                }
-            }
-            "-V" | "--version" => {
-                println!("padan-reader-agent {}", env!("CARGO_PKG_VERSION"));
-                std::process::exit(0);
-            }
-            "-h" | "--help" => return Err(HELP.into()),
-            other => return Err(format!("unknown argument {other}\n{HELP}")),
-        }
-    }
-    Ok(a)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Subcommand)]
+enum Command {
+    /// Serve the WebSocket (the default)
+    Run,
+    /// Self-test; the checks as JSON on standard output
+    Diagnose,
+    /// One full read; the result as JSON on standard output
+    ReadOnce,
+    /// Timing of full reads (median ms)
+    Bench,
 }
 
-const HELP: &str = "usage: padan-reader-agent [run|diagnose|read-once|bench] [--config PATH] \
-[--origin O] [--nonce N] [--fields biodata,photo,signature] [--reads N]";
+fn card_field(name: &str) -> Result<CardField, String> {
+    match name.trim() {
+        "biodata" => Ok(CardField::Biodata),
+        "photo" => Ok(CardField::Photo),
+        "signature" => Ok(CardField::Signature),
+        other => Err(format!("unknown field {other} (biodata, photo, signature)")),
+    }
+}
 
 fn one_read(
     config: &Config,
@@ -101,14 +96,11 @@ fn one_read(
 }
 
 fn main() -> ExitCode {
-    let args = match parse_args() {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
-        }
-    };
-    let config = match Config::load(&args.config) {
+    // Usage errors exit 2 with the usage; `--help`/`--version` exit 0.
+    let args = Args::parse();
+    let command = args.command.unwrap_or(Command::Run);
+    let config_path = args.config.clone().unwrap_or_else(default_config_path);
+    let config = match Config::load(&config_path) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("padan-reader-agent: refusing to start: {e}");
@@ -123,9 +115,9 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let patterns = Patterns { card: config.card_reader_patterns.clone(), sam: config.sam_reader_patterns.clone() };
-    let origin = if args.origin.is_empty() { config.allowed_origins[0].clone() } else { args.origin.clone() };
-    match args.command.as_str() {
-        "read-once" => match one_read(&config, &patterns, &origin, &args.nonce, &args.fields) {
+    let origin = args.origin.clone().unwrap_or_else(|| config.allowed_origins[0].clone());
+    match command {
+        Command::ReadOnce => match one_read(&config, &patterns, &origin, &args.nonce, &args.fields) {
             Ok(r) => {
                 println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
                 ExitCode::SUCCESS
@@ -135,7 +127,7 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             }
         },
-        "bench" => {
+        Command::Bench => {
             let mut times = Vec::with_capacity(args.reads);
             for i in 0..args.reads {
                 let t = Instant::now();
@@ -159,7 +151,7 @@ fn main() -> ExitCode {
             );
             ExitCode::SUCCESS
         }
-        "diagnose" | "run" => {
+        Command::Diagnose | Command::Run => {
             let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
                 Ok(rt) => rt,
                 Err(e) => {
@@ -167,7 +159,7 @@ fn main() -> ExitCode {
                     return ExitCode::from(1);
                 }
             };
-            let diagnose = args.command == "diagnose";
+            let diagnose = command == Command::Diagnose;
             rt.block_on(async move {
                 let devices = match PcscDevices::start(patterns) {
                     Ok(d) => Arc::new(d),
@@ -200,6 +192,76 @@ fn main() -> ExitCode {
                 ExitCode::SUCCESS
             })
         }
-        _ => ExitCode::from(2),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::{CommandFactory, Parser, error::ErrorKind};
+    use padan_protocol::agent::v1::CardField;
+
+    use super::{Args, Command};
+
+    #[test]
+    fn help_lists_every_subcommand_and_flag() {
+        Args::command().debug_assert();
+        let help = Args::try_parse_from(["padan-reader-agent", "--help"]).unwrap_err();
+        assert_eq!(help.kind(), ErrorKind::DisplayHelp);
+        for word in [
+            "run",
+            "diagnose",
+            "read-once",
+            "bench",
+            "--config",
+            "--origin",
+            "--nonce",
+            "--fields",
+            "--reads",
+            "--version",
+        ] {
+            assert!(help.to_string().contains(word), "{word}: {help}");
+        }
+    }
+
+    #[test]
+    fn unknown_flags_and_bad_values_are_usage_errors() {
+        for args in [&["padan-reader-agent", "--bogus"][..], &["padan-reader-agent", "diagnose", "--bogus"]] {
+            let e = Args::try_parse_from(args).unwrap_err();
+            assert_eq!((e.kind(), e.exit_code()), (ErrorKind::UnknownArgument, 2), "{args:?}");
+            assert!(e.render().to_string().contains("Usage: padan-reader-agent"), "{args:?}: {e}");
+        }
+        let e = Args::try_parse_from(["padan-reader-agent", "serve"]).unwrap_err();
+        assert_eq!((e.kind(), e.exit_code()), (ErrorKind::InvalidSubcommand, 2));
+        assert!(e.render().to_string().contains("Usage: padan-reader-agent"), "{e}");
+        for args in [
+            &["padan-reader-agent", "read-once", "--fields", "biodata,fingerprint"][..],
+            &["padan-reader-agent", "bench", "--reads", "many"],
+        ] {
+            let e = Args::try_parse_from(args).unwrap_err();
+            assert_eq!((e.kind(), e.exit_code()), (ErrorKind::ValueValidation, 2), "{args:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn flags_go_before_or_after_the_subcommand() {
+        let a = Args::try_parse_from(["padan-reader-agent", "--config", "a.toml"]).unwrap();
+        assert_eq!((a.command, a.reads, a.nonce.as_str()), (None, 20, "read-once"));
+        let a = Args::try_parse_from([
+            "padan-reader-agent",
+            "--config",
+            "a.toml",
+            "read-once",
+            "--fields",
+            "biodata, photo",
+            "--fields=signature",
+            "--origin",
+            "https://padan.example",
+        ])
+        .unwrap();
+        assert_eq!(a.command, Some(Command::ReadOnce));
+        assert_eq!(a.fields, [CardField::Biodata, CardField::Photo, CardField::Signature]);
+        assert_eq!((a.config.unwrap().to_str(), a.origin.as_deref()), (Some("a.toml"), Some("https://padan.example")));
+        let a = Args::try_parse_from(["padan-reader-agent", "run", "--config", "b.toml"]).unwrap();
+        assert_eq!((a.command, a.config.unwrap().to_str()), (Some(Command::Run), Some("b.toml")));
     }
 }

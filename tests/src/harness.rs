@@ -36,22 +36,13 @@ pub const SECOND_FACTOR_FOR_ADMINS: (&str, &str) = ("PADAN_SECURITY__TOTP_REQUIR
 pub const DEMO_TOTP_SECRET: &str = "PADANDEMOTOTPSECRETJANGANDIPAKAI";
 
 /// The 6-digit TOTP code (RFC 6238: HMAC-SHA1, 30-second steps) of a base32
-/// secret at `unix_secs`, computed independently of the backend's code.
+/// secret (any case, padding optional) at `unix_secs`. Computed here, not
+/// by the backend's `auth::totp`, so that the browser test checks the
+/// backend against an independent reading of the RFC.
 pub fn totp_code(secret_base32: &str, unix_secs: u64) -> anyhow::Result<String> {
     use hmac::{Hmac, Mac};
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    let mut key = Vec::new();
-    let (mut buffer, mut bits) = (0u32, 0u32);
-    for c in secret_base32.trim_end_matches('=').bytes() {
-        let value = ALPHABET.iter().position(|&a| a == c.to_ascii_uppercase()).context("not base32")? as u32;
-        buffer = (buffer << 5) | value;
-        bits += 5;
-        if bits >= 8 {
-            bits -= 8;
-            key.push((buffer >> bits) as u8);
-            buffer &= (1 << bits) - 1;
-        }
-    }
+    let secret = secret_base32.trim_end_matches('=').to_ascii_uppercase();
+    let key = data_encoding::BASE32_NOPAD.decode(secret.as_bytes()).context("not base32")?;
     let mut mac = <Hmac<sha1::Sha1> as Mac>::new_from_slice(&key).context("HMAC key")?;
     mac.update(&(unix_secs / 30).to_be_bytes());
     let digest = mac.finalize().into_bytes();
@@ -245,6 +236,27 @@ pub struct StackOptions {
 impl Default for StackOptions {
     fn default() -> Self {
         Self { seed: SEED, persons: PERSONS, canaries: 0, database_url: None, backend_env: Vec::new() }
+    }
+}
+
+impl StackOptions {
+    /// A stack for reading the virtual KTP-el card: the [`CARD_SEED`]
+    /// population (so the card's NIK is a registered person), and a backend
+    /// that sends the SPA to a reader-agent on `agent_port` and trusts the
+    /// SAM CA and activation authority of `keys` (the demo's values, given
+    /// explicitly).
+    pub fn for_card(keys: &CardKeys, agent_port: u16) -> anyhow::Result<Self> {
+        let backend_env = [
+            ("PADAN_CARD__AGENT_URL", format!("ws://127.0.0.1:{agent_port}/")),
+            ("PADAN_CARD__SAM_CA_PUBLIC_KEY", keys.get("sam_ca_public_key")?.to_owned()),
+            ("PADAN_CARD__ACTIVATION_PUBLIC_KEY", keys.get("activation_public_key")?.to_owned()),
+        ];
+        Ok(Self {
+            seed: CARD_SEED,
+            persons: PERSONS,
+            backend_env: backend_env.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+            ..Self::default()
+        })
     }
 }
 
@@ -681,6 +693,26 @@ impl CardReader {
         })
     }
 
+    /// [`CardReader::start`] for the backend of a stack started with
+    /// [`StackOptions::for_card`]: the agent accepts the backend's origin
+    /// and its demo ticket key, for the demo reader's office; cards are
+    /// issued for `nik` from the [`CARD_SEED`] population.
+    pub async fn start_for(stack: &Stack, agent_port: u16, keys: &CardKeys, nik: &str) -> anyhow::Result<Self> {
+        let population = (CARD_SEED, PERSONS, nik);
+        let (origin, dir) = (&stack.app_url, stack.dir());
+        Self::start(
+            &stack.prerequisites,
+            dir,
+            agent_port,
+            origin,
+            DEMO_TICKET_PUBLIC_KEY,
+            DEMO_READER_OFFICE,
+            keys,
+            population,
+        )
+        .await
+    }
+
     /// Issues the next cards from the population with `families` canary
     /// families added (as the simulator's `--canaries`), so `nik` may be a canary.
     pub fn with_canaries(mut self, families: usize) -> Self {
@@ -776,5 +808,15 @@ mod tests {
         assert_eq!(totp_code(secret, 1_111_111_109).unwrap(), "081804");
         assert_eq!(totp_code(secret, 1_234_567_890).unwrap(), "005924");
         assert_eq!(totp_code(secret, 20_000_000_000).unwrap(), "353130");
+    }
+
+    /// Authenticator apps show secrets in lower case or padded; both read
+    /// the same. What is not base32 is an error, not a wrong code.
+    #[test]
+    fn totp_reads_any_case_and_padding_and_refuses_non_base32() {
+        let upper = totp_code("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", 59).unwrap();
+        assert_eq!(totp_code("gezdgnbvgy3tqojqgezdgnbvgy3tqojq", 59).unwrap(), upper);
+        assert_eq!(totp_code("GEZDGNBVGY3TQOJQ", 59).unwrap(), totp_code("GEZDGNBVGY3TQOJQ====", 59).unwrap());
+        assert!(totp_code("GEZDGNBV1Y3TQOJQ", 59).is_err(), "1 is not in the base32 alphabet");
     }
 }

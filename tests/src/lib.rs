@@ -1,7 +1,9 @@
-//! End-to-end test support: a minimal WebDriver client ([`webdriver`]) and
+//! End-to-end test support: a minimal WebDriver client ([`webdriver`]),
 //! the process harness ([`harness`]) that runs the real simulator, backend
-//! and chromedriver for the tests in `tests/`.
+//! and chromedriver, and the browser flows the tests in `tests/` share
+//! ([`flows`]: sign-in, forms, verdicts, evidence).
 
+pub mod flows;
 pub mod harness;
 pub mod webdriver;
 

@@ -21,14 +21,11 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, ensure};
-use padan_e2e::harness::{
-    CARD_SEED, CardKeys, CardReader, DEMO_READER_OFFICE, DEMO_TICKET_PUBLIC_KEY, PERSONS, free_port, pcsc_available,
-};
-use padan_e2e::{Prerequisites, Session, Stack};
+use padan_e2e::flows::{PURPOSE, active_person, close_browser, sign_in, wait_card_state};
+use padan_e2e::harness::{CARD_SEED, CardKeys, CardReader, StackOptions, free_port, pcsc_available};
+use padan_e2e::{Prerequisites, Session, Stack, evidence};
 use serde_json::Value;
 
-const PASSWORD: &str = "padan-demo-2026";
-const PURPOSE: &str = "data_casn_asn";
 const OFFICER_NAME: &str = "Rina Kusuma";
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -41,49 +38,30 @@ async fn ktp_el_read_in_chromium() {
     let keys = CardKeys::for_seed(&prerequisites.ktp_card(), CARD_SEED)
         .expect("the demo keys of the virtual card (is padan-ktp-card built?)");
     let agent_port = free_port().expect("a free port for the agent");
-    let agent_url = format!("ws://127.0.0.1:{agent_port}/");
-    let env = [
-        ("PADAN_CARD__AGENT_URL", agent_url.as_str()),
-        // The demo's values, given explicitly: the SAM CA and activation
-        // authority of the virtual card's seed.
-        ("PADAN_CARD__SAM_CA_PUBLIC_KEY", keys.get("sam_ca_public_key").expect("SAM CA key")),
-        ("PADAN_CARD__ACTIVATION_PUBLIC_KEY", keys.get("activation_public_key").expect("activation key")),
-    ];
-    let stack = Stack::start_with_population(prerequisites.clone(), CARD_SEED, PERSONS, &env)
-        .await
-        .expect("starting simulator, backend and chromedriver");
+    let options = StackOptions::for_card(&keys, agent_port).expect("the SAM CA and activation keys");
+    let stack =
+        Stack::start_with_options(prerequisites, &options).await.expect("starting simulator, backend and chromedriver");
     let person = active_person(&stack).await.expect("an active person in the simulator's population");
     let nik = person["NIK"].as_str().expect("NIK").to_owned();
 
-    let mut reader = CardReader::start(
-        &prerequisites,
-        stack.dir(),
-        agent_port,
-        &stack.app_url,
-        DEMO_TICKET_PUBLIC_KEY,
-        DEMO_READER_OFFICE,
-        &keys,
-        (CARD_SEED, PERSONS, &nik),
-    )
-    .await
-    .expect("starting pcscd, vpcd and the reader-agent");
+    let mut reader = CardReader::start_for(&stack, agent_port, &keys, &nik)
+        .await
+        .expect("starting pcscd, vpcd and the reader-agent");
 
     let browser = stack.browser().await.expect("starting headless Chromium");
     let outcome = card_flows(&stack, &browser, &mut reader, &person).await;
-    if let Err(e) = outcome {
-        keep_evidence(&stack, &browser, &reader).await;
-        let _ = browser.close().await;
+    let evidence = evidence!("card").with_stack_logs(&stack).with_logs(reader.log_files());
+    if let Err(e) = close_browser(browser, outcome, &evidence).await {
         let alive = reader.check_alive().err().map(|e| format!("\n{e:#}")).unwrap_or_default();
         panic!("KTP-el reading in the browser failed: {e:#}{alive}");
     }
-    browser.close().await.expect("closing the browser session");
     // Dropping `reader` stops the card, the agent and pcscd (by PID).
 }
 
 async fn card_flows(stack: &Stack, browser: &Session, reader: &mut CardReader, person: &Value) -> anyhow::Result<()> {
     let app = &stack.app_url;
     let nik = person["NIK"].as_str().context("NIK")?;
-    sign_in(browser, app).await?;
+    sign_in(browser, app, "petugas").await?;
     ensure!(browser.exists(".site-nav a[href=\"/ktp-el\"]").await?, "the officer's menu lacks Baca KTP-el");
 
     browser.goto(&format!("{app}/ktp-el")).await?;
@@ -172,15 +150,7 @@ async fn card_flows(stack: &Stack, browser: &Session, reader: &mut CardReader, p
 }
 
 async fn wait_state(browser: &Session, state: &str) -> anyhow::Result<()> {
-    let css = format!("#card-agent-state[data-state=\"{state}\"]");
-    if browser.wait_for(&css, WAIT).await.is_ok() {
-        return Ok(());
-    }
-    let now = match browser.find("#card-agent-state").await {
-        Ok(el) => browser.attribute(&el, "data-state").await?.unwrap_or_default(),
-        Err(_) => "no #card-agent-state".to_owned(),
-    };
-    anyhow::bail!("the agent state did not become {state} (it is {now})")
+    wait_card_state(browser, state, WAIT).await
 }
 
 async fn wait_state_not(browser: &Session, state: &str) -> anyhow::Result<()> {
@@ -193,49 +163,4 @@ async fn wait_state_not(browser: &Session, state: &str) -> anyhow::Result<()> {
         ensure!(Instant::now() < deadline, "the agent state stayed {state}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-}
-
-async fn sign_in(browser: &Session, app: &str) -> anyhow::Result<()> {
-    browser.goto(&format!("{app}/masuk")).await?;
-    browser.wait_for("#username", WAIT).await?;
-    for (css, value) in [("#username", "petugas"), ("#password", PASSWORD)] {
-        let el = browser.find(css).await?;
-        browser.clear(&el).await?;
-        browser.send_keys(&el, value).await?;
-    }
-    browser.click(&browser.find("#sign-in").await?).await?;
-    browser.wait_for("#officer-name", WAIT).await.context("signing in as petugas")?;
-    Ok(())
-}
-
-/// The first active person of the population with a name: the card is issued for them.
-async fn active_person(stack: &Stack) -> anyhow::Result<Value> {
-    stack
-        .sample_persons(0, 40)
-        .await?
-        .into_iter()
-        .find(|p| p["SIM_RECORD_STATUS"] == "ACTIVE" && p["NAMA_LGKP"].as_str().is_some_and(|n| !n.is_empty()))
-        .context("the simulator's sample has no active person")
-}
-
-/// Screenshot, page, console and every log, kept after the temp dir is gone.
-async fn keep_evidence(stack: &Stack, browser: &Session, reader: &CardReader) {
-    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("e2e-evidence").join("card");
-    let _ = std::fs::create_dir_all(&dir);
-    let _ = browser.screenshot(&dir.join("screen.png")).await;
-    if let Ok(html) = browser.execute("return document.documentElement.outerHTML;", vec![]).await {
-        let _ = std::fs::write(dir.join("page.html"), html.as_str().unwrap_or_default());
-    }
-    if let Ok(lines) = browser.console_log().await {
-        let _ = std::fs::write(dir.join("console.log"), lines.join("\n"));
-    }
-    for name in ["backend.log", "simulator.log", "chromedriver.log"] {
-        let _ = std::fs::copy(stack.dir().join(name), dir.join(name));
-    }
-    for file in reader.log_files() {
-        if let Some(name) = file.file_name() {
-            let _ = std::fs::copy(&file, dir.join(name));
-        }
-    }
-    eprintln!("evidence kept in {}", dir.display());
 }

@@ -7,23 +7,22 @@
 //! KTP-el reader registry for the admin, read-only agreements for the
 //! auditor, and "not allowed" for an officer on an admin page.
 
-use std::path::{Path, PathBuf};
-use std::time::Duration;
-
 use anyhow::{Context, ensure};
-use padan_e2e::harness::{DEMO_READER_OFFICE, DEMO_TOTP_SECRET, SECOND_FACTOR_FOR_ADMINS, totp_code};
-use padan_e2e::{Prerequisites, Session, Stack};
+use padan_e2e::flows::{
+    DEMO_PASSWORD, WAIT, active_persons, close_browser, demo_totp_code_now, fake_camera_args, fetch_from_simulator,
+    ikd_lookup, open_face_page, open_portal, sign_in, sign_out, submit_face, submit_password, submit_portal,
+    submit_totp, text, type_into, upload_face,
+};
+use padan_e2e::harness::{DEMO_READER_OFFICE, SECOND_FACTOR_FOR_ADMINS};
+use padan_e2e::{Prerequisites, Session, Stack, evidence};
 use serde_json::{Value, json};
 
-const PASSWORD: &str = "padan-demo-2026";
 /// The reader/SAM the demo backend registers at start-up (backend/src/config.rs).
 const DEMO_READER_SERIAL: &str = "PADAN-VR-0001";
-const PURPOSE: &str = "data_casn_asn";
 const OFFICER_NAME: &str = "Rina Kusuma";
 /// Short, so the idle clear can be watched; the SPA takes it from the
 /// backend's `display_seconds`.
 const DISPLAY_SECONDS: &str = "5";
-const WAIT: Duration = Duration::from_secs(20);
 /// The simulator's demo-only CALL_FR public key: without one the backend
 /// keeps face match closed.
 const FR_PUBLIC_KEY_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../sim/dukcapil/keys/fr-demo-public.pem");
@@ -39,30 +38,22 @@ async fn officer_mechanisms_in_chromium() {
     let persons = active_persons(&stack, 2).await.expect("two active persons");
 
     let browser = stack.browser().await.expect("starting headless Chromium");
-    if let Err(e) = officer_flows(&stack, &browser, &persons).await {
-        keep_evidence(&stack, &browser, "mechanisms-officer").await;
-        let _ = browser.close().await;
+    let outcome = officer_flows(&stack, &browser, &persons).await;
+    if let Err(e) = close_browser(browser, outcome, &evidence!("mechanisms-officer").with_stack_logs(&stack)).await {
         panic!("officer mechanisms failed: {e:#}");
     }
-    browser.close().await.expect("closing the browser session");
 
     // Chromium's fake camera plays the person's portrait as video.
     let nik = text(&persons[0], "NIK").expect("NIK");
-    let y4m = fetch_to_file(&stack, &format!("/_sim/persons/{nik}/face.y4m?frames=10"), "face.y4m")
-        .await
-        .expect("fetching the face video");
-    let args = vec![
-        "--use-fake-device-for-media-stream".to_owned(),
-        "--use-fake-ui-for-media-stream".to_owned(),
-        format!("--use-file-for-fake-video-capture={}", y4m.display()),
-    ];
-    let camera = stack.browser_with_args(&args).await.expect("starting Chromium with a fake camera");
-    if let Err(e) = camera_flow(&stack, &camera, &nik).await {
-        keep_evidence(&stack, &camera, "mechanisms-camera").await;
-        let _ = camera.close().await;
+    let y4m =
+        fetch_from_simulator(&stack, &format!("/_sim/persons/{nik}/face.y4m?frames=10"), stack.dir().join("face.y4m"))
+            .await
+            .expect("fetching the face video");
+    let camera = stack.browser_with_args(&fake_camera_args(&y4m)).await.expect("starting Chromium with a fake camera");
+    let outcome = camera_flow(&stack, &camera, &nik).await;
+    if let Err(e) = close_browser(camera, outcome, &evidence!("mechanisms-camera").with_stack_logs(&stack)).await {
         panic!("face match through the camera failed: {e:#}");
     }
-    camera.close().await.expect("closing the camera session");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -70,19 +61,18 @@ async fn admin_pages_in_chromium() {
     let Some(prerequisites) = Prerequisites::from_env() else { return };
     let stack = Stack::start(prerequisites).await.expect("starting simulator, backend and chromedriver");
     let browser = stack.browser().await.expect("starting headless Chromium");
-    if let Err(e) = admin_flows(&stack, &browser).await {
-        keep_evidence(&stack, &browser, "mechanisms-admin").await;
-        let _ = browser.close().await;
+    let outcome = admin_flows(&stack, &browser).await;
+    if let Err(e) = close_browser(browser, outcome, &evidence!("mechanisms-admin").with_stack_logs(&stack)).await {
         panic!("admin pages failed: {e:#}");
     }
-    browser.close().await.expect("closing the browser session");
 }
 
 /// The second factor in the browser: the harness keeps it required for
 /// admins; the demo admin signs in, the second step appears, a wrong code
 /// is refused in Bahasa Indonesia, the right one (computed here from the
 /// demo key) lands on the admin's first page, `/akun` shows the factor
-/// enrolled, and replacing it without the current code is refused.
+/// enrolled, and replacing it without the current code is refused. Then
+/// the shared sign-in ([`sign_in`]) takes the auditor through both steps.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_second_factor_in_chromium() {
     let Some(prerequisites) = Prerequisites::from_env() else { return };
@@ -90,42 +80,30 @@ async fn admin_second_factor_in_chromium() {
         .await
         .expect("starting simulator, backend and chromedriver");
     let browser = stack.browser().await.expect("starting headless Chromium");
-    if let Err(e) = second_factor_flow(&stack, &browser).await {
-        keep_evidence(&stack, &browser, "mechanisms-second-factor").await;
-        let _ = browser.close().await;
+    let outcome = second_factor_flow(&stack, &browser).await;
+    let evidence = evidence!("mechanisms-second-factor").with_stack_logs(&stack);
+    if let Err(e) = close_browser(browser, outcome, &evidence).await {
         panic!("the second factor failed: {e:#}");
     }
-    browser.close().await.expect("closing the browser session");
-}
-
-fn demo_code_now() -> anyhow::Result<String> {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs();
-    totp_code(DEMO_TOTP_SECRET, now)
 }
 
 async fn second_factor_flow(stack: &Stack, browser: &Session) -> anyhow::Result<()> {
     let app = &stack.app_url;
-    browser.goto(&format!("{app}/masuk")).await?;
-    browser.wait_for("#username", WAIT).await?;
-    type_into(browser, "#username", "admin").await?;
-    type_into(browser, "#password", PASSWORD).await?;
-    browser.click(&browser.find("#sign-in").await?).await?;
+    submit_password(browser, app, "admin", DEMO_PASSWORD).await?;
     browser.wait_for("#totp-code", WAIT).await.context("the second step does not appear for the admin")?;
     ensure!(!browser.exists("#officer-name").await?, "signed in on the password alone");
 
     // A wrong code: the current one with its first digit changed.
-    let right = demo_code_now()?;
+    let right = demo_totp_code_now()?;
     let first = right.chars().next().and_then(|c| c.to_digit(10)).context("a code is digits")?;
     let wrong = format!("{}{}", (first + 1) % 10, &right[1..]);
-    type_into(browser, "#totp-code", &wrong).await?;
-    browser.click(&browser.find("#totp-submit").await?).await?;
+    submit_totp(browser, &wrong).await?;
     let error = browser.wait_for("#sign-in-error", WAIT).await.context("a wrong code shows no error")?;
     let message = browser.text(&error).await?;
     ensure!(message.contains("Kode autentikator salah"), "the wrong-code message is not Indonesian: {message}");
     ensure!(!browser.exists("#officer-name").await?, "signed in with a wrong code");
 
-    type_into(browser, "#totp-code", &demo_code_now()?).await?;
-    browser.click(&browser.find("#totp-submit").await?).await?;
+    submit_totp(browser, &demo_totp_code_now()?).await?;
     let name = browser.wait_for("#officer-name", WAIT).await.context("the right code does not sign in")?;
     ensure!(browser.text(&name).await?.contains("Agus Santoso"), "signed in as someone else");
     browser.wait_for("#agreements-table", WAIT).await.context("the admin does not land on the agreements page")?;
@@ -147,6 +125,11 @@ async fn second_factor_flow(stack: &Stack, browser: &Session) -> anyhow::Result<
     let message = browser.text(&error).await?;
     ensure!(message.contains("Kode autentikator salah"), "the wrong-code message is not Indonesian: {message}");
     ensure!(!browser.exists("#totp-secret").await?, "a new secret was shown without the current code");
+
+    // The shared flow answers the second step with the demo authenticator's code.
+    sign_out(browser).await?;
+    let second_step = sign_in(browser, app, "auditor").await?;
+    ensure!(second_step, "the auditor was signed in without the second factor");
     Ok(())
 }
 
@@ -160,21 +143,16 @@ async fn officer_flows(stack: &Stack, browser: &Session, persons: &[Value]) -> a
 
     let nik = text(&persons[0], "NIK")?;
     let other = text(&persons[1], "NIK")?;
-    let own_face = fetch_to_file(stack, &format!("/_sim/persons/{nik}/face.jpg"), "own.jpg").await?;
-    let other_face = fetch_to_file(stack, &format!("/_sim/persons/{other}/face.jpg"), "other.jpg").await?;
+    let own_face =
+        fetch_from_simulator(stack, &format!("/_sim/persons/{nik}/face.jpg"), stack.dir().join("own.jpg")).await?;
+    let other_face =
+        fetch_from_simulator(stack, &format!("/_sim/persons/{other}/face.jpg"), stack.dir().join("other.jpg")).await?;
 
     // --- face match through upload: own face, then someone else's ---
     for (file, band) in [(&own_face, "cocok"), (&other_face, "tidak_cocok")] {
         open_face_page(browser, app, &nik).await?;
-        let input = browser.find("#face-file").await?;
-        browser.send_keys(&input, &file.display().to_string()).await?;
-        browser.wait_for("#face-preview", WAIT).await.context("the upload shows no #face-preview")?;
-        browser.click(&browser.find("#face-submit").await?).await?;
-        let result = browser
-            .wait_for("#face-result[data-kind=\"scored\"]", WAIT)
-            .await
-            .context("waiting for the face match result")?;
-        let got = browser.attribute(&result, "data-band").await?;
+        upload_face(browser, file).await?;
+        let got = submit_face(browser).await?;
         let score = browser.text(&browser.find("#face-score").await?).await?;
         ensure!(got.as_deref() == Some(band), "{}: expected {band}, got {got:?} (score {score})", file.display());
     }
@@ -183,16 +161,11 @@ async fn officer_flows(stack: &Stack, browser: &Session, persons: &[Value]) -> a
 
     // --- portal: display only, watermarked, cleared when idle ---
     let name = text(&persons[0], "NAMA_LGKP")?;
-    browser.goto(&format!("{app}/portal")).await?;
-    browser.wait_for("#portal-submit", WAIT).await.context("the portal page shows no form")?;
-    type_into(browser, "#portal-nik", &nik).await?;
-    browser.set_value("#portal-purpose", PURPOSE).await?;
+    open_portal(browser, app, &nik).await?;
     // A reason is required: the form refuses to send without one.
     browser.click(&browser.find("#portal-submit").await?).await?;
     browser.wait_for("#portal-reason-error", WAIT).await.context("a missing reason must be flagged")?;
-    type_into(browser, "#portal-reason", "Verifikasi berkas usul kenaikan pangkat").await?;
-    browser.click(&browser.find("#portal-submit").await?).await?;
-    browser.wait_for("#portal-result", WAIT).await.context("waiting for #portal-result")?;
+    submit_portal(browser, "Verifikasi berkas usul kenaikan pangkat").await?;
     // One script, at once: the idle clear is only seconds away.
     let shown = browser
         .execute(
@@ -234,13 +207,8 @@ async fn officer_flows(stack: &Stack, browser: &Session, persons: &[Value]) -> a
     ensure_no_browser_storage(browser).await?;
 
     // --- IKD: the nine granted elements, watermarked ---
-    browser.goto(&format!("{app}/ikd")).await?;
-    browser.wait_for("#ikd-submit", WAIT).await.context("the IKD page shows no form")?;
+    ikd_lookup(browser, app, &other).await?;
     ensure!(browser.exists("#ikd-qr-note").await?, "the IKD page must say QR verification is not available");
-    type_into(browser, "#ikd-nik", &other).await?;
-    browser.set_value("#ikd-purpose", "pelamar_casn").await?;
-    browser.click(&browser.find("#ikd-submit").await?).await?;
-    browser.wait_for("#ikd-result", WAIT).await.context("waiting for #ikd-result")?;
     let rows =
         browser.execute("return document.querySelectorAll('#ikd-result [data-element]').length;", vec![]).await?;
     ensure!(rows == json!(9), "IKD shows {rows} elements, not 9");
@@ -268,9 +236,7 @@ async fn camera_flow(stack: &Stack, browser: &Session, nik: &str) -> anyhow::Res
     browser.click(&capture).await?;
     browser.wait_for("#face-preview", WAIT).await.context("capturing shows no #face-preview")?;
     ensure!(!camera_running(browser).await?, "the camera still runs after the capture");
-    browser.click(&browser.find("#face-submit").await?).await?;
-    let result = browser.wait_for("#face-result[data-kind=\"scored\"]", WAIT).await.context("camera match result")?;
-    let band = browser.attribute(&result, "data-band").await?;
+    let band = submit_face(browser).await.context("the camera capture")?;
     let score = browser.text(&browser.find("#face-score").await?).await?;
     ensure!(band.as_deref() == Some("cocok"), "the camera capture scored {score} ({band:?}), expected cocok");
     ensure_no_browser_storage(browser).await?;
@@ -399,8 +365,7 @@ async fn admin_flows(stack: &Stack, browser: &Session) -> anyhow::Result<()> {
     officers_page(browser, app).await?;
 
     // The auditor reads the agreements but records nothing, and has no alerts page.
-    browser.click(&browser.find("#sign-out").await?).await?;
-    browser.wait_for("#username", WAIT).await?;
+    sign_out(browser).await?;
     sign_in(browser, app, "auditor").await?;
     browser.goto(&format!("{app}/admin/perjanjian")).await?;
     browser.wait_for("#agreements-table tr[data-code=\"pks-2024\"]", WAIT).await.context("the auditor's table")?;
@@ -516,29 +481,6 @@ fn nip_for(nik: &str, serial: u32) -> anyhow::Result<String> {
     Ok(format!("{year:04}{month:02}{day:02}{:04}03{sex}{serial:03}", year + 20))
 }
 
-async fn sign_in(browser: &Session, app: &str, username: &str) -> anyhow::Result<()> {
-    browser.goto(&format!("{app}/masuk")).await?;
-    browser.wait_for("#username", WAIT).await?;
-    type_into(browser, "#username", username).await?;
-    type_into(browser, "#password", PASSWORD).await?;
-    browser.click(&browser.find("#sign-in").await?).await?;
-    browser.wait_for("#officer-name", WAIT).await.with_context(|| format!("signing in as {username}"))?;
-    Ok(())
-}
-
-async fn open_face_page(browser: &Session, app: &str, nik: &str) -> anyhow::Result<()> {
-    browser.goto(&format!("{app}/verifikasi/wajah")).await?;
-    browser.wait_for("#face-submit", WAIT).await.context("the face page shows no form")?;
-    type_into(browser, "#face-nik", nik).await?;
-    browser.set_value("#face-purpose", PURPOSE).await
-}
-
-async fn type_into(browser: &Session, css: &str, value: &str) -> anyhow::Result<()> {
-    let el = browser.find(css).await?;
-    browser.clear(&el).await?;
-    browser.send_keys(&el, value).await
-}
-
 /// localStorage + sessionStorage entries, IndexedDB databases and Cache
 /// Storage caches: all must be zero.
 async fn ensure_no_browser_storage(browser: &Session) -> anyhow::Result<()> {
@@ -556,55 +498,4 @@ async fn ensure_no_browser_storage(browser: &Session) -> anyhow::Result<()> {
         .await?;
     ensure!(counts == json!([0, 0, 0]), "browser storage is not empty: [web storage, IndexedDB, caches] = {counts}");
     Ok(())
-}
-
-/// Generated persons whose record is active.
-async fn active_persons(stack: &Stack, count: usize) -> anyhow::Result<Vec<Value>> {
-    let persons: Vec<Value> = stack
-        .sample_persons(0, 40)
-        .await?
-        .into_iter()
-        .filter(|p| p["SIM_RECORD_STATUS"] == "ACTIVE" && p["NAMA_LGKP"].as_str().is_some_and(|n| !n.is_empty()))
-        .take(count)
-        .collect();
-    ensure!(persons.len() == count, "the simulator's sample has fewer than {count} active persons");
-    Ok(persons)
-}
-
-fn text(person: &Value, key: &str) -> anyhow::Result<String> {
-    person[key].as_str().map(str::to_owned).with_context(|| format!("the sample person has no {key}"))
-}
-
-/// GETs a simulator fixture into a file in the stack's directory.
-async fn fetch_to_file(stack: &Stack, path: &str, name: &str) -> anyhow::Result<PathBuf> {
-    let url = format!("{}{path}", stack.sim_url);
-    let bytes = stack.http.get(&url).send().await?.error_for_status()?.bytes().await?;
-    let file = stack.dir().join(name);
-    std::fs::write(&file, &bytes).with_context(|| format!("writing {}", file.display()))?;
-    Ok(file)
-}
-
-fn evidence_dir(label: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("e2e-evidence").join(label)
-}
-
-/// Screenshot, page, console and the servers' logs, kept after the temp dir is gone.
-async fn keep_evidence(stack: &Stack, browser: &Session, label: &str) {
-    let dir = evidence_dir(label);
-    let _ = std::fs::create_dir_all(&dir);
-    let _ = browser.screenshot(&dir.join("screen.png")).await;
-    if let Ok(html) = browser.execute("return document.documentElement.outerHTML;", vec![]).await {
-        let _ = std::fs::write(dir.join("page.html"), html.as_str().unwrap_or_default());
-    }
-    if let Ok(lines) = browser.console_log().await {
-        let _ = std::fs::write(dir.join("console.log"), lines.join("\n"));
-    }
-    copy_logs(stack.dir(), &dir);
-    eprintln!("evidence kept in {}", dir.display());
-}
-
-fn copy_logs(from: &Path, to: &Path) {
-    for name in ["backend.log", "simulator.log", "chromedriver.log"] {
-        let _ = std::fs::copy(from.join(name), to.join(name));
-    }
 }

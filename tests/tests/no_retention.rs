@@ -39,20 +39,18 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
 
 use anyhow::{Context, bail, ensure};
 use base64::Engine;
-use padan_e2e::harness::{
-    CARD_SEED, CardKeys, CardReader, DEMO_READER_OFFICE, DEMO_TICKET_PUBLIC_KEY, PERSONS, StackOptions, TMP_BACKEND,
-    free_port, pcsc_available,
+use padan_e2e::flows::{
+    PURPOSE, WAIT, claims_from, close_browser, ensure_verdict, fake_camera_args, fetch_from_simulator, fill_form,
+    ikd_lookup, open_face_page, open_portal, open_verify_page, read_verdicts, sign_in, sign_out, submit_face,
+    submit_portal, submit_verify, upload_face, wait_card_state,
 };
-use padan_e2e::{Prerequisites, Session, Stack};
+use padan_e2e::harness::{CARD_SEED, CardKeys, CardReader, StackOptions, TMP_BACKEND, free_port, pcsc_available};
+use padan_e2e::{Prerequisites, Session, Stack, evidence};
 use serde_json::{Value, json};
 
-const PASSWORD: &str = "padan-demo-2026";
-const PURPOSE: &str = "data_casn_asn";
-const WAIT: Duration = Duration::from_secs(20);
 /// Canary families (two persons each): family 0 for the officer's
 /// mechanisms, family 1 for the SIASN API and the camera.
 const CANARY_FAMILIES: usize = 2;
@@ -124,7 +122,7 @@ async fn prove_no_retention(prerequisites: Prerequisites, postgres: Option<&Post
     canaries.plant_control(stack.dir()).context("planting the positive control")?;
 
     if let Err(e) = drive_mechanisms(&stack, &canaries).await {
-        keep_evidence(&stack, label);
+        evidence!(label).with_stack_logs(&stack).keep_logs();
         bail!("driving the mechanisms for the canaries failed: {e:#}");
     }
     stack.check_alive().context("a server died during the flows")?;
@@ -154,45 +152,20 @@ async fn prove_no_retention_card(prerequisites: Prerequisites) -> anyhow::Result
     let keys = CardKeys::for_seed(&prerequisites.ktp_card(), CARD_SEED)
         .context("the demo keys of the virtual card (is padan-ktp-card built?)")?;
     let agent_port = free_port()?;
-    let agent_url = format!("ws://127.0.0.1:{agent_port}/");
-    let env = [
-        ("PADAN_CARD__AGENT_URL", agent_url.as_str()),
-        ("PADAN_CARD__SAM_CA_PUBLIC_KEY", keys.get("sam_ca_public_key")?),
-        ("PADAN_CARD__ACTIVATION_PUBLIC_KEY", keys.get("activation_public_key")?),
-    ];
-    let options = StackOptions {
-        seed: CARD_SEED,
-        persons: PERSONS,
-        canaries: CANARY_FAMILIES,
-        backend_env: env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
-        ..StackOptions::default()
-    };
-    let mut stack = Stack::start_with_options(prerequisites.clone(), &options).await.context("starting the stack")?;
+    let options = StackOptions { canaries: CANARY_FAMILIES, ..StackOptions::for_card(&keys, agent_port)? };
+    let mut stack = Stack::start_with_options(prerequisites, &options).await.context("starting the stack")?;
     let canaries = Canaries::fetch(&stack).await.context("the simulator's canaries")?;
     canaries.plant_control(stack.dir()).context("planting the positive control")?;
     let nik = canaries.person(0).nik.clone();
-    let mut reader = CardReader::start(
-        &prerequisites,
-        stack.dir(),
-        agent_port,
-        &stack.app_url,
-        DEMO_TICKET_PUBLIC_KEY,
-        DEMO_READER_OFFICE,
-        &keys,
-        (CARD_SEED, PERSONS, &nik),
-    )
-    .await
-    .context("starting pcscd, vpcd and the reader-agent")?
-    .with_canaries(CANARY_FAMILIES);
+    let mut reader = CardReader::start_for(&stack, agent_port, &keys, &nik)
+        .await
+        .context("starting pcscd, vpcd and the reader-agent")?
+        .with_canaries(CANARY_FAMILIES);
 
     let browser = stack.browser().await?;
     let outcome = card_flow(&stack, &browser, &mut reader, &canaries).await;
-    if outcome.is_err() {
-        keep_screen(&browser, label).await;
-    }
-    browser.close().await?;
-    if let Err(e) = outcome {
-        keep_evidence(&stack, label);
+    let evidence = evidence!(label).with_stack_logs(&stack);
+    if let Err(e) = close_browser(browser, outcome, &evidence).await {
         bail!("reading the canary's KTP-el failed: {e:#}");
     }
     // The card, the agent and pcscd stop first, so their logs are complete.
@@ -233,7 +206,7 @@ fn search_and_judge(
         }
     }
     if !failures.is_empty() {
-        keep_evidence(stack, label);
+        evidence!(label).with_stack_logs(stack).keep_logs();
         bail!("{}", failures.join("\n"));
     }
     eprintln!(
@@ -524,34 +497,22 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
 async fn drive_mechanisms(stack: &Stack, canaries: &Canaries) -> anyhow::Result<()> {
     let browser = stack.browser().await?;
     let outcome = officer_flows(stack, &browser, canaries).await;
-    if outcome.is_err() {
-        keep_screen(&browser, "no-retention-officer").await;
-    }
-    browser.close().await?;
-    outcome?;
+    close_browser(browser, outcome, &evidence!("no-retention-officer")).await?;
 
     siasn_api(stack, canaries).await.context("the SIASN service API")?;
 
     // Face match through Chromium's fake camera, playing canary 3's portrait.
     let nik = canaries.person(3).nik.clone();
-    let y4m = fetch_fixture(stack, &format!("/_sim/persons/{nik}/face.y4m?frames=10"), "face.y4m").await?;
-    let args = vec![
-        "--use-fake-device-for-media-stream".to_owned(),
-        "--use-fake-ui-for-media-stream".to_owned(),
-        format!("--use-file-for-fake-video-capture={}", y4m.display()),
-    ];
-    let camera = stack.browser_with_args(&args).await?;
+    let path = format!("/_sim/persons/{nik}/face.y4m?frames=10");
+    let y4m = fetch_from_simulator(stack, &path, stack.dir().join(FIXTURES).join("face.y4m")).await?;
+    let camera = stack.browser_with_args(&fake_camera_args(&y4m)).await?;
     let outcome = camera_flow(stack, &camera, &nik).await;
-    if outcome.is_err() {
-        keep_screen(&camera, "no-retention-camera").await;
-    }
-    camera.close().await?;
-    outcome.context("face match through the camera")
+    close_browser(camera, outcome, &evidence!("no-retention-camera")).await.context("face match through the camera")
 }
 
 async fn officer_flows(stack: &Stack, browser: &Session, canaries: &Canaries) -> anyhow::Result<()> {
     let app = &stack.app_url;
-    sign_in(browser, app).await?;
+    sign_in(browser, app, "petugas").await?;
     let head = canaries.person(0);
     let spouse = canaries.person(1);
 
@@ -561,43 +522,33 @@ async fn officer_flows(stack: &Stack, browser: &Session, canaries: &Canaries) ->
     for wire in ["NAMA_LGKP", "TMPT_LHR", "ALAMAT"] {
         ensure!(filled.iter().any(|w| w == wire), "the form has no #el-{wire} (filled: {filled:?})");
     }
-    browser.click(&browser.find("#verify-submit").await?).await?;
+    submit_verify(browser).await?;
     browser.wait_for("#verify-result", WAIT).await.context("the canary's verification result")?;
     let verdicts = read_verdicts(browser).await?;
     for wire in &filled {
-        let verdict = verdicts.iter().find(|(w, _)| w == wire).map(|(_, v)| v.as_str());
-        ensure!(verdict == Some("sesuai"), "{wire}: expected sesuai, got {verdict:?} (all: {verdicts:?})");
+        ensure_verdict(&verdicts, wire, "sesuai")?;
     }
 
     // --- a typed claim on no record: tidak sesuai, and typed data is data too ---
     open_verify_page(browser, app).await?;
     let typed = canaries.typed_only_marker();
     fill_form(browser, &head.nik, &claims_from(&head.record, &[("NAMA_LGKP", &typed)])).await?;
-    browser.click(&browser.find("#verify-submit").await?).await?;
+    submit_verify(browser).await?;
     browser.wait_for("#verify-result", WAIT).await.context("the typed claim's result")?;
     let verdicts = read_verdicts(browser).await?;
-    let verdict = verdicts.iter().find(|(w, _)| w == "NAMA_LGKP").map(|(_, v)| v.as_str());
-    ensure!(verdict == Some("tidak_sesuai"), "a name on no record: {verdict:?} ({verdicts:?})");
+    ensure_verdict(&verdicts, "NAMA_LGKP", "tidak_sesuai").context("a name on no record")?;
 
     // --- face match by upload: the canary's own portrait ---
     let face = stack.dir().join(FIXTURES).join("canary-face.jpg");
     std::fs::write(&face, &head.face_jpeg)?;
     open_face_page(browser, app, &head.nik).await?;
-    browser.send_keys(&browser.find("#face-file").await?, &face.display().to_string()).await?;
-    browser.wait_for("#face-preview", WAIT).await.context("the upload shows no #face-preview")?;
-    browser.click(&browser.find("#face-submit").await?).await?;
-    let result = browser.wait_for("#face-result[data-kind=\"scored\"]", WAIT).await.context("face match result")?;
-    let band = browser.attribute(&result, "data-band").await?;
+    upload_face(browser, &face).await?;
+    let band = submit_face(browser).await?;
     ensure!(band.as_deref() == Some("cocok"), "the canary's own portrait scored {band:?}");
 
     // --- portal: 13 elements, the family and the photo ---
-    browser.goto(&format!("{app}/portal")).await?;
-    browser.wait_for("#portal-submit", WAIT).await.context("the portal page shows no form")?;
-    type_into(browser, "#portal-nik", &head.nik).await?;
-    browser.set_value("#portal-purpose", PURPOSE).await?;
-    type_into(browser, "#portal-reason", "Verifikasi berkas usul kenaikan pangkat").await?;
-    browser.click(&browser.find("#portal-submit").await?).await?;
-    browser.wait_for("#portal-result", WAIT).await.context("waiting for #portal-result")?;
+    open_portal(browser, app, &head.nik).await?;
+    submit_portal(browser, "Verifikasi berkas usul kenaikan pangkat").await?;
     let shown = browser
         .execute(
             "const q = s => document.querySelector(s);\
@@ -623,19 +574,12 @@ async fn officer_flows(stack: &Stack, browser: &Session, canaries: &Canaries) ->
     browser.wait_gone("#portal-result", WAIT).await.context("Tutup must clear the data")?;
 
     // --- IKD: the spouse's nine elements ---
-    browser.goto(&format!("{app}/ikd")).await?;
-    browser.wait_for("#ikd-submit", WAIT).await.context("the IKD page shows no form")?;
-    type_into(browser, "#ikd-nik", &spouse.nik).await?;
-    browser.set_value("#ikd-purpose", "pelamar_casn").await?;
-    browser.click(&browser.find("#ikd-submit").await?).await?;
-    let result = browser.wait_for("#ikd-result", WAIT).await.context("waiting for #ikd-result")?;
+    let result = ikd_lookup(browser, app, &spouse.nik).await?;
     let text = browser.text(&result).await?;
     ensure!(text.contains(&spouse_name), "the IKD result lacks the canary's name: {text}");
 
     // --- sign out ---
-    browser.click(&browser.find("#sign-out").await?).await?;
-    browser.wait_for("#username", WAIT).await.context("after #sign-out the sign-in page must show")?;
-    Ok(())
+    sign_out(browser).await
 }
 
 async fn card_flow(
@@ -645,12 +589,12 @@ async fn card_flow(
     canaries: &Canaries,
 ) -> anyhow::Result<()> {
     let app = &stack.app_url;
-    sign_in(browser, app).await?;
+    sign_in(browser, app, "petugas").await?;
     browser.goto(&format!("{app}/ktp-el")).await?;
-    browser.wait_for("#card-agent-state[data-state=\"no_sam\"]", WAIT).await.context("the agent did not connect")?;
+    wait_card_state(browser, "no_sam", WAIT).await.context("the agent did not connect")?;
     browser.set_value("#card-purpose", PURPOSE).await?;
     reader.insert("genuine", None)?;
-    browser.wait_for("#card-agent-state[data-state=\"card_present\"]", WAIT).await.context("no card in the reader")?;
+    wait_card_state(browser, "card_present", WAIT).await.context("no card in the reader")?;
     browser.click(&browser.find("#card-read").await?).await?;
     let result = browser
         .wait_for("#card-result[data-genuine=\"true\"]", WAIT)
@@ -663,9 +607,7 @@ async fn card_flow(
     browser.click(&browser.find("#card-close").await?).await?;
     browser.wait_gone("#card-result", WAIT).await?;
     reader.remove();
-    browser.click(&browser.find("#sign-out").await?).await?;
-    browser.wait_for("#username", WAIT).await?;
-    Ok(())
+    sign_out(browser).await
 }
 
 async fn siasn_api(stack: &Stack, canaries: &Canaries) -> anyhow::Result<()> {
@@ -687,7 +629,7 @@ async fn siasn_api(stack: &Stack, canaries: &Canaries) -> anyhow::Result<()> {
 
 async fn camera_flow(stack: &Stack, browser: &Session, nik: &str) -> anyhow::Result<()> {
     let app = &stack.app_url;
-    sign_in(browser, app).await?;
+    sign_in(browser, app, "petugas").await?;
     open_face_page(browser, app, nik).await?;
     browser.click(&browser.find("#face-camera-start").await?).await?;
     let capture = browser
@@ -696,118 +638,9 @@ async fn camera_flow(stack: &Stack, browser: &Session, nik: &str) -> anyhow::Res
         .context("the camera did not start playing")?;
     browser.click(&capture).await?;
     browser.wait_for("#face-preview", WAIT).await.context("capturing shows no #face-preview")?;
-    browser.click(&browser.find("#face-submit").await?).await?;
-    let result = browser.wait_for("#face-result[data-kind=\"scored\"]", WAIT).await.context("camera match result")?;
-    let band = browser.attribute(&result, "data-band").await?;
+    let band = submit_face(browser).await.context("the camera capture")?;
     ensure!(band.as_deref() == Some("cocok"), "the camera capture scored {band:?}, expected cocok");
-    browser.click(&browser.find("#sign-out").await?).await?;
-    browser.wait_for("#username", WAIT).await?;
-    Ok(())
-}
-
-async fn sign_in(browser: &Session, app: &str) -> anyhow::Result<()> {
-    browser.goto(&format!("{app}/masuk")).await?;
-    browser.wait_for("#username", WAIT).await?;
-    type_into(browser, "#username", "petugas").await?;
-    type_into(browser, "#password", PASSWORD).await?;
-    browser.click(&browser.find("#sign-in").await?).await?;
-    browser.wait_for("#officer-name", WAIT).await.context("signing in as petugas")?;
-    Ok(())
-}
-
-async fn open_verify_page(browser: &Session, app: &str) -> anyhow::Result<()> {
-    browser.goto(&format!("{app}/verifikasi/elemen")).await?;
-    browser.wait_for("#nik", WAIT).await.context("the verify page did not show #nik")?;
-    browser.wait_for("#verify-submit", WAIT).await?;
-    Ok(())
-}
-
-async fn open_face_page(browser: &Session, app: &str, nik: &str) -> anyhow::Result<()> {
-    browser.goto(&format!("{app}/verifikasi/wajah")).await?;
-    browser.wait_for("#face-submit", WAIT).await.context("the face page shows no form")?;
-    type_into(browser, "#face-nik", nik).await?;
-    browser.set_value("#face-purpose", PURPOSE).await
-}
-
-async fn type_into(browser: &Session, css: &str, value: &str) -> anyhow::Result<()> {
-    let el = browser.find(css).await?;
-    browser.clear(&el).await?;
-    browser.send_keys(&el, value).await
-}
-
-/// The record's values under their wire names, with `overrides` applied.
-fn claims_from(record: &Value, overrides: &[(&str, &str)]) -> Vec<(String, String)> {
-    let Some(fields) = record.as_object() else { return Vec::new() };
-    fields
-        .iter()
-        .filter_map(|(k, v)| {
-            let value = overrides.iter().find(|(o, _)| o == k).map(|(_, o)| (*o).to_owned());
-            let value = value.or_else(|| v.as_str().map(str::to_owned))?;
-            (!value.is_empty()).then(|| (k.clone(), value))
-        })
-        .collect()
-}
-
-/// Types the NIK, picks the purpose, and fills every `#el-*` control for
-/// which `claims` has a value a control can take. Returns the wire names filled.
-async fn fill_form(browser: &Session, nik: &str, claims: &[(String, String)]) -> anyhow::Result<Vec<String>> {
-    type_into(browser, "#nik", nik).await?;
-    browser.set_value("#purpose", PURPOSE).await?;
-    let controls = browser
-        .execute(
-            "return Array.from(document.querySelectorAll('input[id^=\"el-\"], select[id^=\"el-\"]'))\
-               .map(el => [el.id, el.tagName.toLowerCase(), el.type,\
-                 el.tagName === 'SELECT' ? Array.from(el.options).map(o => o.value) : []]);",
-            vec![],
-        )
-        .await?;
-    let mut filled = Vec::new();
-    for control in controls.as_array().context("controls is not an array")? {
-        let (Some(id), Some(tag), Some(kind)) = (control[0].as_str(), control[1].as_str(), control[2].as_str()) else {
-            continue;
-        };
-        let wire = id.trim_start_matches("el-");
-        let Some((_, value)) = claims.iter().find(|(w, _)| w == wire) else { continue };
-        let css = format!("#{id}");
-        if tag == "select" {
-            let options: Vec<&str> = control[3].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
-            if !options.contains(&value.as_str()) {
-                continue;
-            }
-            browser.set_value(&css, value).await?;
-        } else if kind == "date" {
-            let parts: Vec<&str> = value.split('-').collect();
-            let [d, m, y] = parts.as_slice() else { continue };
-            browser.set_value(&css, &format!("{y}-{m}-{d}")).await?;
-        } else {
-            type_into(browser, &css, value).await?;
-        }
-        filled.push(wire.to_owned());
-    }
-    Ok(filled)
-}
-
-/// `(element, verdict)` for every row of the result table.
-async fn read_verdicts(browser: &Session) -> anyhow::Result<Vec<(String, String)>> {
-    let rows = browser
-        .execute(
-            "return Array.from(document.querySelectorAll('#verify-result tr[data-element]'))\
-               .map(tr => [tr.dataset.element, tr.dataset.verdict]);",
-            vec![],
-        )
-        .await?;
-    let rows: Vec<(String, String)> = serde_json::from_value(rows).context("reading the result rows")?;
-    ensure!(!rows.is_empty(), "#verify-result has no rows");
-    Ok(rows)
-}
-
-/// GETs a simulator fixture into `fixtures/` (excluded from the search).
-async fn fetch_fixture(stack: &Stack, path: &str, name: &str) -> anyhow::Result<PathBuf> {
-    let url = format!("{}{path}", stack.sim_url);
-    let bytes = stack.http.get(&url).send().await?.error_for_status()?.bytes().await?;
-    let file = stack.dir().join(FIXTURES).join(name);
-    std::fs::write(&file, &bytes).with_context(|| format!("writing {}", file.display()))?;
-    Ok(file)
+    sign_out(browser).await
 }
 
 // ---------------------------------------------------------------------------
@@ -886,31 +719,4 @@ fn postgres_bin(tool: &str) -> PathBuf {
         .collect();
     found.sort();
     found.pop().map_or_else(|| PathBuf::from(tool), |(_, bin)| bin)
-}
-
-// ---------------------------------------------------------------------------
-// Evidence
-// ---------------------------------------------------------------------------
-
-fn evidence_dir(label: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("e2e-evidence").join(label)
-}
-
-async fn keep_screen(browser: &Session, label: &str) {
-    let dir = evidence_dir(label);
-    let _ = std::fs::create_dir_all(&dir);
-    let _ = browser.screenshot(&dir.join("screen.png")).await;
-    if let Ok(html) = browser.execute("return document.documentElement.outerHTML;", vec![]).await {
-        let _ = std::fs::write(dir.join("page.html"), html.as_str().unwrap_or_default());
-    }
-}
-
-/// Copies the logs (synthetic canary data only) for a failed run.
-fn keep_evidence(stack: &Stack, label: &str) {
-    let dir = evidence_dir(label);
-    let _ = std::fs::create_dir_all(&dir);
-    for name in ["backend.log", "simulator.log", "chromedriver.log"] {
-        let _ = std::fs::copy(stack.dir().join(name), dir.join(name));
-    }
-    eprintln!("evidence kept in {}", dir.display());
 }

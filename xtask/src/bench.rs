@@ -111,40 +111,30 @@ fn row(name: &str, r: &Report) -> String {
 }
 
 /// What `cargo xtask bench` was asked for.
-struct Options {
+#[derive(Debug, clap::Args)]
+pub(crate) struct Options {
+    /// Short runs (2 s per step, one round): a smoke test of the benchmark, not figures
+    #[arg(long)]
     quick: bool,
+    /// Reuse the SPA in dist/ as it is (no rebuild)
+    #[arg(long)]
     keep_spa: bool,
     /// Only the per-mechanism overhead at 200/s (the issue 3 figure).
+    #[arg(long = "latency")]
     latency_only: bool,
     /// How many times each 200/s pair is measured; the median is reported.
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = at_least_one)]
     rounds: usize,
+    /// Only the audit figures: chain cost, `padan audit verify` speed
+    #[arg(long)]
+    audit: bool,
+    /// Only the data-balikan figures: registry import, outbox drain
+    #[arg(long)]
+    balikan: bool,
 }
 
-fn options(args: &[String]) -> anyhow::Result<Options> {
-    let mut o = Options { quick: false, keep_spa: false, latency_only: false, rounds: 5 };
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--quick" => o.quick = true,
-            "--keep-spa" => o.keep_spa = true,
-            "--latency" => o.latency_only = true,
-            "--rounds" => {
-                o.rounds = it
-                    .next()
-                    .and_then(|n| n.parse().ok())
-                    .filter(|n| *n >= 1)
-                    .context("--rounds takes a number ≥ 1")?;
-            }
-            other => bail!(
-                "unknown argument {other:?} (usage: cargo xtask bench [--quick] [--keep-spa] [--latency] [--rounds N] \
-                 | --audit | --balikan)"
-            ),
-        }
-    }
-    if o.quick {
-        o.rounds = o.rounds.min(1);
-    }
-    Ok(o)
+fn at_least_one(n: &str) -> Result<usize, String> {
+    n.parse().ok().filter(|n| *n >= 1).ok_or_else(|| "--rounds takes a number ≥ 1".to_owned())
 }
 
 /// The release simulator (100,000 persons, seed 2026, the demo account
@@ -536,16 +526,18 @@ fn overhead(
     Ok((samples, breakdown))
 }
 
-pub fn run(args: &[String]) -> anyhow::Result<()> {
+pub(crate) fn run(mut opts: Options) -> anyhow::Result<()> {
     // Issue 4's figures (audit chain cost, `padan audit verify` speed) only.
-    if args.iter().any(|a| a == "--audit") {
-        return crate::bench_audit::run(args.iter().any(|a| a == "--quick"));
+    if opts.audit {
+        return crate::bench_audit::run(opts.quick);
     }
     // Issue 6's figures (registry import, outbox drain) only.
-    if args.iter().any(|a| a == "--balikan") {
-        return crate::bench_balikan::run(args.iter().any(|a| a == "--quick"));
+    if opts.balikan {
+        return crate::bench_balikan::run(opts.quick);
     }
-    let opts = options(args)?;
+    if opts.quick {
+        opts.rounds = opts.rounds.min(1);
+    }
     let secs = |full: u64| Duration::from_secs(if opts.quick { 2 } else { full });
     let root = crate::repo_root()?;
 

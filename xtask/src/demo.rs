@@ -65,32 +65,19 @@ const SPECIAL_NIKS: &[(&str, &str)] = &[
 const USAGE: &str = "usage: cargo xtask demo [--port 8080] [--sim-port 8001] [--card-scenario genuine|clone|tampered|\
 removed-after-N|sam-absent|sam-not-activated|sam-expired|sam-locked|sam-deactivated]";
 
-struct Options {
+/// `cargo xtask demo`'s flags.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Options {
+    /// The backend's port (the SPA and the API)
+    #[arg(long, value_name = "N", default_value_t = 8080)]
     port: u16,
+    /// The Dukcapil simulator's port
+    #[arg(long, value_name = "N", default_value_t = 8001)]
     sim_port: u16,
+    /// The virtual card: genuine, clone, tampered, removed-after-N, sam-absent, sam-not-activated,
+    /// sam-expired, sam-locked, sam-deactivated
+    #[arg(long, value_name = "NAME", default_value = "genuine")]
     card_scenario: String,
-}
-
-fn parse(args: &[String]) -> anyhow::Result<Options> {
-    let mut options = Options { port: 8080, sim_port: 8001, card_scenario: "genuine".into() };
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        let (flag, value) = match arg.split_once('=') {
-            Some((f, v)) => (f, v.to_owned()),
-            None => (arg.as_str(), args.next().with_context(|| format!("{arg} needs a value"))?.clone()),
-        };
-        if flag == "--card-scenario" {
-            options.card_scenario = value;
-            continue;
-        }
-        let port: u16 = value.parse().with_context(|| format!("{flag}: {value:?} is not a port number"))?;
-        match flag {
-            "--port" => options.port = port,
-            "--sim-port" => options.sim_port = port,
-            _ => bail!("unknown argument {flag}\n{USAGE}"),
-        }
-    }
-    Ok(options)
 }
 
 /// Why the demo cannot plug in the emulated reader, if it cannot.
@@ -240,8 +227,7 @@ fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub(crate) fn run(args: &[String]) -> anyhow::Result<()> {
-    let options = parse(args)?;
+pub(crate) fn run(options: Options) -> anyhow::Result<()> {
     let root = crate::repo_root()?;
     // Installed first so Ctrl-C during the build stops xtask's children too.
     let stop = crate::proc::interrupt_flag()?;

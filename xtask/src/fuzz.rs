@@ -23,28 +23,54 @@ use crate::proc::{describe, exit_text, probe, run};
 
 const USAGE: &str = "usage: cargo xtask fuzz <target> <seconds> | cargo xtask fuzz --list";
 
-pub(crate) fn run_command(args: &[String]) -> anyhow::Result<()> {
+/// `cargo xtask fuzz`'s arguments.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// List the fuzz targets (also `cargo xtask fuzz list`)
+    #[arg(long, conflicts_with_all = ["target", "seconds"])]
+    list: bool,
+    /// The fuzz target (a `[[bin]]` of fuzz/Cargo.toml)
+    #[arg(required_unless_present = "list")]
+    target: Option<String>,
+    /// How long to run it
+    #[arg(value_parser = clap::value_parser!(u64).range(1..))]
+    seconds: Option<u64>,
+}
+
+impl Args {
+    /// What clap cannot say alone: a target needs its seconds (`list`
+    /// alone, the old spelling of `--list`, does not).
+    pub(crate) fn missing(&self) -> Option<&'static str> {
+        match (&self.target, self.seconds) {
+            (Some(target), None) if target != "list" => Some("a fuzz target needs <SECONDS>"),
+            _ => None,
+        }
+    }
+}
+
+pub(crate) fn run_command(args: Args) -> anyhow::Result<()> {
     let root = crate::repo_root()?;
     let fuzz_dir = root.join("fuzz");
     let targets = targets(&fuzz_dir)?;
-    match args {
-        [flag] if flag == "--list" || flag == "list" => {
-            for t in &targets {
-                println!("{t}");
-            }
-            Ok(())
-        }
-        [target, seconds] => {
-            if !targets.contains(target) {
+    match (args.list, args.target, args.seconds) {
+        (true, None, None) => print_targets(&targets),
+        (false, Some(list), None) if list == "list" => print_targets(&targets),
+        (false, Some(target), Some(seconds)) => {
+            if !targets.contains(&target) {
                 bail!("no fuzz target {target:?}; there are: {}", targets.join(", "));
             }
-            let seconds: u64 =
-                seconds.parse().ok().filter(|s| *s > 0).with_context(|| format!("bad seconds {seconds:?}\n{USAGE}"))?;
             ensure_cargo_fuzz()?;
-            fuzz(&fuzz_dir, target, seconds)
+            fuzz(&fuzz_dir, &target, seconds)
         }
         _ => bail!("{USAGE}"),
     }
+}
+
+fn print_targets(targets: &[String]) -> anyhow::Result<()> {
+    for t in targets {
+        println!("{t}");
+    }
+    Ok(())
 }
 
 /// The `[[bin]]` names of fuzz/Cargo.toml.

@@ -97,10 +97,7 @@ pub(crate) fn run_all(root: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub(crate) fn run(args: &[String]) -> anyhow::Result<()> {
-    if let Some(extra) = args.first() {
-        bail!("cargo xtask test takes no arguments (got {extra:?})");
-    }
+pub(crate) fn run() -> anyhow::Result<()> {
     let root = crate::repo_root()?;
     // Ctrl-C reaches the runner in the foreground; xtask keeps living long
     // enough to stop PostgreSQL and remove its directory.

@@ -20,26 +20,26 @@ use crate::{
     store::{Engine, Store, audit::CheckpointRow},
 };
 
-const USAGE: &str = "usage: padan audit verify [--config FILE] [--checkpoints FILE]\n       \
-                     padan audit export-checkpoints [--config FILE] [--out FILE]";
+/// `padan audit <command>` (parsed with the rest of `padan`'s command line
+/// in main.rs; `--config` belongs to the whole command line).
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Verify the hash chain and the signed checkpoints: exit 0 when intact, 1 on tampering
+    Verify {
+        /// Checkpoints exported earlier (JSON lines) to check the trail against
+        #[arg(long, value_name = "FILE")]
+        checkpoints: Option<PathBuf>,
+    },
+    /// Write the signed checkpoints as JSON lines (to keep off the server)
+    ExportCheckpoints {
+        /// Where to write them (standard output when absent)
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
 
-/// Runs `padan audit <args>`; returns the process exit code.
-pub fn main(args: Vec<String>) -> i32 {
-    let mut it = args.into_iter();
-    let command = it.next().unwrap_or_default();
-    if !matches!(command.as_str(), "verify" | "export-checkpoints") {
-        return usage();
-    }
-    let (mut config, mut checkpoints, mut out) = (None, None, None);
-    while let Some(arg) = it.next() {
-        let value = it.next();
-        match (arg.as_str(), value) {
-            ("--config", Some(v)) => config = Some(PathBuf::from(v)),
-            ("--checkpoints", Some(v)) if command == "verify" => checkpoints = Some(PathBuf::from(v)),
-            ("--out", Some(v)) if command == "export-checkpoints" => out = Some(PathBuf::from(v)),
-            _ => return usage(),
-        }
-    }
+/// Runs `padan audit <command>`; returns the process exit code.
+pub fn main(command: Command, config: Option<PathBuf>) -> i32 {
     let config = match Config::load(config.as_deref()) {
         Ok(c) => c,
         Err(e) => {
@@ -56,21 +56,17 @@ pub fn main(args: Vec<String>) -> i32 {
     };
     let result = runtime.block_on(async {
         let store = Store::connect(config.database.url.expose(), 2).await.context("cannot open the database")?;
-        match command.as_str() {
-            "verify" => verify(&store, config.database.url.expose(), &config.audit, checkpoints).await,
-            "export-checkpoints" => export(&store, out).await,
-            _ => Ok(usage()),
+        match command {
+            Command::Verify { checkpoints } => {
+                verify(&store, config.database.url.expose(), &config.audit, checkpoints).await
+            }
+            Command::ExportCheckpoints { out } => export(&store, out).await,
         }
     });
     result.unwrap_or_else(|e| {
         eprintln!("padan audit: {e:#}");
         2
     })
-}
-
-fn usage() -> i32 {
-    eprintln!("{USAGE}");
-    2
 }
 
 async fn verify(store: &Store, url: &str, config: &AuditConfig, exported: Option<PathBuf>) -> anyhow::Result<i32> {

@@ -17,6 +17,7 @@
 use std::{path::PathBuf, process::ExitCode, time::Instant};
 
 use anyhow::Context;
+use clap::{Parser, ValueEnum};
 use padan_backend::{
     audit::{self, AuditRecord, chain},
     clock::{Clock, SystemClock, WIB, millis_to_datetime},
@@ -30,50 +31,44 @@ const USAGE: &str = "usage: padan-bench-data audit-trail --records N [--config F
                      padan-bench-data outbox --records N [--config FILE]";
 
 /// What to generate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Command {
+    /// Fill an empty audit trail with N records (hashes, signed checkpoints)
     AuditTrail,
+    /// Put N ASN into the registry and N ready records into the outbox
     Outbox,
 }
 
-/// A parsed command line.
-#[derive(Debug)]
+/// Data for `cargo xtask bench` (demo mode only).
+#[derive(Debug, Parser)]
+#[command(name = "padan-bench-data", version)]
 struct Args {
+    /// What to generate
+    #[arg(value_enum)]
     command: Command,
+    /// How many records
+    #[arg(long, value_name = "N")]
     records: u64,
+    /// Configuration file (TOML), as for `padan serve`; `PADAN_` environment overrides it
+    #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
 }
 
-/// `None` on anything but the two commands with a record count.
+/// `None` on anything but one of the two commands with a record count.
+#[cfg(test)]
 fn parse(args: &[String]) -> Option<Args> {
-    let (command, rest) = args.split_first()?;
-    let command = match command.as_str() {
-        "audit-trail" => Command::AuditTrail,
-        "outbox" => Command::Outbox,
-        _ => return None,
-    };
-    let (mut records, mut config) = (None, None);
-    let mut it = rest.iter();
-    while let Some(flag) = it.next() {
-        let value = it.next()?;
-        match flag.as_str() {
-            "--records" => records = Some(value.parse::<u64>().ok()?),
-            "--config" => config = Some(PathBuf::from(value)),
-            _ => return None,
-        }
-    }
-    Some(Args { command, records: records?, config })
+    Args::try_parse_from(std::iter::once("padan-bench-data").chain(args.iter().map(String::as_str))).ok()
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if matches!(args.first().map(String::as_str), Some("-h" | "--help")) {
-        println!("{USAGE}");
-        return ExitCode::SUCCESS;
-    }
-    let Some(args) = parse(&args) else {
-        eprintln!("{USAGE}");
-        return ExitCode::from(2);
+    let args = match Args::try_parse() {
+        Ok(args) => args,
+        // `--help`, `--version`: on standard output, exit 0.
+        Err(e) if !e.use_stderr() => e.exit(),
+        Err(e) => {
+            eprintln!("{USAGE}\n\n{e}");
+            return ExitCode::from(2);
+        }
     };
     let config = match Config::load(args.config.as_deref()) {
         Ok(c) if c.demo.enabled => c,
@@ -205,7 +200,9 @@ async fn outbox(store: &Store, config: &Config, n: u64) -> anyhow::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Command, parse};
+    use clap::{CommandFactory, Parser, error::ErrorKind};
+
+    use super::{Args, Command, parse};
 
     fn args(line: &str) -> Vec<String> {
         line.split_whitespace().map(str::to_owned).collect()
@@ -221,5 +218,18 @@ mod tests {
         for bad in ["", "serve", "outbox", "outbox --records", "outbox --records x", "outbox --records 5 --bogus 1"] {
             assert!(parse(&args(bad)).is_none(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn help_lists_the_commands_and_flags_and_unknown_flags_are_usage_errors() {
+        Args::command().debug_assert();
+        let help = Args::try_parse_from(["padan-bench-data", "--help"]).unwrap_err();
+        assert_eq!(help.kind(), ErrorKind::DisplayHelp);
+        for word in ["audit-trail", "outbox", "--records", "--config"] {
+            assert!(help.to_string().contains(word), "{word}: {help}");
+        }
+        let e = Args::try_parse_from(["padan-bench-data", "outbox", "--records", "5", "--bogus"]).unwrap_err();
+        assert_eq!((e.kind(), e.exit_code()), (ErrorKind::UnknownArgument, 2));
+        assert!(e.render().to_string().contains("Usage: padan-bench-data"), "{e}");
     }
 }

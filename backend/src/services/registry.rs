@@ -306,33 +306,8 @@ pub async fn import_and_join(
 /// `padan registry import FILE [--dry-run] [--config FILE]`: the same
 /// import as the admin page, streaming from a file (for large exports and
 /// for operators' scripts). Exit 0 when applied or checked, 1 when rejected,
-/// 2 on usage or start-up errors.
-pub fn cli_main(args: Vec<String>) -> i32 {
-    const USAGE: &str = "usage: padan registry import FILE [--dry-run] [--config FILE]";
-    let mut args = args.into_iter();
-    match args.next().as_deref() {
-        Some("import") => {}
-        _ => {
-            eprintln!("{USAGE}");
-            return 2;
-        }
-    }
-    let (mut file, mut config_path, mut dry_run) = (None, None, false);
-    while let Some(a) = args.next() {
-        match a.as_str() {
-            "--dry-run" => dry_run = true,
-            "--config" => config_path = args.next().map(std::path::PathBuf::from),
-            f if file.is_none() && !f.starts_with('-') => file = Some(std::path::PathBuf::from(f)),
-            _ => {
-                eprintln!("{USAGE}");
-                return 2;
-            }
-        }
-    }
-    let Some(file) = file else {
-        eprintln!("{USAGE}");
-        return 2;
-    };
+/// 2 on usage (main.rs parses the command line) or start-up errors.
+pub fn cli_main(file: std::path::PathBuf, dry_run: bool, config_path: Option<std::path::PathBuf>) -> i32 {
     let config = match crate::config::Config::load(config_path.as_deref()) {
         Ok(c) => c,
         Err(e) => {

@@ -1,27 +1,37 @@
 //! Reading a SIASN-style ASN export (see `docs/data-balikan.md`): a
-//! streaming CSV reader that accepts what real exports look like (`,` `;`
-//! or tab, a UTF-8 byte-order mark, quoted fields with embedded separators,
-//! quotes and newlines, CRLF), and the per-row checks of the validation
-//! report. Pure: no database, so every variation is unit-tested here.
+//! streaming reader on the `csv` crate that accepts what real exports look
+//! like (`,` `;` or tab, a UTF-8 byte-order mark, quoted fields with
+//! embedded separators, quotes and newlines, CRLF), and the per-row checks
+//! of the validation report. Pure: no database, so every variation is
+//! unit-tested here.
 
-use std::io::{self, BufRead};
+use std::io::{self, BufRead, Cursor, Read};
 
 use padan_protocol::{
     v1::ProblemKind,
     validate::{Mismatch, nik_agrees_with_nip, parse_nik, parse_nip},
 };
 
-/// Longest physical record accepted (a quoted field left open would
-/// otherwise swallow the rest of the file).
+/// Longest record accepted (a quoted field left open would otherwise
+/// swallow the rest of the file).
 const MAX_RECORD_BYTES: usize = 64 * 1024;
+/// The `csv` reader's own buffer.
+const CSV_BUFFER: usize = 8 * 1024;
+/// Bytes [`Tap`] holds at most: one record plus what `csv` read ahead. Past
+/// it the record is refused and reading stops (memory stays bounded).
+const TAP_LIMIT: usize = MAX_RECORD_BYTES + 2 * CSV_BUFFER;
+/// Separators tried on the header, in the order ties are broken (the last wins).
+const SEPARATORS: [u8; 4] = [b',', b';', b'\t', b'|'];
+const TOO_LONG: &str = "baris terlalu panjang atau tanda kutip tidak ditutup";
 
 /// Reads one CSV record at a time, reusing its buffers.
 pub struct CsvReader<R> {
-    inner: R,
+    csv: csv::Reader<Tap<io::Chain<Cursor<Vec<u8>>, R>>>,
     sep: u8,
-    /// Line of the file where the next record starts (1-based).
-    next_line: u64,
-    raw: Vec<u8>,
+    /// Line of the file where the unread input starts (1-based).
+    line: u64,
+    record: csv::ByteRecord,
+    done: bool,
 }
 
 /// No identifiers in logs.
@@ -34,25 +44,78 @@ impl<R> std::fmt::Debug for CsvReader<R> {
 /// A record: its first line and its fields, or why it could not be split.
 pub type Record = (u64, Result<(), &'static str>);
 
+/// Keeps the bytes `csv` reads until the record they belong to was handed
+/// out: `csv` says where records are (and splits them), but not which line
+/// a record starts on, nor whether its quoting was broken (it is lenient,
+/// like Python's), and the validation report needs both.
+struct Tap<R> {
+    inner: R,
+    /// Input from the start of the current record (the first byte is at
+    /// stream offset `base`) up to what `csv` has read.
+    seen: Vec<u8>,
+    base: u64,
+    /// Newlines of blank lines dropped from the front of `seen` (`csv`
+    /// skips blank lines inside one read: a long run of them must not
+    /// count as a long record).
+    dropped_newlines: u64,
+    overflow: bool,
+}
+
+impl<R: Read> Read for Tap<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.seen.len() >= TAP_LIMIT {
+            let blank = self.seen.iter().take_while(|b| matches!(b, b'\r' | b'\n')).count();
+            self.dropped_newlines += count_newlines(&self.seen[..blank]);
+            self.seen.drain(..blank);
+            self.base += blank as u64;
+        }
+        if self.seen.len() >= TAP_LIMIT {
+            self.overflow = true;
+            return Err(io::Error::other(TOO_LONG));
+        }
+        let room = buf.len().min(TAP_LIMIT - self.seen.len());
+        let n = self.inner.read(&mut buf[..room])?;
+        self.seen.extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
+}
+
 impl<R: BufRead> CsvReader<R> {
     /// Reads the header, detects the separator from it and strips a BOM.
     /// `Ok(None)` for an empty file.
     pub fn open(mut inner: R) -> io::Result<Option<(Self, Vec<String>)>> {
-        let mut raw = Vec::new();
-        let mut next_line = 1;
-        if !read_record(&mut inner, &mut raw, &mut next_line)? {
+        // The separator must be known before `csv` starts: sniff it on the
+        // first line, then hand that line back to `csv` in front of the rest.
+        let mut first = Vec::new();
+        (&mut inner).take(MAX_RECORD_BYTES as u64).read_until(b'\n', &mut first)?;
+        if first.is_empty() {
             return Ok(None);
         }
-        if raw.starts_with(b"\xEF\xBB\xBF") {
-            raw.drain(..3);
+        if first.starts_with(b"\xEF\xBB\xBF") {
+            first.drain(..3);
         }
-        let sep = detect_separator(&raw);
+        let sep = detect_separator(&first);
+        let tap = Tap {
+            inner: Cursor::new(first).chain(inner),
+            seen: Vec::new(),
+            base: 0,
+            dropped_newlines: 0,
+            overflow: false,
+        };
+        let csv = csv::ReaderBuilder::new()
+            .delimiter(sep)
+            .has_headers(false)
+            .flexible(true)
+            .buffer_capacity(CSV_BUFFER)
+            .from_reader(tap);
+        let mut reader = Self { csv, sep, line: 1, record: csv::ByteRecord::new(), done: false };
         let mut header = Vec::new();
-        let _ = split(&raw, sep, &mut header);
-        for h in &mut header {
-            *h = h.trim().to_owned();
+        // The header is the first line: a blank first line is an empty header.
+        match reader.read()? {
+            Some((1, _)) => header.extend(reader.record.iter().map(|h| String::from_utf8_lossy(h).trim().to_owned())),
+            _ => header.push(String::new()),
         }
-        Ok(Some((Self { inner, sep, next_line, raw }, header)))
+        Ok(Some((reader, header)))
     }
 
     pub fn separator(&self) -> u8 {
@@ -61,52 +124,76 @@ impl<R: BufRead> CsvReader<R> {
 
     /// The next non-blank record into `fields`; `None` at the end.
     pub fn next_record(&mut self, fields: &mut Vec<String>) -> io::Result<Option<Record>> {
+        fields.clear();
+        let next = self.read()?;
+        if let Some((_, Ok(()))) = next {
+            fields.extend(self.record.iter().map(|f| String::from_utf8_lossy(f).into_owned()));
+        }
+        Ok(next)
+    }
+
+    /// The next non-blank record into `self.record`, with its first line.
+    fn read(&mut self) -> io::Result<Option<Record>> {
         loop {
-            let line = self.next_line;
-            if !read_record(&mut self.inner, &mut self.raw, &mut self.next_line)? {
+            if self.done {
                 return Ok(None);
             }
-            if self.raw.iter().all(|b| b.is_ascii_whitespace()) {
-                continue;
+            let more = match self.csv.read_byte_record(&mut self.record) {
+                Ok(more) => more,
+                Err(_) if self.csv.get_ref().overflow => {
+                    // An open quote ran on for too long: nothing after it can be trusted.
+                    self.done = true;
+                    self.record.clear();
+                    return Ok(Some((self.line, Err(TOO_LONG))));
+                }
+                Err(e) => {
+                    self.done = true;
+                    return Err(match e.into_kind() {
+                        csv::ErrorKind::Io(e) => e,
+                        other => io::Error::other(format!("{other:?}")),
+                    });
+                }
+            };
+            if !more {
+                self.done = true;
+                return Ok(None);
             }
-            if self.raw.len() > MAX_RECORD_BYTES {
-                fields.clear();
-                return Ok(Some((line, Err("baris terlalu panjang atau tanda kutip tidak ditutup"))));
+            let end = self.csv.position().byte();
+            let tap = self.csv.get_mut();
+            let len = usize::try_from(end.saturating_sub(tap.base)).unwrap_or(usize::MAX).min(tap.seen.len());
+            let raw = &tap.seen[..len];
+            // `csv` skips blank lines before a record: they still count.
+            let leading = raw.iter().take_while(|b| matches!(b, b'\r' | b'\n')).count();
+            let line = self.line + tap.dropped_newlines + count_newlines(&raw[..leading]);
+            self.line += tap.dropped_newlines + count_newlines(raw);
+            tap.dropped_newlines = 0;
+            let raw = &raw[leading..];
+            let result = if raw.iter().all(u8::is_ascii_whitespace) {
+                None
+            } else if raw.len() > MAX_RECORD_BYTES {
+                Some(Err(TOO_LONG))
+            } else {
+                Some(quoting(raw, self.sep))
+            };
+            tap.seen.drain(..len);
+            tap.base = end;
+            if let Some(result) = result {
+                return Ok(Some((line, result)));
             }
-            return Ok(Some((line, split(&self.raw, self.sep, fields))));
         }
     }
 }
 
-/// One record's bytes (without the line ending), continuing over newlines
-/// inside quotes. `false` at the end of the input.
-fn read_record(inner: &mut impl BufRead, raw: &mut Vec<u8>, next_line: &mut u64) -> io::Result<bool> {
-    raw.clear();
-    let mut in_quotes = false;
-    loop {
-        let start = raw.len();
-        let n = inner.read_until(b'\n', raw)?;
-        if n == 0 {
-            return Ok(!raw.is_empty());
-        }
-        *next_line += 1;
-        for &b in &raw[start..] {
-            if b == b'"' {
-                in_quotes = !in_quotes;
-            }
-        }
-        if !in_quotes || raw.len() > MAX_RECORD_BYTES {
-            while matches!(raw.last(), Some(b'\n' | b'\r')) {
-                raw.pop();
-            }
-            return Ok(true);
-        }
-    }
+fn count_newlines(raw: &[u8]) -> u64 {
+    raw.iter().filter(|&&b| b == b'\n').count() as u64
 }
 
-/// The separator that occurs most often outside quotes in the header.
+/// The separator that occurs most often outside quotes on the header line.
+/// Counted here rather than by splitting with `csv` and each candidate:
+/// `csv` ends a quoted field at its closing quote and takes later quotes
+/// literally, so a wrong candidate would count separators inside quotes.
 fn detect_separator(header: &[u8]) -> u8 {
-    let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0), (b'|', 0)];
+    let mut counts = SEPARATORS.map(|sep| (sep, 0usize));
     let mut in_quotes = false;
     for &b in header {
         if b == b'"' {
@@ -122,48 +209,35 @@ fn detect_separator(header: &[u8]) -> u8 {
     counts.iter().max_by_key(|c| c.1).filter(|c| c.1 > 0).map_or(b',', |c| c.0)
 }
 
-/// Splits a record into fields (RFC 4180 quoting, `""` for a quote).
-fn split(raw: &[u8], sep: u8, fields: &mut Vec<String>) -> Result<(), &'static str> {
-    fields.clear();
-    let mut field = Vec::with_capacity(32);
-    let mut i = 0;
-    let mut quoted = false;
-    let mut after_quote = false;
-    let mut ok = Ok(());
-    while i < raw.len() {
-        let b = raw[i];
-        if quoted {
-            if b == b'"' {
-                if raw.get(i + 1) == Some(&b'"') {
-                    field.push(b'"');
-                    i += 1;
-                } else {
-                    quoted = false;
-                    after_quote = true;
-                }
-            } else {
-                field.push(b);
-            }
-        } else if b == sep {
-            fields.push(String::from_utf8_lossy(&field).into_owned());
-            field.clear();
-            after_quote = false;
-        } else if b == b'"' && field.iter().all(u8::is_ascii_whitespace) && !after_quote {
-            field.clear();
-            quoted = true;
-        } else {
-            if after_quote && !b.is_ascii_whitespace() {
-                ok = Err("tanda kutip di tengah isian");
-            }
-            field.push(b);
-        }
-        i += 1;
+/// What `csv` lets through but an export should not contain (RFC 4180):
+/// text after a closing quote (`"x"y`) and a quote never closed. `raw` is
+/// one record as read, from its first byte.
+fn quoting(raw: &[u8], sep: u8) -> Result<(), &'static str> {
+    #[derive(PartialEq)]
+    enum At {
+        FieldStart,
+        Unquoted,
+        Quoted,
+        AfterQuote,
     }
-    if quoted {
-        ok = Err("tanda kutip tidak ditutup");
+    let mut at = At::FieldStart;
+    let mut bytes = raw.iter().peekable();
+    while let Some(&b) = bytes.next() {
+        at = match at {
+            At::Quoted if b == b'"' && bytes.peek() == Some(&&b'"') => {
+                bytes.next();
+                At::Quoted
+            }
+            At::Quoted if b == b'"' => At::AfterQuote,
+            At::Quoted => At::Quoted,
+            _ if b == sep => At::FieldStart,
+            At::FieldStart if b == b'"' => At::Quoted,
+            At::AfterQuote if b.is_ascii_whitespace() => At::AfterQuote,
+            At::AfterQuote => return Err("tanda kutip di tengah isian"),
+            _ => At::Unquoted,
+        };
     }
-    fields.push(String::from_utf8_lossy(&field).into_owned());
-    ok
+    if at == At::Quoted { Err("tanda kutip tidak ditutup") } else { Ok(()) }
 }
 
 /// Where each column is in the file's header.
@@ -452,12 +526,60 @@ mod tests {
         assert_eq!(rows[0].2, ["1", "2"]);
         let (sep, _, _) = read_all(b"\"NIK,X\";NIP;NAMA\n");
         assert_eq!(sep, b';', "separators inside quotes do not count");
+        // Found by the fuzzer: also not inside a later quoted field.
+        let (sep, header, _) = read_all(b"\"NIK\"|\"A;B;C\"\n");
+        assert_eq!((sep, &header[..]), (b'|', &["NIK".to_owned(), "A;B;C".to_owned()][..]));
     }
 
     #[test]
     fn broken_quotes_are_reported() {
         let (_, _, rows) = read_all(b"A,B\n\"x\"y,2\n");
         assert!(rows[0].1.is_err());
+    }
+
+    #[test]
+    fn open_quotes_and_long_records_are_refused_within_bounds() {
+        // A quote left open in the last field: `csv` alone would accept `c`.
+        let (_, _, rows) = read_all(b"A,B,C\n1,2,3\na,b,\"c");
+        assert_eq!((rows[0].1, rows[1].0), (Ok(()), 3));
+        assert_eq!(rows[1].1, Err("tanda kutip tidak ditutup"));
+        // One closed but over-long record is refused, the rows after it are read.
+        let mut text = format!("A,B\n\"{}\",1\n3,4\n", "x".repeat(MAX_RECORD_BYTES)).into_bytes();
+        let (_, _, rows) = read_all(&text);
+        assert_eq!(rows.len(), 2);
+        assert_eq!((rows[0].0, rows[0].1), (2, Err(TOO_LONG)));
+        assert_eq!((rows[1].0, &rows[1].2[..]), (3, &["3".to_owned(), "4".to_owned()][..]));
+        // A quote that never closes in a large file: reported once, and the
+        // reader does not keep the rest of the file.
+        text = b"A,B\n1,2\n\"open,3\n".to_vec();
+        text.extend(b"5,6\n".repeat(100_000));
+        let (mut reader, _) = CsvReader::open(&text[..]).unwrap().unwrap();
+        let mut fields = Vec::new();
+        assert_eq!(reader.next_record(&mut fields).unwrap(), Some((2, Ok(()))));
+        assert_eq!(reader.next_record(&mut fields).unwrap(), Some((3, Err(TOO_LONG))));
+        assert!(reader.csv.get_ref().seen.len() <= TAP_LIMIT);
+        assert_eq!(reader.next_record(&mut fields).unwrap(), None);
+    }
+
+    #[test]
+    fn blank_lines_count_however_many_there_are() {
+        let mut text = b"A;B\r\n".to_vec();
+        text.extend(b"\r\n".repeat(100_000));
+        text.extend(b"1;2\n\n \t \n3;4");
+        let (sep, _, rows) = read_all(&text);
+        assert_eq!(sep, b';');
+        let lines: Vec<u64> = rows.iter().map(|r| r.0).collect();
+        assert_eq!(lines, [100_002, 100_005]);
+        assert!(rows.iter().all(|r| r.1.is_ok()));
+        assert_eq!(rows[1].2, ["3", "4"]);
+    }
+
+    #[test]
+    fn an_empty_file_and_a_blank_first_line() {
+        assert!(CsvReader::open(&b""[..]).unwrap().is_none());
+        let (_, header, rows) = read_all(b"\nNIK,NIP\n1,2\n");
+        assert_eq!(header, [""], "the header is the first line");
+        assert_eq!(rows[0].0, 3);
     }
 
     #[test]

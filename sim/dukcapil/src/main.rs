@@ -7,47 +7,46 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
+use clap::Parser;
 use padan_sim_dukcapil::{Population, SimConfig, spawn_with_population};
 
-const USAGE: &str =
-    "usage: padan-sim-dukcapil [--listen 127.0.0.1:8001] [--seed N] [--persons N] [--canaries N] [--config FILE.json]";
+/// The Dukcapil simulator: the registry's web services over HTTP, on a
+/// generated population.
+#[derive(Debug, Parser)]
+#[command(name = "padan-sim-dukcapil", version)]
+struct Args {
+    /// Where to listen [default: 127.0.0.1:8001, or the file's]
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<SocketAddr>,
+    /// Population seed [default: the file's or the built-in one]
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+    /// Number of generated persons [default: the file's or the built-in one]
+    #[arg(long, value_name = "N")]
+    persons: Option<usize>,
+    /// Canary families appended for the no-retention tests (`GET /_sim/canaries`)
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    canaries: usize,
+    /// Configuration (JSON, sim/dukcapil/sim.example.json); the flags above win over it
+    #[arg(long, value_name = "FILE.json")]
+    config: Option<String>,
+}
 
 fn parse_args() -> anyhow::Result<(SimConfig, usize)> {
-    let mut args = std::env::args().skip(1);
-    let mut config = SimConfig { listen: SocketAddr::from(([127, 0, 0, 1], 8001)), ..SimConfig::default() };
-    let mut overrides: Vec<(String, String)> = Vec::new();
-    let mut canaries = 0;
-    while let Some(arg) = args.next() {
-        if arg == "-h" || arg == "--help" {
-            println!("{USAGE}");
-            std::process::exit(0);
+    let args = Args::parse();
+    let mut config = match &args.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("reading {path}"))?;
+            serde_json::from_str(&text).with_context(|| format!("parsing {path}"))?
         }
-        let (flag, value) = match arg.split_once('=') {
-            Some((f, v)) => (f.to_owned(), v.to_owned()),
-            None => {
-                let v = args.next().with_context(|| format!("{arg} needs a value\n{USAGE}"))?;
-                (arg, v)
-            }
-        };
-        if flag == "--config" {
-            let text = std::fs::read_to_string(&value).with_context(|| format!("reading {value}"))?;
-            config = serde_json::from_str(&text).with_context(|| format!("parsing {value}"))?;
-        } else {
-            overrides.push((flag, value));
-        }
-    }
+        None => SimConfig { listen: SocketAddr::from(([127, 0, 0, 1], 8001)), ..SimConfig::default() },
+    };
     // Flags win over the file, whatever their order.
-    for (flag, value) in overrides {
-        match flag.as_str() {
-            "--listen" => config.listen = value.parse().with_context(|| format!("bad --listen {value}"))?,
-            "--seed" => config.seed = value.parse().with_context(|| format!("bad --seed {value}"))?,
-            "--persons" => config.persons = value.parse().with_context(|| format!("bad --persons {value}"))?,
-            "--canaries" => canaries = value.parse().with_context(|| format!("bad --canaries {value}"))?,
-            _ => bail!("unknown argument {flag}\n{USAGE}"),
-        }
-    }
-    Ok((config, canaries))
+    config.listen = args.listen.unwrap_or(config.listen);
+    config.seed = args.seed.unwrap_or(config.seed);
+    config.persons = args.persons.unwrap_or(config.persons);
+    Ok((config, args.canaries))
 }
 
 async fn shutdown_signal() {
@@ -104,4 +103,45 @@ async fn main() -> anyhow::Result<()> {
     shutdown_signal().await;
     tracing::info!("shutting down");
     handle.shutdown().await
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::{CommandFactory, Parser, error::ErrorKind};
+
+    use super::Args;
+
+    #[test]
+    fn help_lists_every_flag_and_unknown_flags_are_usage_errors() {
+        Args::command().debug_assert();
+        let help = Args::try_parse_from(["padan-sim-dukcapil", "--help"]).unwrap_err();
+        assert_eq!(help.kind(), ErrorKind::DisplayHelp);
+        for word in ["--listen", "--seed", "--persons", "--canaries", "--config"] {
+            assert!(help.to_string().contains(word), "{word}: {help}");
+        }
+        let e = Args::try_parse_from(["padan-sim-dukcapil", "--bogus", "1"]).unwrap_err();
+        assert_eq!((e.kind(), e.exit_code()), (ErrorKind::UnknownArgument, 2));
+        assert!(e.render().to_string().contains("Usage: padan-sim-dukcapil"), "{e}");
+        let e = Args::try_parse_from(["padan-sim-dukcapil", "--listen", "nowhere"]).unwrap_err();
+        assert_eq!((e.kind(), e.exit_code()), (ErrorKind::ValueValidation, 2));
+    }
+
+    #[test]
+    fn the_harness_invocation_parses() {
+        let a = Args::try_parse_from([
+            "padan-sim-dukcapil",
+            "--config",
+            "sim.json",
+            "--listen=127.0.0.1:9",
+            "--seed",
+            "7",
+            "--persons",
+            "100",
+            "--canaries",
+            "2",
+        ])
+        .unwrap();
+        assert_eq!((a.config.as_deref(), a.seed, a.persons, a.canaries), (Some("sim.json"), Some(7), Some(100), 2));
+        assert_eq!(a.listen.map(|l| l.port()), Some(9));
+    }
 }

@@ -12,71 +12,60 @@
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use clap::{Parser, Subcommand};
 use padan_sim_dukcapil::{Population, SimConfig};
 use padan_sim_ktp_card::{CardImage, DemoKeys, Icc, Kit, Scenario, vpcd};
 
+/// The virtual KTP-el card and SAM, plugged into pcscd via vpcd.
+#[derive(Debug, Parser)]
+#[command(name = "padan-ktp-card", version)]
 struct Args {
-    keys_only: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Population seed (the card's person and the demo keys)
+    #[arg(long, global = true, value_name = "N", default_value_t = SimConfig::default().seed)]
     seed: u64,
+    /// Number of persons in the population
+    #[arg(long, global = true, value_name = "N", default_value_t = SimConfig::default().persons)]
     persons: usize,
+    /// The card's person, by index in the population
+    #[arg(long, value_name = "I", default_value_t = 0)]
     person: usize,
+    /// The card's person, by NIK (wins over --person)
+    #[arg(long, value_name = "NIK")]
     nik: Option<String>,
+    /// genuine, clone, tampered, removed-after-N, sam-absent, sam-not-activated, sam-expired, sam-locked, sam-deactivated
+    #[arg(long, value_name = "NAME", default_value = "genuine", value_parser = scenario)]
     scenario: Scenario,
+    /// vpcd's host
+    #[arg(long = "vpcd-host", value_name = "H", default_value = "127.0.0.1")]
     host: String,
+    /// vpcd's port for the card slot
+    #[arg(long, value_name = "P", default_value_t = 35_963)]
     card_port: u16,
+    /// vpcd's port for the SAM slot
+    #[arg(long, value_name = "P", default_value_t = 35_964)]
     sam_port: u16,
+    /// After a removal, insert a (genuine) card again after MS milliseconds
+    #[arg(long, value_name = "MS")]
     reinsert_after_ms: Option<u64>,
+    /// Only the SAM: no card in the reader
+    #[arg(long)]
     no_card: bool,
-    /// Canary families on top of the population (`padan_sim_dukcapil::canary`).
+    /// Canary families on top of the population (`padan_sim_dukcapil::canary`)
+    #[arg(long, global = true, value_name = "N", default_value_t = 0)]
     canaries: usize,
 }
 
-fn parse_args() -> Result<Args, String> {
-    let defaults = SimConfig::default();
-    let mut a = Args {
-        keys_only: false,
-        seed: defaults.seed,
-        persons: defaults.persons,
-        person: 0,
-        nik: None,
-        scenario: Scenario::Genuine,
-        host: "127.0.0.1".into(),
-        card_port: 35_963,
-        sam_port: 35_964,
-        reinsert_after_ms: None,
-        no_card: false,
-        canaries: 0,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(arg) = it.next() {
-        let mut val = || it.next().ok_or_else(|| format!("{arg} needs a value"));
-        let num = |v: String| v.parse::<u64>().map_err(|_| format!("{arg}: not a number: {v}"));
-        match arg.as_str() {
-            "keys" => a.keys_only = true,
-            "--seed" => a.seed = num(val()?)?,
-            "--persons" => a.persons = num(val()?)? as usize,
-            "--person" => a.person = num(val()?)? as usize,
-            "--nik" => a.nik = Some(val()?),
-            "--scenario" => {
-                let v = val()?;
-                a.scenario = Scenario::parse(&v).ok_or_else(|| format!("unknown scenario {v}"))?;
-            }
-            "--vpcd-host" => a.host = val()?,
-            "--card-port" => a.card_port = num(val()?)? as u16,
-            "--sam-port" => a.sam_port = num(val()?)? as u16,
-            "--reinsert-after-ms" => a.reinsert_after_ms = Some(num(val()?)?),
-            "--no-card" => a.no_card = true,
-            "--canaries" => a.canaries = num(val()?)? as usize,
-            "-h" | "--help" => return Err(HELP.into()),
-            other => return Err(format!("unknown argument {other}\n{HELP}")),
-        }
-    }
-    Ok(a)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Subcommand)]
+enum Command {
+    /// Print the demo public keys and the PCID/config key for configs, and exit
+    Keys,
 }
 
-const HELP: &str = "usage: padan-ktp-card [keys] [--seed N] [--persons N] [--person I | --nik NIK] \
-[--scenario genuine|clone|tampered|removed-after-N|sam-absent|sam-not-activated|sam-expired|sam-locked|sam-deactivated] \
-[--vpcd-host H] [--card-port P] [--sam-port P] [--reinsert-after-ms MS] [--no-card] [--canaries N]";
+fn scenario(name: &str) -> Result<Scenario, String> {
+    Scenario::parse(name).ok_or_else(|| format!("unknown scenario {name}"))
+}
 
 fn now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
@@ -122,15 +111,10 @@ fn serve_forever(name: &str, addr: String, mut make: impl FnMut(bool) -> Box<dyn
 }
 
 fn main() -> ExitCode {
-    let args = match parse_args() {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
-        }
-    };
+    // Usage errors exit 2 with the usage; `--help`/`--version` exit 0.
+    let args = Args::parse();
     let keys = DemoKeys::from_seed(args.seed);
-    if args.keys_only {
+    if args.command == Some(Command::Keys) {
         print_keys(&keys);
         return ExitCode::SUCCESS;
     }
@@ -187,4 +171,84 @@ fn main() -> ExitCode {
         let _ = t.join();
     }
     ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::{CommandFactory, Parser, error::ErrorKind};
+    use padan_sim_ktp_card::Scenario;
+
+    use super::{Args, Command};
+
+    #[test]
+    fn help_lists_every_subcommand_and_flag() {
+        Args::command().debug_assert();
+        let help = Args::try_parse_from(["padan-ktp-card", "--help"]).unwrap_err();
+        assert_eq!(help.kind(), ErrorKind::DisplayHelp);
+        for word in [
+            "keys",
+            "--seed",
+            "--persons",
+            "--person",
+            "--nik",
+            "--scenario",
+            "--vpcd-host",
+            "--card-port",
+            "--sam-port",
+            "--reinsert-after-ms",
+            "--no-card",
+            "--canaries",
+        ] {
+            assert!(help.to_string().contains(word), "{word}: {help}");
+        }
+    }
+
+    #[test]
+    fn unknown_flags_and_bad_values_are_usage_errors() {
+        for args in [&["padan-ktp-card", "--bogus"][..], &["padan-ktp-card", "keys", "--bogus"]] {
+            let e = Args::try_parse_from(args).unwrap_err();
+            assert_eq!((e.kind(), e.exit_code()), (ErrorKind::UnknownArgument, 2), "{args:?}");
+            assert!(e.render().to_string().contains("Usage: padan-ktp-card"), "{args:?}: {e}");
+        }
+        for args in [
+            &["padan-ktp-card", "--scenario", "stolen"][..],
+            &["padan-ktp-card", "--card-port", "70000"],
+            &["padan-ktp-card", "--persons", "-1"],
+            &["padan-ktp-card", "--seed"],
+        ] {
+            let e = Args::try_parse_from(args).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{args:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn the_harness_invocations_parse() {
+        let a = Args::try_parse_from(["padan-ktp-card", "keys", "--seed", "20240628"]).unwrap();
+        assert_eq!((a.command, a.seed), (Some(Command::Keys), 20_240_628));
+        let a = Args::try_parse_from([
+            "padan-ktp-card",
+            "--seed",
+            "1",
+            "--persons",
+            "50",
+            "--nik",
+            "3171016708929904",
+            "--scenario",
+            "removed-after-15",
+            "--vpcd-host",
+            "127.0.0.1",
+            "--canaries",
+            "1",
+            "--card-port",
+            "40000",
+            "--sam-port",
+            "40001",
+            "--reinsert-after-ms",
+            "2000",
+        ])
+        .unwrap();
+        assert_eq!(a.command, None);
+        assert_eq!(a.scenario, Scenario::RemovedAfter(15));
+        assert_eq!((a.card_port, a.sam_port, a.reinsert_after_ms, a.no_card), (40_000, 40_001, Some(2000), false));
+    }
 }
