@@ -61,6 +61,12 @@ impl Clock for ManualClock {
     }
 }
 
+/// A Unix-ms instant as officers read it: `YYYY-MM-DD HH:MM WIB`.
+pub fn wib(ms: i64) -> String {
+    let t = millis_to_datetime(ms).to_offset(WIB);
+    format!("{} {:02}:{:02} WIB", t.date(), t.hour(), t.minute())
+}
+
 pub fn millis_to_datetime(ms: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }

@@ -560,13 +560,6 @@ fn walk_sqlite_file(
     Ok(walker.finish(found, unchained))
 }
 
-/// The file behind a `sqlite:` URL.
-pub fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
-    let path = rest.split('?').next().unwrap_or_default();
-    (!path.is_empty() && path != ":memory:").then(|| std::path::PathBuf::from(path))
-}
-
 /// Where a batch of records goes in the chain: computed in memory from
 /// the locked head, then written by whichever engine holds the batch.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -79,7 +79,7 @@ async fn verify(store: &Store, url: &str, config: &AuditConfig, exported: Option
         anyhow::bail!("no trusted checkpoint key: set audit.signing_key (or audit.trusted_public_keys)");
     }
     let started = Instant::now();
-    let report = match (store.engine(), chain::sqlite_path(url)) {
+    let report = match (store.engine(), crate::store::sqlite_path(url)) {
         (Engine::Sqlite, Some(path)) => {
             tokio::task::spawn_blocking(move || chain::verify_sqlite_file(&path, &trusted, &exported)).await??
         }

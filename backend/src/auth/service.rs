@@ -445,7 +445,7 @@ pub async fn notices(state: &AppState, officer_id: i64, session_began: i64) -> R
             Some(AccountNotice {
                 id: r.id,
                 kind: notice_kind_from_db(&r.kind)?,
-                at: crate::services::registry::wib(r.at),
+                at: crate::clock::wib(r.at),
                 address: r.address,
             })
         })

@@ -30,8 +30,8 @@ use serde_json::{Value, json};
 
 use crate::{
     AppState,
+    clock::wib,
     error::AppError,
-    services::registry::wib,
     store::{
         self,
         outbox::{self, Claimed, JoinResult},

@@ -33,7 +33,7 @@ use time::{Date, OffsetDateTime};
 use crate::{
     AppState,
     auth::Officer,
-    clock::{WIB, millis_to_datetime},
+    clock::{WIB, wib},
     config::CardKeys,
     dukcapil::{Service, VerifyResult},
     error::AppError,
@@ -90,11 +90,6 @@ fn sign_token(keys: &CardKeys, claims: &impl serde::Serialize) -> Result<String,
     let raw = serde_json::to_vec(claims).map_err(|e| AppError::Internal(format!("token claims: {e}")))?;
     let signature = keys.ticket.sign(&raw);
     Ok(format!("{}.{}", B64URL.encode(&raw), B64URL.encode(signature.to_bytes())))
-}
-
-fn wib(ms: i64) -> String {
-    let t = millis_to_datetime(ms).to_offset(WIB);
-    format!("{} {:02}:{:02} WIB", t.date(), t.hour(), t.minute())
 }
 
 /// The page origin when agents accept it; otherwise the refusal is

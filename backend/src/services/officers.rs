@@ -19,8 +19,8 @@ use crate::{
     AppState,
     audit::AuditRecord,
     auth::{Officer, password},
+    clock::wib,
     error::AppError,
-    services::registry::wib,
     store::{self, officers::OfficerRecord},
 };
 

@@ -17,7 +17,7 @@ use padan_protocol::v1::{
 };
 
 use crate::{
-    clock::{Clock, WIB, millis_to_datetime},
+    clock::{Clock, wib},
     error::AppError,
     services::registry_csv::{Columns, CsvReader, RegistryRow, check_row},
     store::{self, Store, registry::ImportRecord},
@@ -34,11 +34,6 @@ pub struct ImportRequest {
     pub file_name: String,
     pub by: String,
     pub dry_run: bool,
-}
-
-pub fn wib(ms: i64) -> String {
-    let t = millis_to_datetime(ms).to_offset(WIB);
-    format!("{} {:02}:{:02} WIB", t.date(), t.hour(), t.minute())
 }
 
 #[derive(Default)]

@@ -104,6 +104,13 @@ impl std::ops::DerefMut for WriteTx {
 /// arrived during the previous one ([`Store::checkpoint`]).
 const CATCH_UP_PASSES: usize = 4;
 
+/// The file behind a `sqlite:` URL (`None` for `:memory:` or no path).
+pub fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    (!path.is_empty() && path != ":memory:").then(|| std::path::PathBuf::from(path))
+}
+
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
@@ -173,7 +180,7 @@ impl Store {
             .connect_with(options)
             .await?;
         let sqlite_path = match engine {
-            Engine::Sqlite => crate::audit::chain::sqlite_path(&url),
+            Engine::Sqlite => sqlite_path(&url),
             Engine::Postgres => None,
         };
         let db_file = match &sqlite_path {
