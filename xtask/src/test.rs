@@ -94,6 +94,21 @@ pub(crate) fn run_all(root: &Path) -> anyhow::Result<()> {
     if !status.success() {
         bail!("tests failed");
     }
+
+    // `padan-bench-data` exists only with `bench-tools` (release builds lack
+    // it); its test is ignored in the run above, so run it here with the
+    // feature, as `cargo xtask bench` builds it.
+    header("padan-bench-data (feature bench-tools)");
+    proc::run(cargo(root).args([
+        "test",
+        "-p",
+        "padan-backend",
+        "--features",
+        "bench-tools",
+        "--test",
+        "audit",
+        "the_bench_data_binary",
+    ]))?;
     Ok(())
 }
 
