@@ -1,13 +1,15 @@
 //! The KTP-el emulation profile's record formats, shared by the virtual
 //! card, the agent and the backend (`docs/ktp-el-emulation-profile.md`).
 //!
-//! Pure data and checks, no I/O: the file identifiers, the biodata TLV
-//! (§4), the activation record (§8.3), the SAM certificate (§8.4), the
-//! canonical result and the attestation message (§9), and
-//! [`verify_attestation`], everything the backend checks cryptographically
-//! before it trusts a read.
+//! Pure data and checks, no I/O: the APDU layer ([`iso7816`]), the file
+//! identifiers and instruction bytes, the biodata TLV (§4), the activation
+//! record (§8.3), the SAM certificate (§8.4), the canonical result and the
+//! attestation message (§9), and [`verify_attestation`], everything the
+//! backend checks cryptographically before it trusts a read.
 //!
 //! All formats are fixed-layout binary so a SAM can parse them.
+
+pub mod iso7816;
 
 use p256::ecdsa::signature::{Signer, Verifier};
 use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
@@ -25,6 +27,36 @@ pub const EF_ISSUER_SIGNATURE: u16 = 0x6FF6;
 /// Every EF, in the order used by the issuer signature (first six) and the canonical result (all seven).
 pub const ALL_EFS: [u16; 7] =
     [EF_CONTROL, EF_BIODATA, EF_PHOTO, EF_SIGNATURE, EF_MINUTIAE_RIGHT, EF_MINUTIAE_LEFT, EF_ISSUER_SIGNATURE];
+
+/// Size of EF 6FF0.
+pub const CONTROL_LEN: usize = 0x35;
+/// Largest plaintext chunk a protected READ BINARY returns (fits a short APDU after SM overhead).
+pub const SM_CHUNK: usize = 0xC0;
+/// AID of the SAM application (fictitious, demo RID).
+pub const SAM_AID: [u8; 9] = [0xA0, 0x00, 0x00, 0x06, 0x24, 0x4B, 0x54, 0x50, 0x53];
+
+/// Instruction bytes: ISO 7816-4 (CLA `00`, `0C` under secure messaging, `FF` for the reader's GET DATA) and the SAM's (CLA `80`).
+pub mod ins {
+    pub const SELECT: u8 = 0xA4;
+    pub const READ_BINARY: u8 = 0xB0;
+    pub const GET_CHALLENGE: u8 = 0x84;
+    pub const EXTERNAL_AUTHENTICATE: u8 = 0x82;
+    pub const INTERNAL_AUTHENTICATE: u8 = 0x88;
+    pub const GET_DATA_UID: u8 = 0xCA;
+    pub const GET_RESPONSE: u8 = 0xC0;
+    pub const SAM_OPEN: u8 = 0x10;
+    pub const SAM_GET_STATUS: u8 = 0x14;
+    pub const SAM_LOAD_ACTIVATION: u8 = 0x20;
+    pub const SAM_READ_ACTIVATION: u8 = 0x22;
+    pub const SAM_DEACTIVATE: u8 = 0x26;
+    pub const SAM_AUTH_EXTERNAL: u8 = 0x30;
+    pub const SAM_AUTH_INTERNAL: u8 = 0x32;
+    pub const SAM_SM_WRAP: u8 = 0x40;
+    pub const SAM_SM_UNWRAP: u8 = 0x42;
+    pub const SAM_VERIFY_ISSUER: u8 = 0x50;
+    pub const SAM_ATTEST: u8 = 0x52;
+    pub const SAM_GET_CERTIFICATE: u8 = 0x54;
+}
 
 /// Biodata TLV tags (EF 6FF1), one byte each.
 pub mod tag {

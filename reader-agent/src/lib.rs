@@ -2,10 +2,10 @@
 //! and offers the result to the SPA over a secured loopback WebSocket.
 //!
 //! Layers, bottom up: [`pcsc_backend`] (PC/SC on its own thread, hot-plug
-//! monitoring) → [`transport::CardTransport`] → [`apdu`] (encoding,
-//! GET RESPONSE, typed status words) → [`profile`] (the KTP-el emulation
-//! profile: card + SAM operations) → [`server`] (WebSocket, protocol
-//! `padan_protocol::agent::v1`).
+//! monitoring) → [`transport::CardTransport`] (exchanges, transactions) →
+//! [`apdu`] (the shared `padan_ktpel::iso7816` codec, GET RESPONSE, status
+//! words as errors) → [`profile`] (the KTP-el emulation profile: card + SAM
+//! operations) → [`server`] (WebSocket, protocol `padan_protocol::agent::v1`).
 
 pub mod apdu;
 pub mod clock;

@@ -3,7 +3,8 @@
 //! A dedicated monitor thread blocks in `SCardGetStatusChange` over every
 //! reader plus the `\\?PnP?\Notification` pseudo-reader, keeps a snapshot and
 //! broadcasts reader/card events. Reads open their own context and card
-//! handle on the (blocking) thread that performs them.
+//! handle on the (blocking) thread that performs them, and hold a PC/SC
+//! transaction on each for the whole multi-APDU read.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,6 +14,7 @@ use std::time::Duration;
 use padan_protocol::agent::v1::{CardEvent, ReaderEvent, ReaderInfo, ReaderRole};
 use pcsc::{Context, Error as PcscError, Protocols, ReaderState, Scope, ShareMode, State};
 use tokio::sync::broadcast;
+use zeroize::Zeroizing;
 
 use crate::devices::{DeviceEvent, DeviceSnapshot, Devices, classify};
 use crate::transport::{CardTransport, TransportError};
@@ -60,18 +62,7 @@ impl PcscTransport {
 
 impl CardTransport for PcscTransport {
     fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
-        let mut buf = vec![0u8; pcsc::MAX_BUFFER_SIZE_EXTENDED];
-        match self.card.transmit(apdu, &mut buf) {
-            Ok(r) if r.len() >= 2 => Ok(r.to_vec()),
-            // A contactless card leaving the field mid-exchange surfaces as an
-            // empty answer or a transmission failure first; the card status
-            // tells what happened.
-            Ok(_) => self.diagnose_failure(PcscError::CommError),
-            Err(e @ (PcscError::NotTransacted | PcscError::CommError | PcscError::UnknownError)) => {
-                self.diagnose_failure(e)
-            }
-            Err(e) => Err(map_err(e)),
-        }
+        transmit_on(&self.card, apdu)
     }
 
     fn reset(&mut self) -> Result<(), TransportError> {
@@ -81,24 +72,72 @@ impl CardTransport for PcscTransport {
     fn atr(&self) -> Vec<u8> {
         self.atr.clone()
     }
+
+    /// Holds a `pcsc::Transaction` (`SCardBeginTransaction`) while `body`
+    /// runs. Beginning one on a removed card fails like a transmit would
+    /// ([`TransportError::CardRemoved`]); ending it (on drop, `LeaveCard`)
+    /// cannot fail in a way the body has not already reported.
+    ///
+    /// Windows resets a card whose transaction stays idle for more than
+    /// five seconds; a read sends APDUs far more often than that.
+    fn transaction(&mut self, body: &mut dyn FnMut(&mut dyn CardTransport)) -> Result<(), TransportError> {
+        let tx = self.card.transaction().map_err(map_err)?;
+        body(&mut Exclusive { tx, atr: &self.atr });
+        Ok(())
+    }
 }
 
-impl PcscTransport {
-    /// After a failed exchange, asks PC/SC whether the card is still there.
-    /// The reader driver may notice the absence only at its next poll, so
-    /// this looks for up to [`REMOVAL_GRACE`].
-    fn diagnose_failure(&self, e: PcscError) -> Result<Vec<u8>, TransportError> {
-        let deadline = std::time::Instant::now() + REMOVAL_GRACE;
-        loop {
-            match self.card.status2_owned() {
-                Ok(st) if st.status().contains(pcsc::Status::PRESENT) => {}
-                _ => return Err(TransportError::CardRemoved),
-            }
-            if std::time::Instant::now() >= deadline {
-                return Err(TransportError::Other(e.to_string()));
-            }
-            std::thread::sleep(Duration::from_millis(50));
+/// The card inside a transaction: every exchange goes through it.
+struct Exclusive<'a> {
+    tx: pcsc::Transaction<'a>,
+    atr: &'a [u8],
+}
+
+impl CardTransport for Exclusive<'_> {
+    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+        transmit_on(&self.tx, apdu)
+    }
+
+    fn reset(&mut self) -> Result<(), TransportError> {
+        self.tx.reconnect(ShareMode::Shared, Protocols::ANY, pcsc::Disposition::ResetCard).map_err(map_err)
+    }
+
+    fn atr(&self) -> Vec<u8> {
+        self.atr.to_vec()
+    }
+    // `transaction`: the default runs the body here, already exclusive.
+}
+
+/// One exchange; the receive buffer is zeroed (it holds card data).
+fn transmit_on(card: &pcsc::Card, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+    let mut buf = Zeroizing::new(vec![0u8; pcsc::MAX_BUFFER_SIZE_EXTENDED]);
+    match card.transmit(apdu, &mut buf) {
+        Ok(r) if r.len() >= 2 => Ok(r.to_vec()),
+        // A contactless card leaving the field mid-exchange surfaces as an
+        // empty answer or a transmission failure first; the card status
+        // tells what happened.
+        Ok(_) => diagnose_failure(card, PcscError::CommError),
+        Err(e @ (PcscError::NotTransacted | PcscError::CommError | PcscError::UnknownError)) => {
+            diagnose_failure(card, e)
         }
+        Err(e) => Err(map_err(e)),
+    }
+}
+
+/// After a failed exchange, asks PC/SC whether the card is still there.
+/// The reader driver may notice the absence only at its next poll, so
+/// this looks for up to [`REMOVAL_GRACE`].
+fn diagnose_failure(card: &pcsc::Card, e: PcscError) -> Result<Vec<u8>, TransportError> {
+    let deadline = std::time::Instant::now() + REMOVAL_GRACE;
+    loop {
+        match card.status2_owned() {
+            Ok(st) if st.status().contains(pcsc::Status::PRESENT) => {}
+            _ => return Err(TransportError::CardRemoved),
+        }
+        if std::time::Instant::now() >= deadline {
+            return Err(TransportError::Other(e.to_string()));
+        }
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 

@@ -18,14 +18,11 @@ use padan_protocol::agent::v1::{
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-use crate::apdu::{self, ApduError, Command, Status};
-use crate::transport::{CardTransport, TransportError};
+use crate::apdu::{self, ApduError, Command, Response, StatusWord};
+use crate::transport::{self, CardTransport, TransportError};
 
 pub const PROFILE_NAME: &str = "padan-emulation/1";
-use padan_ktpel::{ACTIVATION_LEN, ALL_EFS as EFS, DF_KTPEL, EF_CONTROL};
-const CONTROL_LEN: usize = 0x35;
-const CHUNK: u8 = 0xC0;
-const SAM_AID: [u8; 9] = [0xA0, 0x00, 0x00, 0x06, 0x24, 0x4B, 0x54, 0x50, 0x53];
+use padan_ktpel::{ACTIVATION_LEN, ALL_EFS as EFS, CONTROL_LEN, DF_KTPEL, EF_CONTROL, SAM_AID, SM_CHUNK, ins};
 /// Refuse EFs larger than this (the length prefix is 2 bytes anyway).
 const MAX_EF: usize = 0xFFFF + 2;
 
@@ -72,13 +69,13 @@ fn map_transport(side: Side, e: &TransportError) -> AgentErrorCode {
 fn sam_err(e: ApduError, what: &str) -> ReadError {
     let code = match &e {
         ApduError::Transport(t) => map_transport(Side::Sam, t),
-        ApduError::Status(Status::AuthBlocked) => AgentErrorCode::SamLocked,
-        ApduError::Status(Status::WrongKey { .. }) => AgentErrorCode::SamAuthFailed,
-        ApduError::Status(Status::SamNotActivated) => AgentErrorCode::SamNotActivated,
-        ApduError::Status(Status::SamExpired) => AgentErrorCode::SamExpired,
-        ApduError::Status(Status::SamDeactivated) => AgentErrorCode::SamDeactivated,
-        ApduError::Status(Status::IssuerSignatureInvalid) => AgentErrorCode::DataTampered,
-        ApduError::Status(Status::FileNotFound) => AgentErrorCode::NoSam,
+        ApduError::Status(StatusWord::AUTH_BLOCKED) => AgentErrorCode::SamLocked,
+        ApduError::Status(sw) if sw.wrong_key_tries().is_some() => AgentErrorCode::SamAuthFailed,
+        ApduError::Status(StatusWord::SAM_NOT_ACTIVATED) => AgentErrorCode::SamNotActivated,
+        ApduError::Status(StatusWord::SAM_EXPIRED) => AgentErrorCode::SamExpired,
+        ApduError::Status(StatusWord::SAM_DEACTIVATED) => AgentErrorCode::SamDeactivated,
+        ApduError::Status(StatusWord::ISSUER_SIGNATURE_INVALID) => AgentErrorCode::DataTampered,
+        ApduError::Status(StatusWord::FILE_NOT_FOUND) => AgentErrorCode::NoSam,
         _ => AgentErrorCode::CardError,
     };
     ReadError::new(code, format!("SAM {what}: {e}"))
@@ -87,21 +84,23 @@ fn sam_err(e: ApduError, what: &str) -> ReadError {
 fn card_err(e: ApduError, what: &str) -> ReadError {
     let code = match &e {
         ApduError::Transport(t) => map_transport(Side::Card, t),
-        ApduError::Status(Status::FileNotFound | Status::InsNotSupported | Status::ClaNotSupported) => {
-            AgentErrorCode::CardUnsupported
-        }
-        ApduError::Status(Status::AuthFailed | Status::SecureMessaging) => AgentErrorCode::CardNotGenuine,
+        ApduError::Status(
+            StatusWord::FILE_NOT_FOUND | StatusWord::INS_NOT_SUPPORTED | StatusWord::CLA_NOT_SUPPORTED,
+        ) => AgentErrorCode::CardUnsupported,
+        ApduError::Status(
+            StatusWord::AUTH_FAILED | StatusWord::SM_OBJECTS_MISSING | StatusWord::SM_OBJECTS_INCORRECT,
+        ) => AgentErrorCode::CardNotGenuine,
         _ => AgentErrorCode::CardError,
     };
     ReadError::new(code, format!("card {what}: {e}"))
 }
 
-fn sam_cmd(sam: &mut dyn CardTransport, cmd: &Command, what: &str) -> Result<Vec<u8>, ReadError> {
-    apdu::transmit(sam, cmd).and_then(|r| r.ok()).map_err(|e| sam_err(e, what))
+fn sam_cmd(sam: &mut dyn CardTransport, cmd: &Command, what: &str) -> Result<Zeroizing<Vec<u8>>, ReadError> {
+    apdu::transmit(sam, cmd).and_then(apdu::ok).map_err(|e| sam_err(e, what))
 }
 
-fn card_cmd(card: &mut dyn CardTransport, cmd: &Command, what: &str) -> Result<Vec<u8>, ReadError> {
-    apdu::transmit(card, cmd).and_then(|r| r.ok()).map_err(|e| card_err(e, what))
+fn card_cmd(card: &mut dyn CardTransport, cmd: &Command, what: &str) -> Result<Zeroizing<Vec<u8>>, ReadError> {
+    apdu::transmit(card, cmd).and_then(apdu::ok).map_err(|e| card_err(e, what))
 }
 
 /// The installation secret that opens the SAM. `Debug` hides it.
@@ -119,8 +118,17 @@ impl std::fmt::Debug for SamCredentials {
 
 /// Selects the SAM application and opens it with PCID + configuration key at `now`.
 pub fn open_sam(sam: &mut dyn CardTransport, creds: &SamCredentials, now: u64) -> Result<(), ReadError> {
-    sam_cmd(sam, &Command::new(0x00, 0xA4, 0x04, 0x00).data(SAM_AID.to_vec()), "select")?;
-    let challenge = sam_cmd(sam, &Command::new(0x00, 0x84, 0x00, 0x00).le(8), "challenge")?;
+    transport::with_transaction(sam, |sam| open_sam_exclusive(sam, creds, now))
+        .map_err(|e| sam_err(ApduError::Transport(e), "transaction"))?
+}
+
+fn select_sam(sam: &mut dyn CardTransport) -> Result<(), ReadError> {
+    sam_cmd(sam, &Command::new(0x00, ins::SELECT, 0x04, 0x00).data(SAM_AID), "select").map(drop)
+}
+
+fn open_sam_exclusive(sam: &mut dyn CardTransport, creds: &SamCredentials, now: u64) -> Result<(), ReadError> {
+    select_sam(sam)?;
+    let challenge = sam_cmd(sam, &Command::new(0x00, ins::GET_CHALLENGE, 0x00, 0x00).le(8), "challenge")?;
     let mut mac = <Cmac<Aes128> as cmac::digest::KeyInit>::new((&*creds.config_key).into());
     mac.update(&creds.pcid);
     mac.update(&challenge);
@@ -128,7 +136,7 @@ pub fn open_sam(sam: &mut dyn CardTransport, creds: &SamCredentials, now: u64) -
     data.extend_from_slice(&creds.pcid);
     data.extend_from_slice(&mac.finalize().into_bytes());
     data.extend_from_slice(&now.to_be_bytes());
-    sam_cmd(sam, &Command::new(0x80, 0x10, 0x00, 0x00).data(data.to_vec()), "open")?;
+    sam_cmd(sam, &Command::new(0x80, ins::SAM_OPEN, 0x00, 0x00).data(&data), "open")?;
     Ok(())
 }
 
@@ -154,14 +162,17 @@ pub fn parse_activation(raw: &[u8]) -> Option<ActivationInfo> {
 
 /// The SAM's state as the SPA shows it. Errors (absent SAM…) become a status, not a failure.
 pub fn sam_status(sam: Option<&mut dyn CardTransport>, now: u64) -> SamStatus {
-    let Some(sam) = sam else {
-        return SamStatus { present: false, state: SamState::Unknown, activation: None, valid: false };
-    };
+    let unknown = |present| SamStatus { present, state: SamState::Unknown, activation: None, valid: false };
+    let Some(sam) = sam else { return unknown(false) };
+    transport::with_transaction(sam, |sam| sam_status_exclusive(sam, now)).unwrap_or_else(|_| unknown(true))
+}
+
+fn sam_status_exclusive(sam: &mut dyn CardTransport, now: u64) -> SamStatus {
     let mut status = SamStatus { present: true, state: SamState::Unknown, activation: None, valid: false };
-    if sam_cmd(sam, &Command::new(0x00, 0xA4, 0x04, 0x00).data(SAM_AID.to_vec()), "select").is_err() {
+    if select_sam(sam).is_err() {
         return status;
     }
-    if let Ok(st) = sam_cmd(sam, &Command::new(0x80, 0x14, 0x00, 0x00).le(256), "status") {
+    if let Ok(st) = sam_cmd(sam, &Command::new(0x80, ins::SAM_GET_STATUS, 0x00, 0x00).le(256), "status") {
         status.state = match st.first() {
             _ if st.get(1) == Some(&1) => SamState::Locked,
             Some(1) => SamState::Personalised,
@@ -171,7 +182,7 @@ pub fn sam_status(sam: Option<&mut dyn CardTransport>, now: u64) -> SamStatus {
         };
     }
     if status.state != SamState::Personalised {
-        if let Ok(raw) = sam_cmd(sam, &Command::new(0x80, 0x22, 0x00, 0x00).le(256), "activation") {
+        if let Ok(raw) = sam_cmd(sam, &Command::new(0x80, ins::SAM_READ_ACTIVATION, 0x00, 0x00).le(256), "activation") {
             status.activation = parse_activation(&raw);
         }
     }
@@ -203,7 +214,7 @@ pub fn is_cancelled(e: &ReadError) -> bool {
 }
 
 fn select(card: &mut dyn CardTransport, fid: u16) -> Result<(), ReadError> {
-    card_cmd(card, &Command::new(0x00, 0xA4, 0x00, 0x00).data(fid.to_be_bytes().to_vec()), "select").map(|_| ())
+    card_cmd(card, &Command::new(0x00, ins::SELECT, 0x00, 0x00).data(fid.to_be_bytes()), "select").map(drop)
 }
 
 /// Reads one protected EF through the SAM. Returns the EF body (length prefix included).
@@ -212,24 +223,25 @@ fn read_protected(
     sam: &mut dyn CardTransport,
     fid: u16,
     cancel: &AtomicBool,
-) -> Result<Vec<u8>, ReadError> {
+) -> Result<Zeroizing<Vec<u8>>, ReadError> {
     select(card, fid)?;
-    let mut body = Vec::new();
+    let mut body = Zeroizing::new(Vec::new());
     let mut total = None;
     loop {
         check_cancel(cancel)?;
         let offset = body.len();
-        let want = total.map_or(usize::from(CHUNK), |t: usize| (t - offset).min(usize::from(CHUNK)));
+        let want = total.map_or(SM_CHUNK, |t: usize| (t - offset).min(SM_CHUNK));
         let [p1, p2] = (offset as u16).to_be_bytes();
-        let wrapped =
-            sam_cmd(sam, &Command::new(0x80, 0x40, 0, 0).data(vec![0x00, 0xB0, p1, p2, want as u8]).le(256), "wrap")?;
-        let raw = card.transmit(&wrapped).map_err(|e| card_err(ApduError::Transport(e), "read"))?;
-        let resp = apdu::Response::parse(&raw).map_err(|e| card_err(e, "read"))?;
-        if resp.sw != 0x9000 {
-            return Err(card_err(ApduError::Status(resp.status()), "protected read"));
+        let read = [0x00, ins::READ_BINARY, p1, p2, want as u8];
+        let wrapped = sam_cmd(sam, &Command::new(0x80, ins::SAM_SM_WRAP, 0, 0).data(read).le(256), "wrap")?;
+        let raw = Zeroizing::new(card.transmit(&wrapped).map_err(|e| card_err(ApduError::Transport(e), "read"))?);
+        let resp = Response::parse(&raw).map_err(|_| card_err(ApduError::Malformed, "read"))?;
+        if resp.sw != StatusWord::OK {
+            return Err(card_err(ApduError::Status(resp.sw), "protected read"));
         }
         let [f1, f2] = fid.to_be_bytes();
-        let plain = sam_cmd(sam, &Command::new(0x80, 0x42, f1, f2).data(resp.data).le(256), "unwrap").map_err(|e| {
+        let unwrap = Command::new(0x80, ins::SAM_SM_UNWRAP, f1, f2).data(&resp.data).le(256);
+        let plain = sam_cmd(sam, &unwrap, "unwrap").map_err(|e| {
             if e.code == AgentErrorCode::CardError {
                 ReadError::new(AgentErrorCode::CardNotGenuine, e.detail)
             } else {
@@ -239,9 +251,9 @@ fn read_protected(
         if plain.len() < 2 {
             return Err(ReadError::new(AgentErrorCode::CardError, "short unwrap"));
         }
-        let inner = u16::from_be_bytes([plain[0], plain[1]]);
-        if inner != 0x9000 && inner != 0x6282 {
-            return Err(card_err(ApduError::Status(Status::from(inner)), "protected read"));
+        let inner = StatusWord::from_be_bytes([plain[0], plain[1]]);
+        if !inner.is_ok() {
+            return Err(card_err(ApduError::Status(inner), "protected read"));
         }
         body.extend_from_slice(&plain[2..]);
         if total.is_none() && body.len() >= 2 {
@@ -256,7 +268,7 @@ fn read_protected(
                 body.truncate(t);
                 return Ok(body);
             }
-            _ if plain.len() == 2 || inner == 0x6282 => {
+            _ if plain.len() == 2 || inner == StatusWord::END_OF_FILE => {
                 return Err(ReadError::new(AgentErrorCode::CardUnsupported, "EF shorter than its length prefix"));
             }
             _ => {}
@@ -265,7 +277,8 @@ fn read_protected(
 }
 
 /// A full read: SAM open, mutual authentication, every EF under secure
-/// messaging, issuer signature (verified by the SAM), attestation.
+/// messaging, issuer signature (verified by the SAM), attestation. The SAM
+/// and the card are each held in one transaction for the whole read.
 pub fn read_card(
     card: &mut dyn CardTransport,
     sam: &mut dyn CardTransport,
@@ -273,95 +286,120 @@ pub fn read_card(
     progress: &mut dyn FnMut(ReadStep, u8),
     cancel: &AtomicBool,
 ) -> Result<CardReadResult, ReadError> {
-    progress(ReadStep::OpeningSam, 0);
-    open_sam(sam, req.credentials, req.now)?;
-    let activation = sam_cmd(sam, &Command::new(0x80, 0x22, 0, 0).le(256), "activation")?;
-    let certificate = sam_cmd(sam, &Command::new(0x80, 0x54, 0, 0).le(256), "certificate")?;
-    check_cancel(cancel)?;
+    exclusive(card, sam, |card, sam| {
+        progress(ReadStep::OpeningSam, 0);
+        open_sam_exclusive(sam, req.credentials, req.now)?;
+        let activation = sam_cmd(sam, &Command::new(0x80, ins::SAM_READ_ACTIVATION, 0, 0).le(256), "activation")?;
+        let certificate = sam_cmd(sam, &Command::new(0x80, ins::SAM_GET_CERTIFICATE, 0, 0).le(256), "certificate")?;
+        check_cancel(cancel)?;
 
-    progress(ReadStep::Authenticating, 5);
-    let uid = card_cmd(card, &Command::new(0xFF, 0xCA, 0, 0).le(256), "uid")?;
-    if uid.len() != 7 {
-        return Err(ReadError::new(AgentErrorCode::CardUnsupported, "UID is not 7 bytes"));
-    }
-    select(card, DF_KTPEL)?;
-    select(card, EF_CONTROL)?;
-    let control = card_cmd(card, &Command::new(0x00, 0xB0, 0, 0).le(CONTROL_LEN), "control")?;
-    if control.len() != CONTROL_LEN || control[0] != 0x01 {
-        return Err(ReadError::new(AgentErrorCode::CardUnsupported, "unknown card control"));
-    }
-    let rnd_ic = card_cmd(card, &Command::new(0x00, 0x84, 0, 0).le(8), "challenge")?;
-    let ext =
-        sam_cmd(sam, &Command::new(0x80, 0x30, 0, 0).data([&uid[..], &control, &rnd_ic].concat()).le(256), "auth")?;
-    if ext.len() != 48 {
-        return Err(ReadError::new(AgentErrorCode::CardError, "SAM auth answer"));
-    }
-    card_cmd(card, &Command::new(0x00, 0x82, 0, 0).data(ext[..40].to_vec()), "external authenticate")?;
-    let c2 = card_cmd(card, &Command::new(0x00, 0x88, 0, 0).data(ext[40..].to_vec()).le(256), "internal authenticate")?;
-    sam_cmd(sam, &Command::new(0x80, 0x32, 0, 0).data(c2), "verify card").map_err(|e| {
-        if e.code == AgentErrorCode::CardError { ReadError::new(AgentErrorCode::CardNotGenuine, e.detail) } else { e }
-    })?;
+        progress(ReadStep::Authenticating, 5);
+        let uid = card_cmd(card, &Command::new(0xFF, ins::GET_DATA_UID, 0, 0).le(256), "uid")?;
+        if uid.len() != 7 {
+            return Err(ReadError::new(AgentErrorCode::CardUnsupported, "UID is not 7 bytes"));
+        }
+        select(card, DF_KTPEL)?;
+        select(card, EF_CONTROL)?;
+        let control = card_cmd(card, &Command::new(0x00, ins::READ_BINARY, 0, 0).le(CONTROL_LEN), "control")?;
+        if control.len() != CONTROL_LEN || control[0] != 0x01 {
+            return Err(ReadError::new(AgentErrorCode::CardUnsupported, "unknown card control"));
+        }
+        let rnd_ic = card_cmd(card, &Command::new(0x00, ins::GET_CHALLENGE, 0, 0).le(8), "challenge")?;
+        let auth =
+            Command::new(0x80, ins::SAM_AUTH_EXTERNAL, 0, 0).data([&uid[..], &control, &rnd_ic].concat()).le(256);
+        let ext = sam_cmd(sam, &auth, "auth")?;
+        if ext.len() != 48 {
+            return Err(ReadError::new(AgentErrorCode::CardError, "SAM auth answer"));
+        }
+        card_cmd(
+            card,
+            &Command::new(0x00, ins::EXTERNAL_AUTHENTICATE, 0, 0).data(&ext[..40]),
+            "external authenticate",
+        )?;
+        let internal = Command::new(0x00, ins::INTERNAL_AUTHENTICATE, 0, 0).data(&ext[40..]).le(256);
+        let c2 = card_cmd(card, &internal, "internal authenticate")?;
+        sam_cmd(sam, &Command::new(0x80, ins::SAM_AUTH_INTERNAL, 0, 0).data(&c2), "verify card").map_err(|e| {
+            if e.code == AgentErrorCode::CardError {
+                ReadError::new(AgentErrorCode::CardNotGenuine, e.detail)
+            } else {
+                e
+            }
+        })?;
 
-    let mut files: Vec<Vec<u8>> = vec![control];
-    let steps = [
-        (ReadStep::ReadingBiodata, 15),
-        (ReadStep::ReadingPhoto, 25),
-        (ReadStep::ReadingSignature, 65),
-        (ReadStep::ReadingMinutiae, 75),
-        (ReadStep::ReadingMinutiae, 80),
-        (ReadStep::VerifyingSignature, 85),
-    ];
-    for (fid, (step, pct)) in EFS[1..].iter().zip(steps) {
-        progress(step, pct);
-        files.push(read_protected(card, sam, *fid, cancel)?);
-    }
-    progress(ReadStep::VerifyingSignature, 90);
-    sam_cmd(sam, &Command::new(0x80, 0x50, 0, 0), "verify issuer")?;
-    check_cancel(cancel)?;
+        let mut files: Vec<Zeroizing<Vec<u8>>> = vec![control];
+        let steps = [
+            (ReadStep::ReadingBiodata, 15),
+            (ReadStep::ReadingPhoto, 25),
+            (ReadStep::ReadingSignature, 65),
+            (ReadStep::ReadingMinutiae, 75),
+            (ReadStep::ReadingMinutiae, 80),
+            (ReadStep::VerifyingSignature, 85),
+        ];
+        for (fid, (step, pct)) in EFS[1..].iter().zip(steps) {
+            progress(step, pct);
+            files.push(read_protected(card, sam, *fid, cancel)?);
+        }
+        progress(ReadStep::VerifyingSignature, 90);
+        sam_cmd(sam, &Command::new(0x80, ins::SAM_VERIFY_ISSUER, 0, 0), "verify issuer")?;
+        check_cancel(cancel)?;
 
-    progress(ReadStep::Attesting, 95);
-    let h = |s: &str| Sha256::digest(s.as_bytes());
-    let att = sam_cmd(
-        sam,
-        &Command::new(0x80, 0x52, 0, 0).data([&h(req.origin)[..], &h(req.nonce)[..]].concat()).le(256),
-        "attest",
-    )?;
-    if att.len() != 96 {
-        return Err(ReadError::new(AgentErrorCode::CardError, "SAM attestation answer"));
-    }
-    let want = |f: CardField| req.fields.contains(&f);
-    let card_data = CardData {
-        uid: hex::encode(&uid),
-        card_serial: hex::encode(&files[0][1..9]),
-        files: EFS
-            .iter()
-            .zip(&files)
-            .map(|(fid, body)| FileDigest { fid: format!("{fid:04X}"), sha256: hex::encode(Sha256::digest(body)) })
-            .collect(),
-        biodata_raw: want(CardField::Biodata).then(|| B64.encode(&files[1])),
-        biodata: if want(CardField::Biodata) {
-            Some(
-                padan_ktpel::biodata(&files[1])
-                    .ok_or_else(|| ReadError::new(AgentErrorCode::CardUnsupported, "biodata TLV"))?,
-            )
-        } else {
-            None
-        },
-        photo_jpeg: want(CardField::Photo).then(|| B64.encode(&files[2][2..])),
-        signature_jpeg: want(CardField::Signature).then(|| B64.encode(&files[3][2..])),
-        // Fingerprint minutiae (EF 6FF4/6FF5) never leave the agent: their digests are in `files`.
-    };
-    progress(ReadStep::Attesting, 100);
-    Ok(CardReadResult {
-        card: card_data,
-        attestation: Attestation {
-            algorithm: "ECDSA-P256-SHA256".into(),
-            origin: req.origin.to_string(),
-            nonce: req.nonce.to_string(),
-            canonical_sha256: hex::encode(&att[..32]),
-            signature: B64.encode(&att[32..]),
-            sam_certificate: B64.encode(&certificate),
-            activation_record: B64.encode(&activation),
-        },
+        progress(ReadStep::Attesting, 95);
+        let h = |s: &str| Sha256::digest(s.as_bytes());
+        let att = sam_cmd(
+            sam,
+            &Command::new(0x80, ins::SAM_ATTEST, 0, 0).data([&h(req.origin)[..], &h(req.nonce)[..]].concat()).le(256),
+            "attest",
+        )?;
+        if att.len() != 96 {
+            return Err(ReadError::new(AgentErrorCode::CardError, "SAM attestation answer"));
+        }
+        let want = |f: CardField| req.fields.contains(&f);
+        let card_data = CardData {
+            uid: hex::encode(&uid),
+            card_serial: hex::encode(&files[0][1..9]),
+            files: EFS
+                .iter()
+                .zip(&files)
+                .map(|(fid, body)| FileDigest { fid: format!("{fid:04X}"), sha256: hex::encode(Sha256::digest(body)) })
+                .collect(),
+            biodata_raw: want(CardField::Biodata).then(|| B64.encode(&files[1])),
+            biodata: if want(CardField::Biodata) {
+                Some(
+                    padan_ktpel::biodata(&files[1])
+                        .ok_or_else(|| ReadError::new(AgentErrorCode::CardUnsupported, "biodata TLV"))?,
+                )
+            } else {
+                None
+            },
+            photo_jpeg: want(CardField::Photo).then(|| B64.encode(&files[2][2..])),
+            signature_jpeg: want(CardField::Signature).then(|| B64.encode(&files[3][2..])),
+            // Fingerprint minutiae (EF 6FF4/6FF5) never leave the agent: their digests are in `files`.
+        };
+        progress(ReadStep::Attesting, 100);
+        Ok(CardReadResult {
+            card: card_data,
+            attestation: Attestation {
+                algorithm: "ECDSA-P256-SHA256".into(),
+                origin: req.origin.to_string(),
+                nonce: req.nonce.to_string(),
+                canonical_sha256: hex::encode(&att[..32]),
+                signature: B64.encode(&att[32..]),
+                sam_certificate: B64.encode(&certificate),
+                activation_record: B64.encode(&activation),
+            },
+        })
     })
+}
+
+/// Runs `f` with the SAM and the card each held in one transaction.
+fn exclusive<R>(
+    card: &mut dyn CardTransport,
+    sam: &mut dyn CardTransport,
+    f: impl FnOnce(&mut dyn CardTransport, &mut dyn CardTransport) -> Result<R, ReadError>,
+) -> Result<R, ReadError> {
+    transport::with_transaction(sam, |sam| {
+        transport::with_transaction(card, |card| f(card, sam))
+            .map_err(|e| card_err(ApduError::Transport(e), "transaction"))?
+    })
+    .map_err(|e| sam_err(ApduError::Transport(e), "transaction"))?
 }

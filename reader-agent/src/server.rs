@@ -31,6 +31,7 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
+use crate::apdu;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::devices::{DeviceEvent, Devices};
@@ -325,8 +326,11 @@ impl Agent {
         let (me, out) = (self.clone(), out.clone());
         tokio::task::spawn_blocking(move || {
             let Ok(mut card) = me.devices.connect_card() else { return };
-            let select = crate::apdu::Command::new(0x00, 0xA4, 0x00, 0x00).data(vec![0x7F, 0x0A]);
-            if crate::apdu::transmit(card.as_mut(), &select).is_ok_and(|r| r.sw == 0x9000) {
+            let select = apdu::Command::new(0x00, padan_ktpel::ins::SELECT, 0x00, 0x00)
+                .data(padan_ktpel::DF_KTPEL.to_be_bytes());
+            // In a transaction: waits for a read in progress instead of interleaving.
+            let answer = crate::transport::with_transaction(card.as_mut(), |c| apdu::transmit(c, &select));
+            if answer.is_ok_and(|r| r.is_ok_and(|r| r.sw == apdu::StatusWord::OK)) {
                 let _ = out.send(Outgoing::Msg(AgentMessage::Card { event: CardEvent::Recognised, reader }));
             }
         });

@@ -32,8 +32,20 @@ impl fmt::Display for TransportError {
 
 impl std::error::Error for TransportError {}
 
+/// Upcast to a trait object, so that [`CardTransport::transaction`]'s
+/// default can hand `self` to its body (implemented for every transport).
+pub trait AsTransport {
+    fn as_transport(&mut self) -> &mut dyn CardTransport;
+}
+
+impl<T: CardTransport> AsTransport for T {
+    fn as_transport(&mut self) -> &mut dyn CardTransport {
+        self
+    }
+}
+
 /// A connection to one card (the citizen's card or the SAM).
-pub trait CardTransport: Send {
+pub trait CardTransport: Send + AsTransport {
     /// Sends one C-APDU and returns the raw R-APDU (data ‖ SW1 SW2).
     fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError>;
     /// Resets the card (warm reset); volatile card state is lost.
@@ -44,6 +56,31 @@ pub trait CardTransport: Send {
     fn max_response(&self) -> usize {
         256
     }
+    /// Runs `body` with the card held exclusively: no other application's
+    /// APDUs come between the body's (a PC/SC transaction). Fails, without
+    /// running `body`, when the card cannot be taken (e.g. it was removed).
+    /// The default runs `body` on `self`: an in-process card has one user.
+    /// Use [`with_transaction`] to get the body's result back.
+    fn transaction(&mut self, body: &mut dyn FnMut(&mut dyn CardTransport)) -> Result<(), TransportError> {
+        body(self.as_transport());
+        Ok(())
+    }
+}
+
+/// Runs `f` inside one [`CardTransport::transaction`] on `t`; the outer
+/// error is the transaction's, the inner value is `f`'s.
+pub fn with_transaction<R>(
+    t: &mut dyn CardTransport,
+    f: impl FnOnce(&mut dyn CardTransport) -> R,
+) -> Result<R, TransportError> {
+    let mut f = Some(f);
+    let mut out = None;
+    t.transaction(&mut |inner| {
+        if let Some(f) = f.take() {
+            out = Some(f(inner));
+        }
+    })?;
+    out.ok_or_else(|| TransportError::Other("transaction body did not run".into()))
 }
 
 impl<T: CardTransport + ?Sized> CardTransport for Box<T> {
@@ -58,5 +95,8 @@ impl<T: CardTransport + ?Sized> CardTransport for Box<T> {
     }
     fn max_response(&self) -> usize {
         (**self).max_response()
+    }
+    fn transaction(&mut self, body: &mut dyn FnMut(&mut dyn CardTransport)) -> Result<(), TransportError> {
+        (**self).transaction(body)
     }
 }

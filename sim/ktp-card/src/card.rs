@@ -1,7 +1,9 @@
 //! The virtual KTP-el chip: an APDU processor over a [`CardImage`].
 
+use padan_ktpel::iso7816::{Command, Response};
+
 use crate::content::CardImage;
-use crate::crypto::{self, CardKeys, Key, Session, SmError};
+use crate::crypto::{self, CardKeys, Key, Session};
 use crate::image::Stream;
 use crate::profile::*;
 
@@ -36,12 +38,6 @@ pub struct CardFaults {
     /// Keys diversified from a wrong master key; accepts any EXTERNAL AUTHENTICATE
     /// like a careless clone, but cannot prove itself to the SAM.
     pub clone: bool,
-}
-
-fn resp(data: &[u8], sw: u16) -> Vec<u8> {
-    let mut r = data.to_vec();
-    r.extend_from_slice(&sw.to_be_bytes());
-    r
 }
 
 /// The virtual chip.
@@ -97,65 +93,56 @@ impl VirtualCard {
         std::array::from_fn(|_| self.rng.byte())
     }
 
-    fn read(&self, offset: usize, le: usize) -> (Vec<u8>, u16) {
-        let Some(fid) = self.ef else { return (Vec::new(), sw::NO_EF_SELECTED) };
-        let Some(body) = self.image.file(fid) else { return (Vec::new(), sw::FILE_NOT_FOUND) };
+    fn read(&self, offset: usize, le: usize) -> Response {
+        let Some(fid) = self.ef else { return StatusWord::NO_EF_SELECTED.into() };
+        let Some(body) = self.image.file(fid) else { return StatusWord::FILE_NOT_FOUND.into() };
         if offset > body.len() {
-            return (Vec::new(), sw::WRONG_P1P2);
+            return StatusWord::WRONG_P1P2.into();
         }
         let end = (offset + le).min(body.len());
-        let sw = if end - offset < le { sw::END_OF_FILE } else { sw::OK };
-        (body[offset..end].to_vec(), sw)
+        let sw = if end - offset < le { StatusWord::END_OF_FILE } else { StatusWord::OK };
+        Response::new(&body[offset..end], sw)
     }
 
-    fn handle(&mut self, apdu: &[u8]) -> Vec<u8> {
-        if apdu.len() < 4 {
-            return resp(&[], sw::WRONG_LENGTH);
-        }
-        let (cla, ins, p1, p2) = (apdu[0], apdu[1], apdu[2], apdu[3]);
-        let lc_data = if apdu.len() > 5 { &apdu[5..apdu.len().min(5 + apdu[4] as usize)] } else { &[][..] };
-        match (cla, ins) {
-            (0xFF, ins::GET_DATA_UID) => resp(&self.image.uid, sw::OK),
+    fn handle(&mut self, apdu: &[u8]) -> Response {
+        let Ok(cmd) = Command::parse(apdu) else { return StatusWord::WRONG_LENGTH.into() };
+        let data = cmd.data.as_slice();
+        match (cmd.cla, cmd.ins) {
+            (0xFF, ins::GET_DATA_UID) => Response::new(self.image.uid, StatusWord::OK),
             (0x00, ins::SELECT) => {
-                if lc_data.len() != 2 {
-                    return resp(&[], sw::WRONG_LENGTH);
-                }
-                let fid = u16::from_be_bytes([lc_data[0], lc_data[1]]);
+                let &[f1, f2] = data else { return StatusWord::WRONG_LENGTH.into() };
+                let fid = u16::from_be_bytes([f1, f2]);
                 if fid == DF_KTPEL {
                     self.df_selected = true;
                     self.ef = None;
-                    resp(&[], sw::OK)
+                    StatusWord::OK.into()
                 } else if self.df_selected && self.image.file(fid).is_some() {
                     self.ef = Some(fid);
-                    resp(&[], sw::OK)
+                    StatusWord::OK.into()
                 } else {
-                    resp(&[], sw::FILE_NOT_FOUND)
+                    StatusWord::FILE_NOT_FOUND.into()
                 }
             }
             (0x00, ins::READ_BINARY) => {
                 if self.ef != Some(EF_CONTROL) {
-                    return resp(&[], if self.ef.is_none() { sw::NO_EF_SELECTED } else { sw::SECURITY_NOT_SATISFIED });
+                    let sw =
+                        if self.ef.is_none() { StatusWord::NO_EF_SELECTED } else { StatusWord::SECURITY_NOT_SATISFIED };
+                    return sw.into();
                 }
-                let le = match apdu.get(4) {
-                    Some(0) | None => 256,
-                    Some(l) => *l as usize,
-                };
-                let (data, sw) = self.read(usize::from(u16::from_be_bytes([p1 & 0x7F, p2])), le);
-                resp(&data, sw)
+                self.read(usize::from(u16::from_be_bytes([cmd.p1 & 0x7F, cmd.p2])), cmd.le.unwrap_or(256))
             }
             (0x0C, ins::READ_BINARY) => {
-                let Some(mut session) = self.session.take() else { return resp(&[], sw::SECURITY_NOT_SATISFIED) };
+                let Some(mut session) = self.session.take() else { return StatusWord::SECURITY_NOT_SATISFIED.into() };
                 match session.unwrap_command(apdu) {
                     Ok((hdr, le)) => {
                         let le = if le == 0 { 256 } else { le as usize };
-                        let (data, sw) = self.read(usize::from(u16::from_be_bytes([hdr[2] & 0x7F, hdr[3]])), le);
-                        let body = session.wrap_response(&data, sw);
+                        let plain = self.read(usize::from(u16::from_be_bytes([hdr[2] & 0x7F, hdr[3]])), le);
+                        let body = session.wrap_response(&plain.data, plain.sw);
                         self.session = Some(session);
-                        resp(&body, sw::OK)
+                        Response::new(body, StatusWord::OK)
                     }
                     // A broken SM command ends the session.
-                    Err(SmError::MissingObjects) => resp(&[], sw::SM_OBJECTS_MISSING),
-                    Err(_) => resp(&[], sw::SM_OBJECTS_INCORRECT),
+                    Err(e) => e.status_word().into(),
                 }
             }
             (0x00, ins::GET_CHALLENGE) => {
@@ -163,43 +150,42 @@ impl VirtualCard {
                 self.rnd_ic = Some(rnd);
                 self.ext_auth = None;
                 self.session = None;
-                resp(&rnd, sw::OK)
+                Response::new(rnd, StatusWord::OK)
             }
             (0x00, ins::EXTERNAL_AUTHENTICATE) => {
-                let Some(rnd_ic) = self.rnd_ic else { return resp(&[], sw::CONDITIONS_NOT_SATISFIED) };
+                let Some(rnd_ic) = self.rnd_ic else { return StatusWord::CONDITIONS_NOT_SATISFIED.into() };
                 if self.faults.clone {
                     // A careless clone accepts anything and guesses its own K.IFD.
                     self.ext_auth = Some(([0; 8], self.random::<16>()));
-                    return resp(&[], sw::OK);
+                    return StatusWord::OK.into();
                 }
-                match crypto::open_cryptogram(&self.keys, lc_data) {
+                match crypto::open_cryptogram(&self.keys, data) {
                     Some((a, b, k)) if crypto::ct_eq(&a, &rnd_ic) => {
                         self.ext_auth = Some((b, k));
-                        resp(&[], sw::OK)
+                        StatusWord::OK.into()
                     }
                     _ => {
                         self.rnd_ic = None;
-                        resp(&[], sw::AUTH_FAILED)
+                        StatusWord::AUTH_FAILED.into()
                     }
                 }
             }
             (0x00, ins::INTERNAL_AUTHENTICATE) => {
                 let (Some(rnd_ic), Some((rnd_ifd, k_ifd))) = (self.rnd_ic, self.ext_auth) else {
-                    return resp(&[], sw::CONDITIONS_NOT_SATISFIED);
+                    return StatusWord::CONDITIONS_NOT_SATISFIED.into();
                 };
-                if lc_data.len() != 8 || (!self.faults.clone && !crypto::ct_eq(lc_data, &rnd_ifd)) {
-                    return resp(&[], sw::AUTH_FAILED);
+                let Ok(challenge) = <[u8; 8]>::try_from(data) else { return StatusWord::AUTH_FAILED.into() };
+                if !self.faults.clone && !crypto::ct_eq(&challenge, &rnd_ifd) {
+                    return StatusWord::AUTH_FAILED.into();
                 }
-                let mut challenge = [0u8; 8];
-                challenge.copy_from_slice(lc_data);
                 let k_ic = self.random::<16>();
                 let c2 = crypto::auth_cryptogram(&self.keys, &challenge, &rnd_ic, &k_ic);
                 self.session = Some(Session::derive(&k_ifd, &k_ic, &rnd_ic, &challenge));
                 self.rnd_ic = None;
-                resp(&c2, sw::OK)
+                Response::new(c2, StatusWord::OK)
             }
-            (0x00 | 0x0C | 0xFF, _) => resp(&[], sw::INS_NOT_SUPPORTED),
-            _ => resp(&[], sw::CLA_NOT_SUPPORTED),
+            (0x00 | 0x0C | 0xFF, _) => StatusWord::INS_NOT_SUPPORTED.into(),
+            _ => StatusWord::CLA_NOT_SUPPORTED.into(),
         }
     }
 }
@@ -223,6 +209,6 @@ impl Icc for VirtualCard {
             return Err(Removed);
         }
         self.apdus += 1;
-        Ok(self.handle(apdu))
+        Ok(self.handle(apdu).to_bytes())
     }
 }

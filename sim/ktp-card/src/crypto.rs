@@ -9,8 +9,10 @@ use aes::Aes128;
 use cbc::cipher::block_padding::{Iso7816, NoPadding};
 use cbc::cipher::{BlockDecryptMut, BlockEncrypt, BlockEncryptMut, KeyInit, KeyIvInit};
 use cmac::{Cmac, Mac};
-use sha2::{Digest, Sha256};
+pub use padan_ktpel::{read_len, sha256};
 use zeroize::{Zeroize, ZeroizeOnDrop};
+
+use crate::profile::StatusWord;
 
 pub type Key = [u8; 16];
 
@@ -34,14 +36,6 @@ pub fn mac8(key: &Key, parts: &[&[u8]]) -> [u8; 8] {
 /// Constant-time comparison for MACs and cryptograms.
 pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-pub fn sha256(parts: &[&[u8]]) -> [u8; 32] {
-    let mut h = Sha256::new();
-    for p in parts {
-        h.update(p);
-    }
-    h.finalize().into()
 }
 
 /// AES-CBC without padding; `data` must be a multiple of 16 bytes.
@@ -201,7 +195,7 @@ impl Session {
 
     /// Card side: protects response data + status word as
     /// `[87 L 01 ‖ AES-CBC(KS_enc, IV=E(KS_enc, SSC), pad(data))] 99 02 SW 8E 08 MAC`.
-    pub fn wrap_response(&mut self, data: &[u8], sw: u16) -> Vec<u8> {
+    pub fn wrap_response(&mut self, data: &[u8], sw: StatusWord) -> Vec<u8> {
         self.bump();
         let mut body = Vec::with_capacity(data.len() + 32);
         if !data.is_empty() {
@@ -211,7 +205,8 @@ impl Session {
             body.push(0x01);
             body.extend_from_slice(&enc);
         }
-        body.extend_from_slice(&[0x99, 0x02, (sw >> 8) as u8, sw as u8]);
+        body.extend_from_slice(&[0x99, 0x02]);
+        body.extend_from_slice(&sw.to_be_bytes());
         let mac = mac8(&self.ks_mac, &[&self.ssc, &body]);
         body.extend_from_slice(&[0x8E, 0x08]);
         body.extend_from_slice(&mac);
@@ -220,7 +215,7 @@ impl Session {
 
     /// Reader side: checks and decrypts a protected response (data without the
     /// outer status word); returns the plain data and the inner status word.
-    pub fn unwrap_response(&mut self, resp: &[u8]) -> Result<(Vec<u8>, u16), SmError> {
+    pub fn unwrap_response(&mut self, resp: &[u8]) -> Result<(Vec<u8>, StatusWord), SmError> {
         if resp.len() < 14 {
             return Err(SmError::MissingObjects);
         }
@@ -236,7 +231,7 @@ impl Session {
         if do99[..2] != [0x99, 0x02] {
             return Err(SmError::MissingObjects);
         }
-        let sw = u16::from_be_bytes([do99[2], do99[3]]);
+        let sw = StatusWord::from_be_bytes([do99[2], do99[3]]);
         if enc.is_empty() {
             return Ok((Vec::new(), sw));
         }
@@ -259,6 +254,16 @@ pub enum SmError {
     BadPadding,
 }
 
+impl SmError {
+    /// The status word the card answers with.
+    pub fn status_word(self) -> StatusWord {
+        match self {
+            SmError::MissingObjects => StatusWord::SM_OBJECTS_MISSING,
+            SmError::BadMac | SmError::BadPadding => StatusWord::SM_OBJECTS_INCORRECT,
+        }
+    }
+}
+
 /// BER length: `< 80` one byte, else `81 xx` or `82 xx xx`.
 pub fn push_len(out: &mut Vec<u8>, len: usize) {
     if len < 0x80 {
@@ -267,16 +272,6 @@ pub fn push_len(out: &mut Vec<u8>, len: usize) {
         out.extend_from_slice(&[0x81, len as u8]);
     } else {
         out.extend_from_slice(&[0x82, (len >> 8) as u8, len as u8]);
-    }
-}
-
-/// Parses a BER length; returns `(length, bytes used)`.
-pub fn read_len(b: &[u8]) -> Option<(usize, usize)> {
-    match *b.first()? {
-        l if l < 0x80 => Some((l as usize, 1)),
-        0x81 => Some((*b.get(1)? as usize, 2)),
-        0x82 => Some(((*b.get(1)? as usize) << 8 | *b.get(2)? as usize, 3)),
-        _ => None,
     }
 }
 
@@ -290,11 +285,11 @@ mod tests {
         let mut card = reader.clone();
         let cmd = reader.wrap_command([0x00, 0xB0, 0x00, 0x10], 0xC0);
         assert_eq!(card.unwrap_command(&cmd).unwrap(), ([0x00, 0xB0, 0x00, 0x10], 0xC0));
-        let resp = card.wrap_response(b"hello world", 0x9000);
-        assert_eq!(reader.unwrap_response(&resp).unwrap(), (b"hello world".to_vec(), 0x9000));
+        let resp = card.wrap_response(b"hello world", StatusWord::OK);
+        assert_eq!(reader.unwrap_response(&resp).unwrap(), (b"hello world".to_vec(), StatusWord::OK));
         let cmd = reader.wrap_command([0x00, 0xB0, 0x00, 0x20], 0xC0);
         card.unwrap_command(&cmd).unwrap();
-        let mut resp = card.wrap_response(&[7; 200], 0x9000);
+        let mut resp = card.wrap_response(&[7; 200], StatusWord::OK);
         resp[5] ^= 1;
         assert_eq!(reader.unwrap_response(&resp), Err(SmError::BadMac));
     }

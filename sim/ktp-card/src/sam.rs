@@ -3,6 +3,7 @@
 
 use p256::ecdsa::signature::{Signer, Verifier};
 use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
+use padan_ktpel::iso7816::{Command, Response};
 
 use crate::attestation::{self, ActivationRecord, SamCertificate};
 use crate::card::{Icc, Removed, atr_with_history};
@@ -99,12 +100,6 @@ impl std::fmt::Debug for VirtualSam {
     }
 }
 
-fn resp(data: &[u8], sw: u16) -> Vec<u8> {
-    let mut r = data.to_vec();
-    r.extend_from_slice(&sw.to_be_bytes());
-    r
-}
-
 impl VirtualSam {
     pub fn new(keys: &DemoKeys, options: &SamOptions, entropy: u64) -> VirtualSam {
         let cert = SamCertificate {
@@ -152,14 +147,14 @@ impl VirtualSam {
     }
 
     /// Refusal status word when the SAM may not work on cards now.
-    fn not_active(&self) -> Option<u16> {
+    fn not_active(&self) -> Option<StatusWord> {
         match self.life {
-            SamLifeCycle::Deactivated => return Some(sw::SAM_DEACTIVATED),
-            SamLifeCycle::Personalised => return Some(sw::SAM_NOT_ACTIVATED),
+            SamLifeCycle::Deactivated => return Some(StatusWord::SAM_DEACTIVATED),
+            SamLifeCycle::Personalised => return Some(StatusWord::SAM_NOT_ACTIVATED),
             SamLifeCycle::Activated => {}
         }
         let rec = self.activation.as_deref().and_then(|r| ActivationRecord::parse(r).ok())?;
-        (self.time_mark < rec.valid_from || self.time_mark > rec.valid_until).then_some(sw::SAM_EXPIRED)
+        (self.time_mark < rec.valid_from || self.time_mark > rec.valid_until).then_some(StatusWord::SAM_EXPIRED)
     }
 
     fn end_read(&mut self) {
@@ -170,22 +165,22 @@ impl VirtualSam {
         self.attested = false;
     }
 
-    fn open(&mut self, data: &[u8]) -> Vec<u8> {
+    fn open(&mut self, data: &[u8]) -> Response {
         if self.tries_left == 0 {
-            return resp(&[], sw::AUTH_BLOCKED);
+            return StatusWord::AUTH_BLOCKED.into();
         }
-        let Some(challenge) = self.challenge.take() else { return resp(&[], sw::CONDITIONS_NOT_SATISFIED) };
+        let Some(challenge) = self.challenge.take() else { return StatusWord::CONDITIONS_NOT_SATISFIED.into() };
         if data.len() != 40 {
-            return resp(&[], sw::WRONG_LENGTH);
+            return StatusWord::WRONG_LENGTH.into();
         }
         let expect = crypto::cmac(&self.keys.config_key, &[&self.keys.pcid, &challenge]);
         if !crypto::ct_eq(&data[..16], &self.keys.pcid) || !crypto::ct_eq(&data[16..32], &expect) {
             self.tries_left -= 1;
             self.opened = false;
             if self.tries_left == 0 {
-                return resp(&[], sw::AUTH_BLOCKED);
+                return StatusWord::AUTH_BLOCKED.into();
             }
-            return resp(&[], sw::WRONG_KEY_TRIES | u16::from(self.tries_left));
+            return StatusWord::wrong_key(self.tries_left).into();
         }
         self.tries_left = MAX_CONFIG_TRIES;
         let mut t = [0u8; 8];
@@ -193,78 +188,67 @@ impl VirtualSam {
         self.time_mark = self.time_mark.max(u64::from_be_bytes(t));
         self.opened = true;
         self.end_read();
-        resp(&[], sw::OK)
+        StatusWord::OK.into()
     }
 
-    fn status(&self) -> Vec<u8> {
+    fn status(&self) -> Response {
         let mut d = vec![self.life as u8, u8::from(self.tries_left == 0), self.tries_left];
         d.extend_from_slice(&self.keys.sam_serial);
-        resp(&d, sw::OK)
+        Response::new(d, StatusWord::OK)
     }
 
-    fn handle(&mut self, apdu: &[u8]) -> Vec<u8> {
-        if apdu.len() < 4 {
-            return resp(&[], sw::WRONG_LENGTH);
-        }
-        let (cla, ins, p1, p2) = (apdu[0], apdu[1], apdu[2], apdu[3]);
-        // Short (Lc 1 byte) or extended (00 Lc1 Lc2) command data.
-        let data: &[u8] = match apdu.len() {
-            0..=5 => &[],
-            _ if apdu[4] == 0 && apdu.len() >= 7 => {
-                let lc = usize::from(u16::from_be_bytes([apdu[5], apdu[6]]));
-                &apdu[7..apdu.len().min(7 + lc)]
-            }
-            _ => &apdu[5..apdu.len().min(5 + apdu[4] as usize)],
-        };
+    fn handle(&mut self, apdu: &[u8]) -> Response {
+        let Ok(cmd) = Command::parse(apdu) else { return StatusWord::WRONG_LENGTH.into() };
+        let (cla, ins, p1, p2, data) = (cmd.cla, cmd.ins, cmd.p1, cmd.p2, cmd.data.as_slice());
         if (cla, ins) == (0x00, ins::SELECT) {
             return if p1 == 0x04 && data == SAM_AID {
                 self.selected = true;
                 self.opened = false;
                 self.end_read();
-                resp(&[], sw::OK)
+                StatusWord::OK.into()
             } else {
-                resp(&[], sw::FILE_NOT_FOUND)
+                StatusWord::FILE_NOT_FOUND.into()
             };
         }
         if !self.selected {
-            return resp(&[], sw::CONDITIONS_NOT_SATISFIED);
+            return StatusWord::CONDITIONS_NOT_SATISFIED.into();
         }
         match (cla, ins) {
             (0x00, ins::GET_CHALLENGE) => {
                 let c = self.random::<8>();
                 self.challenge = Some(c);
-                resp(&c, sw::OK)
+                Response::new(c, StatusWord::OK)
             }
             (0x80, ins::SAM_GET_STATUS) => self.status(),
             (0x80, ins::SAM_OPEN) => self.open(data),
-            (0x80, ins::SAM_GET_CERTIFICATE) => resp(&self.certificate.clone(), sw::OK),
+            (0x80, ins::SAM_GET_CERTIFICATE) => Response::new(&self.certificate, StatusWord::OK),
             // The activation record is public (Dukcapil-signed): readable without opening.
             (0x80, ins::SAM_READ_ACTIVATION) => match &self.activation {
-                Some(a) => resp(a, sw::OK),
-                None => resp(&[], sw::SAM_NOT_ACTIVATED),
+                Some(a) => Response::new(a, StatusWord::OK),
+                None => StatusWord::SAM_NOT_ACTIVATED.into(),
             },
-            (0x80, _) if self.tries_left == 0 => resp(&[], sw::AUTH_BLOCKED),
-            (0x80, _) if !self.opened => resp(&[], sw::SECURITY_NOT_SATISFIED),
+            (0x80, _) if self.tries_left == 0 => StatusWord::AUTH_BLOCKED.into(),
+            (0x80, _) if !self.opened => StatusWord::SECURITY_NOT_SATISFIED.into(),
             (0x80, ins::SAM_LOAD_ACTIVATION) => match ActivationRecord::verify(data, &self.keys.activation_public()) {
                 Ok(rec) if rec.sam_serial == self.keys.sam_serial && self.life != SamLifeCycle::Deactivated => {
                     self.activation = Some(data.to_vec());
                     self.life = SamLifeCycle::Activated;
-                    resp(&[], sw::OK)
+                    StatusWord::OK.into()
                 }
-                Ok(_) => resp(&[], sw::CONDITIONS_NOT_SATISFIED),
-                Err(_) => resp(&[], sw::WRONG_DATA),
+                Ok(_) => StatusWord::CONDITIONS_NOT_SATISFIED.into(),
+                Err(_) => StatusWord::WRONG_DATA.into(),
             },
             (0x80, ins::SAM_DEACTIVATE) => {
                 self.life = SamLifeCycle::Deactivated;
                 self.end_read();
-                resp(&[], sw::OK)
+                StatusWord::OK.into()
             }
             (0x80, ins::SAM_AUTH_EXTERNAL) => {
                 if let Some(sw) = self.not_active() {
-                    return resp(&[], sw);
+                    return sw.into();
                 }
                 if data.len() != 7 + CONTROL_LEN + 8 {
-                    return resp(&[], sw::WRONG_LENGTH);
+                    return StatusWord::WRONG_LENGTH.into();
                 }
                 self.end_read();
                 let (uid, rest) = data.split_at(7);
@@ -279,82 +263,80 @@ impl VirtualSam {
                 let c1 = crypto::auth_cryptogram(&keys, &rnd_ic, &rnd_ifd, &k_ifd);
                 self.files[0] = control.to_vec();
                 self.auth = Some(AuthContext { uid: uid.to_vec(), keys, rnd_ic, rnd_ifd, k_ifd });
-                resp(&[&c1[..], &rnd_ifd].concat(), sw::OK)
+                Response::new([&c1[..], &rnd_ifd].concat(), StatusWord::OK)
             }
             (0x80, ins::SAM_AUTH_INTERNAL) => {
-                let Some(ctx) = &self.auth else { return resp(&[], sw::CONDITIONS_NOT_SATISFIED) };
+                let Some(ctx) = &self.auth else { return StatusWord::CONDITIONS_NOT_SATISFIED.into() };
                 match crypto::open_cryptogram(&ctx.keys, data) {
                     Some((a, b, k_ic)) if crypto::ct_eq(&a, &ctx.rnd_ifd) && crypto::ct_eq(&b, &ctx.rnd_ic) => {
                         self.session = Some(Session::derive(&ctx.k_ifd, &k_ic, &ctx.rnd_ic, &ctx.rnd_ifd));
-                        resp(&[], sw::OK)
+                        StatusWord::OK.into()
                     }
                     _ => {
                         self.end_read();
-                        resp(&[], sw::AUTH_FAILED)
+                        StatusWord::AUTH_FAILED.into()
                     }
                 }
             }
             (0x80, ins::SAM_SM_WRAP) => {
-                let Some(session) = self.session.as_mut() else { return resp(&[], sw::CONDITIONS_NOT_SATISFIED) };
+                let Some(session) = self.session.as_mut() else { return StatusWord::CONDITIONS_NOT_SATISFIED.into() };
                 // Only READ BINARY may be protected: the SAM is no general-purpose oracle.
                 if data.len() != 5 || data[0] != 0x00 || data[1] != ins::READ_BINARY {
-                    return resp(&[], sw::WRONG_DATA);
+                    return StatusWord::WRONG_DATA.into();
                 }
                 let wrapped = session.wrap_command([data[0], data[1], data[2], data[3]], data[4]);
-                resp(&wrapped, sw::OK)
+                Response::new(wrapped, StatusWord::OK)
             }
             (0x80, ins::SAM_SM_UNWRAP) => {
                 let fid = u16::from_be_bytes([p1, p2]);
                 let Some(idx) = ALL_EFS.iter().position(|f| *f == fid).filter(|i| *i > 0) else {
-                    return resp(&[], sw::WRONG_P1P2);
+                    return StatusWord::WRONG_P1P2.into();
                 };
-                let Some(session) = self.session.as_mut() else { return resp(&[], sw::CONDITIONS_NOT_SATISFIED) };
+                let Some(session) = self.session.as_mut() else { return StatusWord::CONDITIONS_NOT_SATISFIED.into() };
                 match session.unwrap_response(data) {
                     Ok((plain, inner)) => {
-                        if (inner == sw::OK || inner == sw::END_OF_FILE)
-                            && self.files[idx].len() + plain.len() <= MAX_FILE
-                        {
+                        if inner.is_ok() && self.files[idx].len() + plain.len() <= MAX_FILE {
                             self.files[idx].extend_from_slice(&plain);
                         }
-                        resp(&[&inner.to_be_bytes()[..], &plain].concat(), sw::OK)
+                        Response::new([&inner.to_be_bytes()[..], &plain].concat(), StatusWord::OK)
                     }
                     Err(_) => {
                         self.end_read();
-                        resp(&[], sw::SM_OBJECTS_INCORRECT)
+                        StatusWord::SM_OBJECTS_INCORRECT.into()
                     }
                 }
             }
             (0x80, ins::SAM_VERIFY_ISSUER) => {
                 if self.session.is_none() {
-                    return resp(&[], sw::CONDITIONS_NOT_SATISFIED);
+                    return StatusWord::CONDITIONS_NOT_SATISFIED.into();
                 }
                 if self.verify_issuer() {
                     self.issuer_verified = true;
-                    resp(&[], sw::OK)
+                    StatusWord::OK.into()
                 } else {
-                    resp(&[], sw::ISSUER_SIGNATURE_INVALID)
+                    StatusWord::ISSUER_SIGNATURE_INVALID.into()
                 }
             }
             (0x80, ins::SAM_ATTEST) => {
                 if let Some(sw) = self.not_active() {
-                    return resp(&[], sw);
+                    return sw.into();
                 }
-                let Some(ctx) = &self.auth else { return resp(&[], sw::CONDITIONS_NOT_SATISFIED) };
+                let Some(ctx) = &self.auth else { return StatusWord::CONDITIONS_NOT_SATISFIED.into() };
                 if !self.issuer_verified || self.attested {
-                    return resp(&[], sw::CONDITIONS_NOT_SATISFIED);
+                    return StatusWord::CONDITIONS_NOT_SATISFIED.into();
                 }
                 if data.len() != 64 {
-                    return resp(&[], sw::WRONG_LENGTH);
+                    return StatusWord::WRONG_LENGTH.into();
                 }
                 let digests: [[u8; 32]; 7] = std::array::from_fn(|i| sha256(&[&self.files[i]]));
                 let canonical = sha256(&[&attestation::canonical_result(&ctx.uid, &digests)]);
                 let msg = [data, &canonical[..]].concat();
                 let sig: Signature = self.attest_key.sign(&msg);
                 self.attested = true;
-                resp(&[&canonical[..], &sig.to_bytes()[..]].concat(), sw::OK)
+                Response::new([&canonical[..], &sig.to_bytes()[..]].concat(), StatusWord::OK)
             }
-            (0x00 | 0x80, _) => resp(&[], sw::INS_NOT_SUPPORTED),
-            _ => resp(&[], sw::CLA_NOT_SUPPORTED),
+            (0x00 | 0x80, _) => StatusWord::INS_NOT_SUPPORTED.into(),
+            _ => StatusWord::CLA_NOT_SUPPORTED.into(),
         }
     }
 
@@ -382,6 +364,6 @@ impl Icc for VirtualSam {
     }
 
     fn process(&mut self, apdu: &[u8]) -> Result<Vec<u8>, Removed> {
-        Ok(self.handle(apdu))
+        Ok(self.handle(apdu).to_bytes())
     }
 }

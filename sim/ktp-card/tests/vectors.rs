@@ -7,6 +7,7 @@ use p256::ecdsa::signature::Signer;
 use padan_sim_ktp_card::DemoKeys;
 use padan_sim_ktp_card::attestation::{ActivationRecord, attestation_message, canonical_result};
 use padan_sim_ktp_card::crypto::{self, Session, sha256};
+use padan_sim_ktp_card::profile::StatusWord;
 
 fn vectors() -> Vec<(&'static str, String)> {
     let keys = DemoKeys::from_seed(20_240_628);
@@ -24,8 +25,8 @@ fn vectors() -> Vec<(&'static str, String)> {
     let (ks_enc, ks_mac) = (reader.ks_enc, reader.ks_mac);
     let cmd = reader.wrap_command([0x00, 0xB0, 0x00, 0x00], 0xC0);
     card.unwrap_command(&cmd).unwrap();
-    let resp = card.wrap_response(b"KTP", 0x9000);
-    assert_eq!(reader.unwrap_response(&resp).unwrap(), (b"KTP".to_vec(), 0x9000));
+    let resp = card.wrap_response(b"KTP", StatusWord::OK);
+    assert_eq!(reader.unwrap_response(&resp).unwrap(), (b"KTP".to_vec(), StatusWord::OK));
     let digests: [[u8; 32]; 7] = std::array::from_fn(|i| sha256(&[&[i as u8]]));
     let canonical = sha256(&[&canonical_result(&uid, &digests)]);
     let msg = attestation_message("https://padan.bkn.go.id", "nonce-0001", &canonical);
