@@ -4,15 +4,14 @@
 //! Needs the Debian packages `pcscd vsmartcard-vpcd` (and `libpcsclite-dev`
 //! to build). Fails with a clear message when they are missing, unless
 //! `PADAN_PCSC_SKIP=1`. Starts its own `pcscd --foreground` under `setsid`
-//! with a private reader.conf directory and stops it by PID; refuses to run
-//! if another pcscd owns the socket. `PADAN_VPCD_PORT` (default 35963) picks
+//! with a private reader.conf directory (`padan_testkit::card::Pcscd`) and
+//! stops it by PID; refuses to run if another pcscd owns the socket. `PADAN_VPCD_PORT` (default 35963) picks
 //! the vpcd port pair (card on it, SAM on it + 1).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -30,39 +29,19 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 /// Where the pcscd started by this test writes, for failure messages.
 static PCSCD_LOG: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
 
-const VPCD_DRIVER: &str = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so";
-
+/// The kit's pcscd (stopped by PID on drop) and its directory, which goes after it.
 struct Pcscd {
-    child: Child,
+    _pcscd: padan_testkit::card::Pcscd,
     _dir: tempfile::TempDir,
 }
 
-impl Drop for Pcscd {
-    fn drop(&mut self) {
-        // Stop exactly what we started, by PID: TERM, then KILL if it lingers.
-        let pid = self.child.id().to_string();
-        let _ = Command::new("kill").args(["-TERM", &pid]).status();
-        let deadline = Instant::now() + Duration::from_secs(3);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn vpcd_port() -> u16 {
-    std::env::var("PADAN_VPCD_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(35_963)
+    padan_testkit::card::vpcd_port_from_env()
 }
 
 /// `None` when skipped on purpose.
 fn start_pcscd() -> Option<Pcscd> {
-    let installed = Command::new("pcscd").arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok()
-        || std::path::Path::new("/usr/sbin/pcscd").exists();
-    if !installed || !std::path::Path::new(VPCD_DRIVER).exists() {
+    if !padan_testkit::card::missing_packages(false).is_empty() {
         if std::env::var("PADAN_PCSC_SKIP").as_deref() == Ok("1") {
             eprintln!("tier 2 skipped: pcscd/vpcd not installed and PADAN_PCSC_SKIP=1");
             return None;
@@ -72,37 +51,13 @@ fn start_pcscd() -> Option<Pcscd> {
              (or set PADAN_PCSC_SKIP=1 to skip)"
         );
     }
-    if let Ok(pid) = std::fs::read_to_string("/run/pcscd/pcscd.pid") {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", pid.trim())).unwrap_or_default();
-        let alive = !status.is_empty() && !status.contains("State:\tZ");
-        assert!(
-            !alive,
-            "another pcscd (pid {}) is running; stop it before tier 2 (it owns /run/pcscd/pcscd.comm)",
-            pid.trim()
-        );
-    }
     let dir = tempfile::tempdir().unwrap();
-    let port = vpcd_port();
-    // pcscd parses every file in its config directory as reader.conf, so
-    // the log lives beside it, not in it.
-    let conf = dir.path().join("reader.conf.d");
-    std::fs::create_dir(&conf).unwrap();
-    std::fs::write(
-        conf.join("vpcd"),
-        format!("FRIENDLYNAME \"Virtual PCD\"\nDEVICENAME /dev/null:0x{port:X}\nLIBPATH {VPCD_DRIVER}\nCHANNELID 0x{port:X}\n"),
-    )
-    .unwrap();
-    let log_path = dir.path().join("pcscd.log");
-    let _ = PCSCD_LOG.set(log_path.clone());
-    let log = std::fs::File::create(&log_path).unwrap();
-    let child = Command::new("setsid")
-        .args(["pcscd", "--foreground", "--config"])
-        .arg(&conf)
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .spawn()
-        .expect("start pcscd under setsid");
-    let guard = Pcscd { child, _dir: dir };
+    // Refuses when another pcscd owns /run/pcscd/pcscd.comm.
+    let pcscd = padan_testkit::card::Pcscd::start(dir.path(), vpcd_port()).unwrap_or_else(|e| panic!("{e:#}"));
+    if let Some(log) = pcscd.log_path() {
+        let _ = PCSCD_LOG.set(log.to_owned());
+    }
+    let guard = Pcscd { _pcscd: pcscd, _dir: dir };
     // Wait until both vpcd slots are listed.
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {

@@ -3,23 +3,26 @@
 //! loopback port, with logs captured to files in one temporary directory;
 //! for KTP-el reading also a private pcscd with vsmartcard's vpcd, the
 //! virtual card (`padan-ktp-card`) and the reader-agent ([`CardReader`]).
-//! Every process is stopped on drop, by PID (SIGTERM, then SIGKILL): a
-//! failing test leaves nothing behind.
+//! The processes themselves are `padan_testkit`'s: stopped on drop, by PID
+//! (SIGTERM, then SIGKILL), so a failing test leaves nothing behind.
 
-use std::net::{Ipv4Addr, TcpListener};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context, bail};
-use serde_json::{Value, json};
+use padan_testkit::card::{AgentConfig, VirtualCard};
+use padan_testkit::servers::{demo_simulator_config, start_chromedriver};
+use padan_testkit::{Backend, CallerEnv, Group, Output, Simulator};
+use serde_json::Value;
 
 use crate::webdriver::Session;
 
-/// Credentials the backend uses in demo mode; the simulator is told to
-/// expect exactly these.
-const DUKCAPIL_USER: &str = "BKN_DEMO";
-const DUKCAPIL_PASSWORD: &str = "demo-dukcapil-password";
+pub use padan_testkit::card::{CARD_SEED, CardKeys, DEMO_READER_OFFICE, DEMO_TICKET_PUBLIC_KEY, Pcscd, VPCD_DRIVER};
+pub use padan_testkit::free_port;
+/// A child process stopped on drop (the kit's [`padan_testkit::Process`]).
+pub type Proc = padan_testkit::Process;
+
 /// Small enough to generate in a moment, large enough to sample from.
 pub const PERSONS: usize = 20_000;
 /// The simulator's seed in [`Stack::start`].
@@ -118,99 +121,6 @@ impl Prerequisites {
     pub fn reader_agent(&self) -> PathBuf {
         self.bin_dir.join("padan-reader-agent")
     }
-}
-
-/// A free TCP port on 127.0.0.1 (the listener is closed again at once).
-pub fn free_port() -> anyhow::Result<u16> {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("binding 127.0.0.1:0")?;
-    Ok(listener.local_addr()?.port())
-}
-
-/// A child process stopped on drop. `group` children run in their own
-/// process group so that what they spawn (chromedriver → Chromium) is
-/// stopped with them.
-#[derive(Debug)]
-pub struct Proc {
-    name: String,
-    child: Child,
-    group: bool,
-    log: PathBuf,
-}
-
-impl Proc {
-    pub fn spawn(name: &str, cmd: &mut Command, log: &Path, group: bool) -> anyhow::Result<Self> {
-        use std::os::unix::process::CommandExt;
-        let out = std::fs::File::create(log).with_context(|| format!("creating {}", log.display()))?;
-        cmd.stdin(Stdio::null()).stdout(out.try_clone()?).stderr(out);
-        if group {
-            cmd.process_group(0);
-        }
-        let child = cmd.spawn().with_context(|| format!("starting {name} ({:?})", cmd.get_program()))?;
-        Ok(Self { name: name.to_owned(), child, group, log: log.to_owned() })
-    }
-
-    pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    /// The process's captured output so far.
-    pub fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// Fails when the process has already exited, quoting the end of its log.
-    pub fn check_alive(&mut self) -> anyhow::Result<()> {
-        match self.child.try_wait()? {
-            Some(status) => {
-                let log = std::fs::read_to_string(&self.log).unwrap_or_default();
-                let lines: Vec<&str> = log.lines().collect();
-                let tail = lines[lines.len().saturating_sub(30)..].join("\n");
-                bail!("{} exited ({status}); the end of its output:\n{tail}", self.name)
-            }
-            None => Ok(()),
-        }
-    }
-
-    /// Stops the process now (SIGTERM, then SIGKILL after 5 s).
-    pub fn stop(&mut self) {
-        if self.child.try_wait().ok().flatten().is_some() {
-            return;
-        }
-        let pid = i64::from(self.child.id());
-        let target = if self.group { -pid } else { pid };
-        kill(target, "TERM");
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if self.child.try_wait().ok().flatten().is_some() {
-                if self.group {
-                    kill(target, "KILL");
-                }
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        eprintln!("{} ignored SIGTERM for 5 s; killing it", self.name);
-        kill(target, "KILL");
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
-/// kill(1): the workspace forbids `unsafe`, so no libc::kill.
-fn kill(pid: i64, signal: &str) {
-    let _ = Command::new("kill")
-        .arg(format!("-{signal}"))
-        .arg("--")
-        .arg(pid.to_string())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
 }
 
 /// The backend's `TMPDIR`, under the stack's directory.
@@ -317,81 +227,49 @@ impl Stack {
 
         let sim_port = free_port()?;
         let sim_url = format!("http://127.0.0.1:{sim_port}");
-        let sim_config = dir.path().join("sim.json");
-        let config = json!({
-            "instansi": "BKN",
-            "user_id": DUKCAPIL_USER,
-            "password": DUKCAPIL_PASSWORD,
-            "allowed_ips": ["127.0.0.1"],
-        });
-        std::fs::write(&sim_config, serde_json::to_vec(&config)?)?;
-        let mut simulator = Proc::spawn(
-            "the simulator",
-            Command::new(prerequisites.simulator())
-                .arg("--config")
-                .arg(&sim_config)
-                .args(["--listen", &format!("127.0.0.1:{sim_port}"), "--seed", &seed.to_string()])
-                .args(["--persons", &persons.to_string()])
-                .args(["--canaries", &options.canaries.to_string()])
-                .env("RUST_LOG", "info,padan_sim_dukcapil=debug"),
-            &dir.path().join("simulator.log"),
-            false,
-        )?;
-        wait_http_ok(&http, &mut simulator, &format!("{sim_url}/_sim/health"), Duration::from_secs(60)).await?;
+        let simulator = Simulator::new(prerequisites.simulator(), loopback(sim_port))
+            .config(&dir.path().join("sim.json"), &demo_simulator_config())?
+            .seed(seed)
+            .persons(persons)
+            .canaries(options.canaries)
+            .env("RUST_LOG", "info,padan_sim_dukcapil=debug")
+            .start(Output::Log(dir.path().join("simulator.log")), Group::Same)?;
 
         let port = free_port()?;
         let app_url = format!("http://127.0.0.1:{port}");
-        let db = dir.path().join("padan.db");
-        let mut backend_cmd = Command::new(prerequisites.backend());
+        let database_url = match &options.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}", dir.path().join("padan.db").display()),
+        };
         // The backend reads every PADAN_* variable as configuration and
         // rejects unknown ones, and the test runner's (PADAN_E2E_*,
         // PADAN_TEST_*) are not for it: it gets only what is set below.
-        for (key, _) in std::env::vars_os() {
-            if key.to_string_lossy().starts_with("PADAN_") {
-                backend_cmd.env_remove(key);
-            }
-        }
-        // The browser tests sign in as admin/auditor with a password only;
-        // the second factor is covered by backend/tests/security.rs and, in
-        // the browser, with [`SECOND_FACTOR_FOR_ADMINS`] (set after this, so it wins).
-        backend_cmd.env("PADAN_SECURITY__TOTP_REQUIRED_ROLES", "[]");
+        let mut backend = Backend::new(prerequisites.backend(), dir.path(), loopback(port))
+            .caller_env(CallerEnv::DropAll)
+            // The browser tests sign in as admin/auditor with a password only;
+            // the second factor is covered by backend/tests/security.rs and, in
+            // the browser, with [`SECOND_FACTOR_FOR_ADMINS`] (set after this, so it wins).
+            .env("PADAN_SECURITY__TOTP_REQUIRED_ROLES", "[]")
+            .spa_dir(&prerequisites.dist)
+            .database_url(&database_url)
+            .env("TMPDIR", dir.path().join(TMP_BACKEND))
+            .dukcapil(&sim_url)
+            .env("PADAN_LOG__FORMAT", "json")
+            // Verbose on purpose: the no-retention check greps these logs.
+            .log_filter("info,padan_backend=debug");
         for (key, value) in backend_env {
-            backend_cmd.env(key, value);
+            backend = backend.env(key, value);
         }
-        let database_url = match &options.database_url {
-            Some(url) => url.clone(),
-            None => format!("sqlite://{}", db.display()),
-        };
-        let mut backend = Proc::spawn(
-            "the backend",
-            backend_cmd
-                .arg("serve")
-                .current_dir(dir.path())
-                .env("PADAN_DEMO__ENABLED", "true")
-                .env("PADAN_SERVER__LISTEN", format!("127.0.0.1:{port}"))
-                .env("PADAN_SERVER__SPA_DIR", &prerequisites.dist)
-                .env("PADAN_DATABASE__URL", &database_url)
-                .env("TMPDIR", dir.path().join(TMP_BACKEND))
-                .env("PADAN_DUKCAPIL__BASE_URL", &sim_url)
-                .env("PADAN_LOG__FORMAT", "json")
-                // Verbose on purpose: the no-retention check greps these logs.
-                .env("PADAN_LOG__FILTER", "info,padan_backend=debug"),
-            &dir.path().join("backend.log"),
-            false,
-        )?;
-        wait_http_ok(&http, &mut backend, &format!("{app_url}/healthz"), Duration::from_secs(60)).await?;
+        let backend = backend.start(Output::Log(dir.path().join("backend.log")), Group::Same)?;
 
         let driver_port = free_port()?;
         let driver_url = format!("http://127.0.0.1:{driver_port}");
-        let mut chromedriver = Proc::spawn(
-            "chromedriver",
-            Command::new(&prerequisites.chromedriver)
-                .arg(format!("--port={driver_port}"))
-                .env("TMPDIR", dir.path().join(TMP_BROWSER)),
+        let chromedriver = start_chromedriver(
+            &prerequisites.chromedriver,
+            driver_port,
+            &dir.path().join(TMP_BROWSER),
             &dir.path().join("chromedriver.log"),
-            true,
         )?;
-        wait_http_ok(&http, &mut chromedriver, &format!("{driver_url}/status"), Duration::from_secs(30)).await?;
 
         Ok(Self { chromedriver, backend, simulator, http, app_url, sim_url, driver_url, prerequisites, dir })
     }
@@ -460,20 +338,8 @@ impl Stack {
     }
 }
 
-async fn wait_http_ok(http: &reqwest::Client, proc: &mut Proc, url: &str, timeout: Duration) -> anyhow::Result<()> {
-    let deadline = Instant::now() + timeout;
-    loop {
-        proc.check_alive().with_context(|| format!("while waiting for {url}"))?;
-        if let Ok(answer) = http.get(url).timeout(Duration::from_secs(2)).send().await {
-            if answer.status().is_success() {
-                return Ok(());
-            }
-        }
-        if Instant::now() > deadline {
-            bail!("{} did not answer {url} within {timeout:?}", proc.name);
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+fn loopback(port: u16) -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], port))
 }
 
 /// Byte offsets of every occurrence of `needle` in the file (empty when the
@@ -490,25 +356,10 @@ pub fn occurrences(path: &Path, needle: &[u8]) -> anyhow::Result<Vec<usize>> {
 // KTP-el reading: pcscd + vpcd, the virtual card, the reader-agent
 // ---------------------------------------------------------------------------
 
-/// vsmartcard's vpcd driver for pcscd.
-pub const VPCD_DRIVER: &str = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so";
-/// The population seed the virtual card's demo keys and the backend's demo
-/// reader registration are built for (`padan-ktp-card keys`; the
-/// simulator's default seed). A card test's simulator must use it too.
-pub const CARD_SEED: u64 = 20_240_628;
-/// DEMO ONLY — the public half of the backend's demo ticket key
-/// (`DEMO_TICKET_PUBLIC_KEY` in backend/src/config.rs): what the demo
-/// backend signs agent tickets with unless `card.ticket_signing_key` is set.
-pub const DEMO_TICKET_PUBLIC_KEY: &str = "b7ca315459539aa3148293635d2890ebe7b7131d2ef70b37c6df4af240804177";
-/// The demo reader's office (backend/src/config.rs `DEMO_READER_OFFICE`):
-/// the office of the demo officer `petugas`.
-pub const DEMO_READER_OFFICE: &str = "KANREG-V";
-
 /// Whether pcscd and vpcd are installed. When they are not, panics with
 /// how to install them, unless `PADAN_PCSC_SKIP=1` (then `false`: skip).
 pub fn pcsc_available() -> bool {
-    let installed = Path::new("/usr/sbin/pcscd").exists() && Path::new(VPCD_DRIVER).exists();
-    if installed {
+    if padan_testkit::card::missing_packages(false).is_empty() {
         return true;
     }
     if std::env::var("PADAN_PCSC_SKIP").is_ok_and(|v| v == "1") {
@@ -519,98 +370,6 @@ pub fn pcsc_available() -> bool {
         "KTP-el reading needs pcscd and vsmartcard's vpcd: `apt-get install pcscd libpcsclite-dev vsmartcard-vpcd` \
          (`cargo xtask test` installs them), or set PADAN_PCSC_SKIP=1 to skip"
     );
-}
-
-/// The keys `padan-ktp-card keys --seed N` prints (`name = "hex"` lines):
-/// `sam_serial`, `sam_pcid`, `sam_config_key`, `sam_ca_public_key`, `activation_public_key`, …
-#[derive(Debug, Clone)]
-pub struct CardKeys(Vec<(String, String)>);
-
-impl CardKeys {
-    pub fn for_seed(ktp_card: &Path, seed: u64) -> anyhow::Result<Self> {
-        let out = Command::new(ktp_card)
-            .args(["keys", "--seed", &seed.to_string()])
-            .output()
-            .with_context(|| format!("running {} keys", ktp_card.display()))?;
-        anyhow::ensure!(out.status.success(), "{} keys failed: {}", ktp_card.display(), out.status);
-        let text = String::from_utf8(out.stdout)?;
-        let keys = text
-            .lines()
-            .filter(|l| !l.starts_with('#'))
-            .filter_map(|l| l.split_once(" = "))
-            .map(|(k, v)| (k.trim().to_owned(), v.trim().trim_matches('"').to_owned()))
-            .collect();
-        Ok(Self(keys))
-    }
-
-    pub fn get(&self, name: &str) -> anyhow::Result<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .with_context(|| format!("`padan-ktp-card keys` printed no {name}"))
-    }
-}
-
-/// Which LISTEN sockets exist on 127.0.0.1/0.0.0.0 (from /proc/net/tcp).
-fn listening(port: u16) -> bool {
-    let table = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
-    let needle = format!(":{port:04X} ");
-    table.lines().skip(1).any(|line| {
-        let cols: Vec<&str> = line.split_whitespace().collect();
-        cols.len() > 3 && format!("{} ", cols[1]).ends_with(&needle) && cols[3] == "0A"
-    })
-}
-
-/// A private `pcscd --foreground` whose only readers are vpcd's two slots
-/// (card on `vpcd_port`, SAM on `vpcd_port + 1`). pcscd 1.9.9 serves one
-/// socket per machine, so only one may run: `start` refuses when another
-/// owns it, and the tests that start one share a nextest group of one thread.
-#[derive(Debug)]
-pub struct Pcscd {
-    proc: Proc,
-    pub vpcd_port: u16,
-}
-
-impl Pcscd {
-    pub fn start(dir: &Path, vpcd_port: u16) -> anyhow::Result<Self> {
-        if let Ok(pid) = std::fs::read_to_string("/run/pcscd/pcscd.pid") {
-            let status = std::fs::read_to_string(format!("/proc/{}/status", pid.trim())).unwrap_or_default();
-            anyhow::ensure!(
-                status.is_empty() || status.contains("State:\tZ"),
-                "another pcscd (pid {}) is running and owns /run/pcscd/pcscd.comm; stop it first",
-                pid.trim()
-            );
-        }
-        anyhow::ensure!(!listening(vpcd_port), "port {vpcd_port} (vpcd) is already in use");
-        let conf = dir.join("pcscd-readers");
-        std::fs::create_dir_all(&conf)?;
-        std::fs::write(
-            conf.join("vpcd"),
-            format!(
-                "FRIENDLYNAME \"Virtual PCD\"\nDEVICENAME /dev/null:0x{vpcd_port:X}\nLIBPATH {VPCD_DRIVER}\n\
-                 CHANNELID 0x{vpcd_port:X}\n"
-            ),
-        )?;
-        // setsid: pcscd leaves the test's terminal alone; it keeps this PID.
-        let mut proc = Proc::spawn(
-            "pcscd",
-            Command::new("setsid").args(["pcscd", "--foreground", "--config"]).arg(&conf),
-            &dir.join("pcscd.log"),
-            false,
-        )?;
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while !(listening(vpcd_port) && listening(vpcd_port + 1)) {
-            proc.check_alive()?;
-            anyhow::ensure!(Instant::now() < deadline, "pcscd's vpcd slots did not listen on {vpcd_port}/+1 in time");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        Ok(Self { proc, vpcd_port })
-    }
-
-    pub fn check_alive(&mut self) -> anyhow::Result<()> {
-        self.proc.check_alive()
-    }
 }
 
 /// pcscd, the reader-agent on a loopback port and (when inserted) the
@@ -654,30 +413,23 @@ impl CardReader {
                 bin.display()
             );
         }
-        let vpcd_port = std::env::var("PADAN_VPCD_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(35_963);
-        let pcscd = Pcscd::start(dir, vpcd_port)?;
-
-        let config = dir.join("agent.toml");
-        let text = format!(
-            "listen_port = {agent_port}\nallowed_origins = [\"{origin}\"]\nbackend_ticket_public_key = \"{ticket_public_key}\"\n\
-             office = \"{office}\"\ncard_reader_patterns = [\"Virtual PCD 00 00\"]\nsam_reader_patterns = [\"Virtual PCD 00 01\"]\n\
-             sam_pcid = \"{}\"\nsam_config_key = \"{}\"\nlog = \"info\"\n",
-            keys.get("sam_pcid")?,
-            keys.get("sam_config_key")?,
-        );
-        write_private(&config, &text)?;
-        let mut agent = Proc::spawn(
-            "the reader-agent",
-            Command::new(prerequisites.reader_agent()).arg("run").arg("--config").arg(&config),
-            &dir.join("agent.log"),
-            false,
+        let pcscd = Pcscd::start(dir, padan_testkit::card::vpcd_port_from_env())?;
+        let config = AgentConfig {
+            listen_port: agent_port,
+            allowed_origins: vec![origin.to_owned()],
+            ticket_public_key: ticket_public_key.to_owned(),
+            office: office.to_owned(),
+            sam_pcid: keys.get("sam_pcid")?.to_owned(),
+            sam_config_key: keys.get("sam_config_key")?.to_owned(),
+            comment: None,
+        };
+        let agent = padan_testkit::card::start_reader_agent(
+            &prerequisites.reader_agent(),
+            &dir.join("agent.toml"),
+            &config,
+            Output::Log(dir.join("agent.log")),
+            Group::Same,
         )?;
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while !listening(agent_port) {
-            agent.check_alive()?;
-            anyhow::ensure!(Instant::now() < deadline, "the reader-agent did not listen on {agent_port} in time");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
         Ok(Self {
             card: None,
             agent,
@@ -726,17 +478,18 @@ impl CardReader {
     pub fn insert(&mut self, scenario: &str, reinsert_after_ms: Option<u64>) -> anyhow::Result<()> {
         self.remove();
         self.inserted += 1;
-        let port = self.pcscd.vpcd_port;
-        let mut cmd = Command::new(&self.ktp_card);
-        cmd.args(["--seed", &self.seed.to_string(), "--persons", &self.persons.to_string(), "--nik", &self.nik])
-            .args(["--scenario", scenario, "--vpcd-host", "127.0.0.1"])
-            .args(["--canaries", &self.canaries.to_string()])
-            .args(["--card-port", &port.to_string(), "--sam-port", &(port + 1).to_string()]);
-        if let Some(ms) = reinsert_after_ms {
-            cmd.args(["--reinsert-after-ms", &ms.to_string()]);
-        }
+        let card = VirtualCard {
+            binary: self.ktp_card.clone(),
+            seed: self.seed,
+            persons: self.persons,
+            nik: self.nik.clone(),
+            scenario: scenario.to_owned(),
+            canaries: self.canaries,
+            vpcd_port: self.pcscd.vpcd_port,
+            reinsert_after_ms,
+        };
         let log = self.dir.join(format!("card-{}-{scenario}.log", self.inserted));
-        self.card = Some(Proc::spawn(&format!("the virtual card ({scenario})"), &mut cmd, &log, false)?);
+        self.card = Some(card.start(Output::Log(log), Group::Same)?);
         Ok(())
     }
 
@@ -777,21 +530,6 @@ impl CardReader {
             })
             .unwrap_or_default()
     }
-}
-
-/// Writes a file readable by its owner only (the agent refuses a config others may write).
-fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
-        .with_context(|| format!("creating {}", path.display()))?;
-    file.write_all(text.as_bytes())?;
-    Ok(())
 }
 
 #[cfg(test)]

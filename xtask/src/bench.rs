@@ -19,26 +19,20 @@
 //! `--keep-spa` measures the `dist/` already built instead of rebuilding it;
 //! `--latency` runs only the 200/s rounds.
 
-use std::{
-    net::{Ipv4Addr, SocketAddr, TcpListener},
-    path::Path,
-    process::{Command, Stdio},
-    sync::Arc,
-    time::Duration,
-};
+use std::{net::SocketAddr, path::Path, process::Command, sync::Arc, time::Duration};
 
 use anyhow::{Context, bail};
+use padan_testkit::servers::{DEMO_PASSWORD, DUKCAPIL_PASSWORD, DUKCAPIL_USER};
+use padan_testkit::{Backend, Group, Output, Process, Simulator, free_addr, http_get};
 use serde_json::{Value, json};
 
 use crate::{
-    header, http,
+    header,
     load::{self, Conn, Report, Request},
-    proc::{Daemon, run as run_cmd},
+    proc::run as run_cmd,
     spa::{self, Freshness},
     tools,
 };
-
-const DEMO_PASSWORD: &str = "padan-demo-2026";
 
 type Make = Arc<dyn Fn(usize) -> Request + Send + Sync>;
 
@@ -57,10 +51,6 @@ fn base64(bytes: &[u8]) -> String {
         }
     }
     out
-}
-
-fn free_port() -> anyhow::Result<SocketAddr> {
-    Ok(TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?.local_addr()?)
 }
 
 fn gzip_size(path: &Path) -> anyhow::Result<usize> {
@@ -140,27 +130,28 @@ fn at_least_one(n: &str) -> Result<usize, String> {
 /// The release simulator (100,000 persons, seed 2026, the demo account
 /// with a quota no run exhausts), its config written into `work`; healthy
 /// when this returns.
-pub(crate) fn start_simulator(root: &Path, work: &Path) -> anyhow::Result<(Daemon, SocketAddr)> {
-    let sim_addr = free_port()?;
-    let sim_config = work.join("sim.json");
-    std::fs::write(
-        &sim_config,
-        serde_json::to_vec(&json!({
-            "user_id": "BKN_DEMO", "password": "demo-dukcapil-password",
-            "allowed_ips": ["127.0.0.1"], "daily_quota": 100_000_000u64,
-        }))?,
-    )?;
-    let mut sim = Daemon::spawn(
-        "the simulator",
-        Command::new(root.join("target/release/padan-sim-dukcapil"))
-            .arg("--config")
-            .arg(&sim_config)
-            .args(["--listen", &sim_addr.to_string(), "--seed", "2026", "--persons", "100000"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null()),
-    )?;
-    http::wait_healthy(&mut sim, sim_addr, "/_sim/health", Duration::from_secs(60))?;
+pub(crate) fn start_simulator(root: &Path, work: &Path) -> anyhow::Result<(Process, SocketAddr)> {
+    let sim_addr = free_addr()?;
+    let config = json!({
+        "user_id": DUKCAPIL_USER, "password": DUKCAPIL_PASSWORD,
+        "allowed_ips": ["127.0.0.1"], "daily_quota": 100_000_000u64,
+    });
+    let sim = Simulator::new(root.join("target/release/padan-sim-dukcapil"), sim_addr)
+        .config(&work.join("sim.json"), &config)?
+        .seed(2026)
+        .persons(100_000)
+        .start(Output::Null, Group::Own)?
+        .with_grace(Duration::from_secs(10));
     Ok((sim, sim_addr))
+}
+
+/// The release backend in demo mode on a throw-away SQLite file in `work`,
+/// quiet (`PADAN_LOG__FILTER` is the caller's to set).
+pub(crate) fn release_backend(root: &Path, work: &Path, addr: SocketAddr, sim_addr: SocketAddr, db: &Path) -> Backend {
+    Backend::new(root.join("target/release/padan"), work, addr)
+        .spa_dir(&root.join("dist"))
+        .sqlite(db)
+        .dukcapil(&format!("http://{sim_addr}"))
 }
 
 /// The simulator and the backend (release builds) on a throw-away SQLite
@@ -171,8 +162,8 @@ struct Rig {
     addr: SocketAddr,
     /// The management listener: `/metrics` is served there only.
     management: SocketAddr,
-    sim: Daemon,
-    backend: Daemon,
+    sim: Process,
+    backend: Process,
 }
 
 impl Rig {
@@ -181,25 +172,14 @@ impl Rig {
         std::fs::create_dir_all(&work)?;
         header("starting the simulator and the backend (release)");
         let (sim, sim_addr) = start_simulator(root, &work)?;
-        let addr = free_port()?;
-        let management = free_port()?;
-        let mut backend = Daemon::spawn(
-            "the backend",
-            Command::new(root.join("target/release/padan"))
-                .arg("serve")
-                .current_dir(&work)
-                .env("PADAN_DEMO__ENABLED", "true")
-                .env("PADAN_SERVER__LISTEN", addr.to_string())
-                .env("PADAN_SERVER__MANAGEMENT_LISTEN", management.to_string())
-                .env("PADAN_SERVER__SPA_DIR", root.join("dist"))
-                .env("PADAN_DATABASE__URL", format!("sqlite://{}", work.join("padan.db").display()))
-                .env("PADAN_DUKCAPIL__BASE_URL", format!("http://{sim_addr}"))
-                .env("PADAN_DUKCAPIL__FR_PUBLIC_KEY_FILE", root.join("sim/dukcapil/keys/fr-demo-public.pem"))
-                .env("PADAN_LOG__FILTER", "warn")
-                .stdout(Stdio::null())
-                .stderr(Stdio::null()),
-        )?;
-        http::wait_healthy(&mut backend, addr, "/healthz", Duration::from_secs(60))?;
+        let addr = free_addr()?;
+        let management = free_addr()?;
+        let backend = release_backend(root, &work, addr, sim_addr, &work.join("padan.db"))
+            .management(management)
+            .env("PADAN_DUKCAPIL__FR_PUBLIC_KEY_FILE", root.join("sim/dukcapil/keys/fr-demo-public.pem"))
+            .log_filter("warn")
+            .start(Output::Null, Group::Own)?
+            .with_grace(Duration::from_secs(10));
         Ok(Self { work, sim_addr, addr, management, sim, backend })
     }
 
@@ -212,8 +192,8 @@ impl Rig {
 
 impl Drop for Rig {
     fn drop(&mut self) {
-        self.backend.stop(Duration::from_secs(10));
-        self.sim.stop(Duration::from_secs(10));
+        self.backend.stop();
+        self.sim.stop();
         let _ = std::fs::remove_dir_all(&self.work);
     }
 }
@@ -234,9 +214,8 @@ struct Fixtures {
     breaker_probe: Make,
 }
 
-fn fixtures(rig: &Rig) -> anyhow::Result<Fixtures> {
-    let (addr, sim_addr, work) = (rig.addr, rig.sim_addr, &rig.work);
-    // Sign in once; every request reuses the session and its CSRF token.
+/// Signs in as the demo officer `petugas`: (session cookie, CSRF token).
+pub(crate) fn sign_in(addr: SocketAddr) -> anyhow::Result<(String, String)> {
     let mut conn = Conn::open(addr)?;
     let signed = conn
         .send(&Request::post_json("/api/v1/session", &json!({ "username": "petugas", "password": DEMO_PASSWORD })))?;
@@ -250,14 +229,33 @@ fn fixtures(rig: &Rig) -> anyhow::Result<Fixtures> {
         .to_owned();
     let session: Value = serde_json::from_slice(&signed.body)?;
     let csrf = session["csrf_token"].as_str().context("no csrf token")?.to_owned();
+    Ok((cookie, csrf))
+}
 
-    let (status, body) = http::get(sim_addr, "/_sim/persons/sample?count=500&offset=1000")?;
+/// `cargo build --release` of the backend and the simulator; with
+/// `bench_tools` also `padan-bench-data` (the feature of that name), which
+/// generates the audit trail and fills the outbox.
+pub(crate) fn build_release(root: &Path, bench_tools: bool) -> anyhow::Result<()> {
+    let mut cargo = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cargo.args(["build", "--release", "-p", "padan-backend", "-p", "padan-sim-dukcapil"]).current_dir(root);
+    if bench_tools {
+        cargo.args(["--features", "padan-backend/bench-tools"]);
+    }
+    run_cmd(&mut cargo)
+}
+
+fn fixtures(rig: &Rig) -> anyhow::Result<Fixtures> {
+    let (addr, sim_addr, work) = (rig.addr, rig.sim_addr, &rig.work);
+    // Sign in once; every request reuses the session and its CSRF token.
+    let (cookie, csrf) = sign_in(addr)?;
+
+    let (status, body) = http_get(sim_addr, "/_sim/persons/sample?count=500&offset=1000")?;
     anyhow::ensure!(status == 200, "simulator fixtures: HTTP {status}");
     let persons: Vec<Value> = serde_json::from_str(&body)?;
     let authed = |r: Request| r.header("cookie", &cookie).header("x-csrf-token", &csrf);
     let with_creds = |mut b: Value| {
-        b["USER_ID"] = json!("BKN_DEMO");
-        b["PASSWORD"] = json!("demo-dukcapil-password");
+        b["USER_ID"] = json!(DUKCAPIL_USER);
+        b["PASSWORD"] = json!(DUKCAPIL_PASSWORD);
         b["IP_USER"] = json!("127.0.0.1");
         b
     };
@@ -316,7 +314,7 @@ fn fixtures(rig: &Rig) -> anyhow::Result<Fixtures> {
         anyhow::ensure!(out.status.success(), "openssl failed: {}", String::from_utf8_lossy(&out.stderr));
         Ok(base64(&out.stdout))
     };
-    let (user, password) = (encrypt("BKN_DEMO")?, encrypt("demo-dukcapil-password")?);
+    let (user, password) = (encrypt(DUKCAPIL_USER)?, encrypt(DUKCAPIL_PASSWORD)?);
     let mut direct_face = Vec::new();
     for p in persons.iter().take(50) {
         let nik = p["NIK"].as_str().context("NIK")?;
@@ -546,11 +544,7 @@ pub(crate) fn run(mut opts: Options) -> anyhow::Result<()> {
         let tool_path = tools::ensure_spa_tools()?;
         spa::build(&root, Freshness::IfChanged, &tool_path)?;
     }
-    run_cmd(
-        Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-            .args(["build", "--release", "-p", "padan-backend", "-p", "padan-sim-dukcapil"])
-            .current_dir(&root),
-    )?;
+    build_release(&root, false)?;
 
     let sizes = spa_sizes(&root.join("dist"))?;
     let transfer: usize = sizes.iter().filter(|(n, _, _)| !n.ends_with(".html")).map(|(_, _, gz)| gz).sum::<usize>();

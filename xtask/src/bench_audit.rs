@@ -9,66 +9,36 @@
 //!   `bench-tools` feature and absent from release builds).
 
 use std::{
-    net::{Ipv4Addr, SocketAddr, TcpListener},
+    net::SocketAddr,
     path::{Path, PathBuf},
-    process::{Command, Stdio},
+    process::Command,
     sync::Arc,
     time::{Duration, Instant},
 };
 
 use anyhow::Context;
+use padan_testkit::{Group, Output, Process, free_addr, http_get};
 use serde_json::{Value, json};
 
 use crate::{
-    header, http,
-    load::{self, Conn, Request},
-    proc::{Daemon, run as run_cmd},
+    header,
+    load::{self, Request},
 };
 
-const DEMO_PASSWORD: &str = "padan-demo-2026";
-
-fn free_port() -> anyhow::Result<SocketAddr> {
-    Ok(TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?.local_addr()?)
-}
-
-fn backend(root: &Path, work: &Path, addr: SocketAddr, sim: SocketAddr, chain: bool) -> anyhow::Result<Daemon> {
+fn backend(root: &Path, work: &Path, addr: SocketAddr, sim: SocketAddr, chain: bool) -> anyhow::Result<Process> {
     let db = work.join(format!("padan-{}.db", if chain { "on" } else { "off" }));
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
     }
-    let mut daemon = Daemon::spawn(
-        "the backend",
-        Command::new(root.join("target/release/padan"))
-            .arg("serve")
-            .current_dir(work)
-            .env("PADAN_DEMO__ENABLED", "true")
-            .env("PADAN_AUDIT__CHAIN", chain.to_string())
-            .env("PADAN_SERVER__LISTEN", addr.to_string())
-            .env("PADAN_SERVER__SPA_DIR", root.join("dist"))
-            .env("PADAN_DATABASE__URL", format!("sqlite://{}", db.display()))
-            .env("PADAN_DUKCAPIL__BASE_URL", format!("http://{sim}"))
-            .env("PADAN_LOG__FILTER", "error")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null()),
-    )?;
-    http::wait_healthy(&mut daemon, addr, "/healthz", Duration::from_secs(60))?;
-    Ok(daemon)
+    let backend = crate::bench::release_backend(root, work, addr, sim, &db)
+        .env("PADAN_AUDIT__CHAIN", chain.to_string())
+        .log_filter("error")
+        .start(Output::Null, Group::Own)?;
+    Ok(backend.with_grace(Duration::from_secs(10)))
 }
 
 fn verify_requests(addr: SocketAddr, persons: &[Value]) -> anyhow::Result<Vec<Request>> {
-    let mut conn = Conn::open(addr)?;
-    let signed = conn
-        .send(&Request::post_json("/api/v1/session", &json!({ "username": "petugas", "password": DEMO_PASSWORD })))?;
-    anyhow::ensure!(signed.status == 200, "sign-in failed: HTTP {}", signed.status);
-    let cookie = signed
-        .headers
-        .iter()
-        .find(|(k, _)| k == "set-cookie")
-        .and_then(|(_, v)| v.split(';').next())
-        .context("no session cookie")?
-        .to_owned();
-    let session: Value = serde_json::from_slice(&signed.body)?;
-    let csrf = session["csrf_token"].as_str().context("no csrf token")?.to_owned();
+    let (cookie, csrf) = crate::bench::sign_in(addr)?;
     Ok(persons
         .iter()
         .map(|p| {
@@ -115,19 +85,13 @@ pub fn run(quick: bool) -> anyhow::Result<()> {
     let records: u64 = if quick { 100_000 } else { 1_000_000 };
 
     header("release builds");
-    run_cmd(
-        Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-            // `bench-tools`: also `padan-bench-data`, which generates the trail.
-            .args(["build", "--release", "-p", "padan-backend", "-p", "padan-sim-dukcapil"])
-            .args(["--features", "padan-backend/bench-tools"])
-            .current_dir(&root),
-    )?;
+    crate::bench::build_release(&root, true)?;
     let work: PathBuf = std::env::temp_dir().join(format!("padan-bench-audit-{}", std::process::id()));
     std::fs::create_dir_all(&work)?;
 
     header("the chain's cost: verify through the backend, chain on vs off");
     let (mut sim, sim_addr) = crate::bench::start_simulator(&root, &work)?;
-    let (status, body) = http::get(sim_addr, "/_sim/persons/sample?count=500&offset=1000")?;
+    let (status, body) = http_get(sim_addr, "/_sim/persons/sample?count=500&offset=1000")?;
     anyhow::ensure!(status == 200, "simulator fixtures: HTTP {status}");
     let persons: Vec<Value> = serde_json::from_str(&body)?;
 
@@ -135,7 +99,7 @@ pub fn run(quick: bool) -> anyhow::Result<()> {
     let mut off = Vec::new();
     for round in 0..rounds {
         for chain in [true, false] {
-            let addr = free_port()?;
+            let addr = free_addr()?;
             let mut daemon = backend(&root, &work, addr, sim_addr, chain)?;
             let requests = Arc::new(verify_requests(addr, &persons)?);
             let make = {
@@ -156,10 +120,10 @@ pub fn run(quick: bool) -> anyhow::Result<()> {
             } else {
                 off.push(report.rps())
             };
-            daemon.stop(Duration::from_secs(10));
+            daemon.stop();
         }
     }
-    sim.stop(Duration::from_secs(10));
+    sim.stop();
 
     header(&format!("padan audit verify on a {records}-record SQLite trail"));
     let load_before = load_average();

@@ -14,23 +14,17 @@
 
 use std::{
     io::Write,
-    net::{Ipv4Addr, SocketAddr, TcpListener},
+    net::SocketAddr,
     path::Path,
-    process::{Command, Stdio},
+    process::Command,
     time::{Duration, Instant},
 };
 
 use anyhow::{Context, bail};
+use padan_testkit::{Backend, CallerEnv, Group, Output, Simulator, exit_text, free_addr, http_get};
 use serde_json::Value;
 
-use crate::{
-    header, http,
-    proc::{Daemon, run as run_cmd},
-};
-
-fn free_port() -> anyhow::Result<SocketAddr> {
-    Ok(TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?.local_addr()?)
-}
+use crate::{header, proc::run as run_cmd};
 
 /// The synthetic row `i` (mirrors `services::registry::synthetic_row`, which
 /// `padan-bench-data outbox` uses).
@@ -133,13 +127,7 @@ fn timed(cmd: &Command) -> anyhow::Result<(f64, f64, String)> {
 pub fn run(quick: bool) -> anyhow::Result<()> {
     let root = crate::repo_root()?;
     header("release builds");
-    run_cmd(
-        Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-            // `bench-tools`: also `padan-bench-data`, which fills the outbox.
-            .args(["build", "--release", "-p", "padan-backend", "-p", "padan-sim-dukcapil"])
-            .args(["--features", "padan-backend/bench-tools"])
-            .current_dir(&root),
-    )?;
+    crate::bench::build_release(&root, true)?;
     let work = std::env::temp_dir().join(format!("padan-bench-balikan-{}", std::process::id()));
     std::fs::create_dir_all(&work)?;
     let result = measure(&root, &work, quick);
@@ -169,30 +157,23 @@ fn measure(root: &Path, work: &Path, quick: bool) -> anyhow::Result<()> {
     header(&format!("outbox drain: {n} records to the simulator's receiver"));
     let db = work.join("drain.db");
     run_cmd(release_binary(root, work, &db, "padan-bench-data").args(["outbox", "--records", &n.to_string()]))?;
-    let sim_addr = free_port()?;
-    let mut sim = Daemon::spawn(
-        "the simulator",
-        Command::new(root.join("target/release/padan-sim-dukcapil"))
-            .args(["--listen", &sim_addr.to_string(), "--persons", "1000"])
-            .env("RUST_LOG", "error")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null()),
-    )?;
-    http::wait_healthy(&mut sim, sim_addr, "/_sim/health", Duration::from_secs(60))?;
-    let addr = free_port()?;
+    let sim_addr = free_addr()?;
+    let mut sim = Simulator::new(root.join("target/release/padan-sim-dukcapil"), sim_addr)
+        .persons(1000)
+        .env("RUST_LOG", "error")
+        .start(Output::Null, Group::Own)?;
+    let addr = free_addr()?;
     let started = Instant::now();
-    let mut backend = Daemon::spawn(
-        "the backend",
-        padan(root, work, &db)
-            .arg("serve")
-            .env("PADAN_SERVER__LISTEN", addr.to_string())
-            .env("PADAN_SERVER__SPA_DIR", work.join("no-dist"))
-            .env("PADAN_DUKCAPIL__BASE_URL", format!("http://{sim_addr}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null()),
-    )?;
+    let backend = Backend::new(root.join("target/release/padan"), work, addr)
+        .caller_env(CallerEnv::DropAll)
+        .sqlite(&db)
+        .log_filter("error")
+        .spa_dir(&work.join("no-dist"))
+        .dukcapil(&format!("http://{sim_addr}"));
+    // Not waited on: the drain clock runs from the start.
+    let mut backend = padan_testkit::Process::spawn("the backend", &mut backend.command(), Output::Null, Group::Own)?;
     let ledger = |sim_addr| -> anyhow::Result<(u64, u64, u64)> {
-        let (status, body) = http::get(sim_addr, "/_sim/balikan/ledger?entries=false")?;
+        let (status, body) = http_get(sim_addr, "/_sim/balikan/ledger?entries=false")?;
         anyhow::ensure!(status == 200, "ledger: HTTP {status}");
         let v: Value = serde_json::from_str(&body)?;
         let get = |k: &str| v[k].as_u64().unwrap_or(0);
@@ -202,7 +183,7 @@ fn measure(root: &Path, work: &Path, quick: bool) -> anyhow::Result<()> {
     let deadline = Instant::now() + Duration::from_secs(600);
     let (done, dups, requests) = loop {
         if let Some(status) = backend.exited() {
-            bail!("the backend exited ({})", crate::proc::exit_text(status));
+            bail!("the backend exited ({})", exit_text(status));
         }
         let (records, dups, requests) = ledger(sim_addr)?;
         if records > 0 && first.is_none() {
@@ -214,8 +195,8 @@ fn measure(root: &Path, work: &Path, quick: bool) -> anyhow::Result<()> {
         anyhow::ensure!(Instant::now() < deadline, "drain stalled at {records}/{n}");
         std::thread::sleep(Duration::from_millis(20));
     };
-    backend.stop(Duration::from_secs(5));
-    sim.stop(Duration::from_secs(5));
+    backend.stop();
+    sim.stop();
     let (t0, r0) = first.context("nothing was delivered")?;
     let steady = (n as u64 - r0) as f64 / done.duration_since(t0).as_secs_f64().max(1e-3);
     let overall = n as f64 / done.duration_since(started).as_secs_f64();
@@ -230,7 +211,7 @@ fn measure(root: &Path, work: &Path, quick: bool) -> anyhow::Result<()> {
 /// (plus the fixed demo person) get a NIP, so the data-balikan dashboard
 /// shows delivered records and applicants waiting for a NIP.
 pub(crate) fn demo_registry(root: &Path, state: &Path, sim_addr: SocketAddr, db: &Path) -> anyhow::Result<()> {
-    let (status, body) = http::get(sim_addr, "/_sim/persons/sample?count=500")?;
+    let (status, body) = http_get(sim_addr, "/_sim/persons/sample?count=500")?;
     anyhow::ensure!(status == 200, "HTTP {status} for the persons sample");
     let persons: Vec<Value> = serde_json::from_str(&body).context("parsing the sample")?;
     let mut csv = String::from("NIK;NIP;NAMA;STATUS_KEPEGAWAIAN;KEDUDUKAN_HUKUM;INSTANSI;KANREG\n");

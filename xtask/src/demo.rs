@@ -14,34 +14,27 @@
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use padan_testkit::card::{self, AgentConfig, CardKeys, Pcscd, VPCD_PORT, VirtualCard};
+use padan_testkit::servers::{DEMO_PASSWORD, demo_simulator_config};
+use padan_testkit::{Backend, CallerEnv, Group, Output, Process, Simulator, exit_text, http_get};
 
-use crate::proc::{self, Daemon, interrupted};
+use crate::proc::{self, interrupted};
 use crate::spa::{self, Freshness};
-use crate::{header, http, tools};
+use crate::{header, tools};
 
 /// The simulator's default seed: the virtual KTP-el card's demo keys and the
 /// backend's demo reader registration (SAM serial) are those of this seed,
 /// and the card's person must be in the simulator's population.
-const SEED: &str = "20240628";
-const PERSONS: &str = "100000";
-/// vsmartcard's vpcd driver for pcscd.
-const VPCD_DRIVER: &str = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so";
-/// vpcd's default ports: the card slot, then the SAM slot.
-const VPCD_PORT: u16 = 35_963;
+const SEED: u64 = card::CARD_SEED;
+const PERSONS: usize = 100_000;
 /// The agent's default port, where the backend's default `card.agent_url` points.
 const AGENT_PORT: u16 = 47_443;
 /// The backend's management listener (`/metrics`), loopback only.
 const MANAGEMENT_PORT: u16 = 9_464;
-/// DEMO ONLY — public half of the backend's demo ticket key
-/// (`DEMO_TICKET_PUBLIC_KEY` in backend/src/config.rs).
-const DEMO_TICKET_PUBLIC_KEY: &str = "b7ca315459539aa3148293635d2890ebe7b7131d2ef70b37c6df4af240804177";
-/// The demo reader's office (backend/src/config.rs `DEMO_READER_OFFICE`).
-const DEMO_READER_OFFICE: &str = "KANREG-V";
-const DEMO_PASSWORD: &str = "padan-demo-2026";
 /// DEMO ONLY — the authenticator secret of the demo admin and auditor
 /// (`auth::totp::DEMO_SECRET` in the backend; docs/security-operations.md).
 const DEMO_TOTP_SECRET: &str = "PADANDEMOTOTPSECRETJANGANDIPAKAI";
@@ -82,30 +75,18 @@ pub(crate) struct Options {
 
 /// Why the demo cannot plug in the emulated reader, if it cannot.
 fn reader_unavailable() -> Option<String> {
-    let missing: Vec<&str> = [
-        ("pcscd", "/usr/sbin/pcscd"),
-        ("vsmartcard-vpcd", VPCD_DRIVER),
-        ("libpcsclite-dev", "/usr/include/PCSC/winscard.h"),
-    ]
-    .into_iter()
-    .filter(|(_, path)| !Path::new(path).exists())
-    .map(|(package, _)| package)
-    .collect();
+    let missing = card::missing_packages(true);
     if !missing.is_empty() {
         return Some(format!(
             "the emulated KTP-el reader needs {0}: `sudo apt-get install -y {0}`, then run the demo again",
             missing.join(" ")
         ));
     }
-    if let Ok(pid) = std::fs::read_to_string("/run/pcscd/pcscd.pid") {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", pid.trim())).unwrap_or_default();
-        if !status.is_empty() && !status.contains("State:\tZ") {
-            return Some(format!(
-                "another pcscd (pid {}) owns /run/pcscd/pcscd.comm; stop it (e.g. `sudo systemctl stop pcscd.socket \
-                 pcscd`) for the demo's own pcscd with the virtual reader",
-                pid.trim()
-            ));
-        }
+    if let Some(pid) = card::other_pcscd() {
+        return Some(format!(
+            "another pcscd (pid {pid}) owns /run/pcscd/pcscd.comm; stop it (e.g. `sudo systemctl stop pcscd.socket \
+             pcscd`) for the demo's own pcscd with the virtual reader"
+        ));
     }
     for (port, what) in [(VPCD_PORT, "vpcd"), (VPCD_PORT + 1, "vpcd"), (AGENT_PORT, "the reader-agent")] {
         if std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port)).is_err() {
@@ -116,10 +97,11 @@ fn reader_unavailable() -> Option<String> {
 }
 
 /// pcscd with the two vpcd slots, the virtual card + SAM, the agent.
+/// Field order is drop order: the agent and the card stop before pcscd.
 struct Reader {
-    agent: Daemon,
-    card: Daemon,
-    pcscd: Daemon,
+    agent: Process,
+    card: Process,
+    pcscd: Pcscd,
     nik: String,
 }
 
@@ -130,76 +112,40 @@ fn start_reader(
     sim_addr: SocketAddr,
     scenario: &str,
 ) -> anyhow::Result<Reader> {
-    let readers = state.join("pcscd-readers");
-    std::fs::create_dir_all(&readers).with_context(|| format!("creating {}", readers.display()))?;
-    std::fs::write(
-        readers.join("vpcd"),
-        format!(
-            "FRIENDLYNAME \"Virtual PCD\"\nDEVICENAME /dev/null:0x{VPCD_PORT:X}\nLIBPATH {VPCD_DRIVER}\n\
-             CHANNELID 0x{VPCD_PORT:X}\n"
-        ),
-    )?;
-    let mut pcscd = Daemon::spawn(
-        "pcscd",
-        Command::new("pcscd")
-            .args(["--foreground", "--config"])
-            .arg(&readers)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null()),
-    )?;
-    // vpcd listens once pcscd has loaded it (probed by binding, not by
-    // connecting: a connection would be a card insertion).
-    let deadline = std::time::Instant::now() + Duration::from_secs(15);
-    while std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, VPCD_PORT + 1)).is_ok() {
-        if let Some(status) = pcscd.exited() {
-            bail!("pcscd stopped ({})", crate::proc::exit_text(status));
-        }
-        anyhow::ensure!(std::time::Instant::now() < deadline, "pcscd's vpcd slots did not open in time");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-
+    let pcscd = Pcscd::start(state, VPCD_PORT)?;
     let ktp_card = root.join("target/release/padan-ktp-card");
-    let keys = crate::proc::probe(Command::new(&ktp_card).args(["keys", "--seed", SEED]))
-        .context("`padan-ktp-card keys` failed")?;
-    let key = |name: &str| -> anyhow::Result<String> {
-        keys.lines()
-            .filter_map(|l| l.split_once(" = "))
-            .find(|(k, _)| k.trim() == name)
-            .map(|(_, v)| v.trim().trim_matches('"').to_owned())
-            .with_context(|| format!("`padan-ktp-card keys` printed no {name}"))
-    };
+    let keys = CardKeys::for_seed(&ktp_card, SEED)?;
     let nik = active_nik(sim_addr)?;
-    let card = Daemon::spawn(
-        "the virtual KTP-el card",
-        Command::new(&ktp_card)
-            .args(["--seed", SEED, "--persons", PERSONS, "--nik", &nik, "--scenario", scenario])
-            .args(["--card-port", &VPCD_PORT.to_string(), "--sam-port", &(VPCD_PORT + 1).to_string()])
-            // A card pulled mid-read comes back (genuine) after 2 s: "coba lagi" works.
-            .args(["--reinsert-after-ms", "2000"]),
-    )?;
+    let card = VirtualCard {
+        binary: ktp_card,
+        seed: SEED,
+        persons: PERSONS,
+        nik: nik.clone(),
+        scenario: scenario.to_owned(),
+        canaries: 0,
+        vpcd_port: VPCD_PORT,
+        // A card pulled mid-read comes back (genuine) after 2 s: "coba lagi" works.
+        reinsert_after_ms: Some(2000),
+    }
+    .start(Output::Inherit, Group::Own)?;
 
-    let config = state.join("agent.toml");
     let port = addr.port();
-    let text = format!(
-        "# Written by `cargo xtask demo`: DEMO keys only.\nlisten_port = {AGENT_PORT}\n\
-         allowed_origins = [\"http://{addr}\", \"http://localhost:{port}\"]\n\
-         backend_ticket_public_key = \"{DEMO_TICKET_PUBLIC_KEY}\"\noffice = \"{DEMO_READER_OFFICE}\"\n\
-         card_reader_patterns = [\"Virtual PCD 00 00\"]\nsam_reader_patterns = [\"Virtual PCD 00 01\"]\n\
-         sam_pcid = \"{}\"\nsam_config_key = \"{}\"\nlog = \"info\"\n",
-        key("sam_pcid")?,
-        key("sam_config_key")?,
-    );
-    write_private(&config, &text)?;
-    let agent = Daemon::spawn(
-        "the reader-agent",
-        Command::new(root.join("target/release/padan-reader-agent")).arg("run").arg("--config").arg(&config),
+    let origins = vec![format!("http://{addr}"), format!("http://localhost:{port}")];
+    let mut config = AgentConfig::demo(&keys, AGENT_PORT, origins)?;
+    config.comment = Some("Written by `cargo xtask demo`: DEMO keys only.".to_owned());
+    let agent = card::start_reader_agent(
+        &root.join("target/release/padan-reader-agent"),
+        &state.join("agent.toml"),
+        &config,
+        Output::Inherit,
+        Group::Own,
     )?;
     Ok(Reader { agent, card, pcscd, nik })
 }
 
 /// The NIK of an active person of the simulator's population.
 fn active_nik(sim_addr: SocketAddr) -> anyhow::Result<String> {
-    let (status, body) = http::get(sim_addr, "/_sim/persons/sample?count=40")?;
+    let (status, body) = http_get(sim_addr, "/_sim/persons/sample?count=40")?;
     anyhow::ensure!(status == 200, "HTTP {status} for the persons sample");
     let persons: Vec<serde_json::Value> = serde_json::from_str(&body).context("parsing the sample")?;
     persons
@@ -208,23 +154,6 @@ fn active_nik(sim_addr: SocketAddr) -> anyhow::Result<String> {
         .and_then(|p| p["NIK"].as_str())
         .map(str::to_owned)
         .context("no active person in the simulator's sample")
-}
-
-/// The agent refuses a configuration others may write: 0600.
-fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
-        .with_context(|| format!("writing {}", path.display()))?;
-    // An older file keeps its mode: tighten it too.
-    file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    file.write_all(text.as_bytes())?;
-    Ok(())
 }
 
 pub(crate) fn run(options: Options) -> anyhow::Result<()> {
@@ -262,28 +191,13 @@ pub(crate) fn run(options: Options) -> anyhow::Result<()> {
     ensure_free(addr, "--port")?;
 
     header(&format!("Dukcapil simulator on http://{sim_addr} ({PERSONS} synthetic persons)"));
-    let sim_config = state.join("sim-demo.json");
-    // The credentials the backend uses in demo mode (backend/src/config.rs).
-    let config = serde_json::json!({
-        "instansi": "BKN",
-        "user_id": "BKN_DEMO",
-        "password": "demo-dukcapil-password",
-        "allowed_ips": ["127.0.0.1"],
-    });
-    std::fs::write(&sim_config, serde_json::to_vec_pretty(&config)?)
-        .with_context(|| format!("writing {}", sim_config.display()))?;
-    let mut sim = Daemon::spawn(
-        "the simulator",
-        Command::new(root.join("target/release/padan-sim-dukcapil")).arg("--config").arg(&sim_config).args([
-            "--listen",
-            &sim_addr.to_string(),
-            "--seed",
-            SEED,
-            "--persons",
-            PERSONS,
-        ]),
-    )?;
-    http::wait_healthy(&mut sim, sim_addr, "/_sim/health", Duration::from_secs(120))?;
+    let mut sim = Simulator::new(root.join("target/release/padan-sim-dukcapil"), sim_addr)
+        .config(&state.join("sim-demo.json"), &demo_simulator_config())?
+        .seed(SEED)
+        .persons(PERSONS)
+        .timeout(Duration::from_secs(120))
+        .start(Output::Inherit, Group::Own)?
+        .with_grace(Duration::from_secs(10));
     // The data-balikan dashboard needs BKN's ASN registry; the demo still runs without it.
     if let Err(e) = crate::bench_balikan::demo_registry(&root, &state, sim_addr, &state.join("padan.db")) {
         eprintln!("warning: the demo ASN registry was not imported: {e:#}");
@@ -292,31 +206,19 @@ pub(crate) fn run(options: Options) -> anyhow::Result<()> {
     // `/metrics` is served on the management listener only (loopback).
     let management = SocketAddr::from(([127, 0, 0, 1], MANAGEMENT_PORT));
     header(&format!("backend on http://{addr} (metrics: http://{management}/metrics)"));
-    let mut backend_cmd = Command::new(root.join("target/release/padan"));
     // The backend takes every PADAN_* variable as configuration and rejects
     // unknown keys; the test suite's own (PADAN_TEST_*, PADAN_E2E_*) would
     // stop it, while a developer's PADAN_* tweaks are kept on purpose.
-    for (key, _) in std::env::vars_os() {
-        let key_text = key.to_string_lossy();
-        if key_text.starts_with("PADAN_TEST_") || key_text.starts_with("PADAN_E2E_") {
-            backend_cmd.env_remove(&key);
-        }
-    }
-    let mut backend = Daemon::spawn(
-        "the backend",
-        backend_cmd
-            .arg("serve")
-            .current_dir(&state)
-            .env("PADAN_DEMO__ENABLED", "true")
-            .env("PADAN_SERVER__LISTEN", addr.to_string())
-            .env("PADAN_SERVER__MANAGEMENT_LISTEN", management.to_string())
-            .env("PADAN_SERVER__SPA_DIR", root.join("dist"))
-            .env("PADAN_DATABASE__URL", format!("sqlite://{}", state.join("padan.db").display()))
-            .env("PADAN_DUKCAPIL__BASE_URL", format!("http://{sim_addr}"))
-            .env("PADAN_DUKCAPIL__FR_PUBLIC_KEY_FILE", root.join("sim/dukcapil/keys/fr-demo-public.pem"))
-            .env("PADAN_LOG__FORMAT", "pretty"),
-    )?;
-    http::wait_healthy(&mut backend, addr, "/healthz", Duration::from_secs(60))?;
+    let mut backend = Backend::new(root.join("target/release/padan"), &state, addr)
+        .caller_env(CallerEnv::DropTestOnly)
+        .management(management)
+        .spa_dir(&root.join("dist"))
+        .sqlite(&state.join("padan.db"))
+        .dukcapil(&format!("http://{sim_addr}"))
+        .env("PADAN_DUKCAPIL__FR_PUBLIC_KEY_FILE", root.join("sim/dukcapil/keys/fr-demo-public.pem"))
+        .env("PADAN_LOG__FORMAT", "pretty")
+        .start(Output::Inherit, Group::Own)?
+        .with_grace(Duration::from_secs(10));
 
     let mut reader = match &no_reader {
         Some(_) => None,
@@ -348,37 +250,26 @@ pub(crate) fn run(options: Options) -> anyhow::Result<()> {
     println!();
 
     while !interrupted(&stop) {
+        let mut running: Vec<&mut Process> = vec![&mut sim, &mut backend];
         if let Some(r) = reader.as_mut() {
-            for daemon in [&mut r.pcscd, &mut r.card, &mut r.agent] {
-                if let Some(status) = daemon.exited() {
-                    bail!(
-                        "{} stopped unexpectedly ({}); shutting the demo down",
-                        daemon.name(),
-                        crate::proc::exit_text(status)
-                    );
-                }
-            }
+            running.extend([r.pcscd.process(), &mut r.card, &mut r.agent]);
         }
-        for daemon in [&mut sim, &mut backend] {
-            if let Some(status) = daemon.exited() {
-                bail!(
-                    "{} stopped unexpectedly ({}); shutting the demo down",
-                    daemon.name(),
-                    crate::proc::exit_text(status)
-                );
+        for process in running {
+            if let Some(status) = process.exited() {
+                bail!("{} stopped unexpectedly ({}); shutting the demo down", process.name(), exit_text(status));
             }
         }
         std::thread::sleep(Duration::from_millis(250));
     }
     println!("\nstopping the demo…");
     if let Some(mut r) = reader.take() {
-        r.agent.stop(Duration::from_secs(5));
-        r.card.stop(Duration::from_secs(5));
-        r.pcscd.stop(Duration::from_secs(5));
+        r.agent.stop();
+        r.card.stop();
+        r.pcscd.process().stop();
     }
     // The backend first: it is the one talking to the simulator.
-    backend.stop(Duration::from_secs(10));
-    sim.stop(Duration::from_secs(10));
+    backend.stop();
+    sim.stop();
     Ok(())
 }
 
@@ -423,7 +314,7 @@ fn print_welcome(addr: SocketAddr, sim_addr: SocketAddr) {
 
 /// NIK and name of a few generated persons (synthetic data, demo console only).
 fn sample_persons(sim_addr: SocketAddr) -> anyhow::Result<Vec<(String, String)>> {
-    let (status, body) = http::get(sim_addr, "/_sim/persons/sample?count=3")?;
+    let (status, body) = http_get(sim_addr, "/_sim/persons/sample?count=3")?;
     anyhow::ensure!(status == 200, "HTTP {status}");
     let persons: Vec<serde_json::Value> = serde_json::from_str(&body).context("parsing the sample")?;
     Ok(persons

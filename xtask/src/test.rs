@@ -6,10 +6,10 @@ use std::process::Command;
 
 use anyhow::{Context, bail};
 
-use crate::postgres::TempCluster;
 use crate::proc::{self, probe};
 use crate::spa::{self, Freshness};
 use crate::{header, tools};
+use padan_testkit::postgres::TempCluster;
 
 pub(crate) fn run_all(root: &Path) -> anyhow::Result<()> {
     header("tools and test prerequisites");

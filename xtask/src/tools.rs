@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, bail};
+use padan_testkit::postgres::postgres_bin_dir;
 
 use crate::proc::{probe, run};
 
@@ -67,21 +68,6 @@ fn ensure_wasm_opt(root: &Path) -> anyhow::Result<PathBuf> {
         .arg(&prefix)
         .arg(format!("binaryen@{BINARYEN}")))?;
     Ok(bin)
-}
-
-/// The newest `/usr/lib/postgresql/<major>/bin` that has `initdb`.
-pub(crate) fn postgres_bin_dir() -> Option<PathBuf> {
-    let mut dirs: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
-        .ok()?
-        .filter_map(Result::ok)
-        .filter_map(|e| {
-            let major = e.file_name().to_str()?.parse::<u32>().ok()?;
-            let bin = e.path().join("bin");
-            bin.join("initdb").is_file().then_some((major, bin))
-        })
-        .collect();
-    dirs.sort();
-    dirs.pop().map(|(_, bin)| bin)
 }
 
 struct AptNeed {

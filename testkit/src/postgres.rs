@@ -1,42 +1,62 @@
-//! A throw-away PostgreSQL cluster for the test run: initdb into a fresh
-//! temporary directory, a postmaster on a free loopback port with fsync off,
-//! and on drop a fast shutdown followed by deleting the directory.
+//! A throw-away PostgreSQL cluster: initdb into a fresh temporary
+//! directory, a postmaster on a free loopback port with fsync off, and on
+//! drop a fast shutdown followed by deleting the directory.
 //!
 //! initdb and postgres refuse to run as root, so as root the directory is
 //! handed to the `postgres` system user (created by Debian's package) and
 //! both run through `runuser -u postgres --`.
 
-use std::net::{Ipv4Addr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 
-use crate::proc::{Daemon, probe, run, signal};
+use crate::process::{Group, Output, Process, Signal, describe, exit_text, signal};
+
+/// The newest `/usr/lib/postgresql/<major>/bin` that has `initdb`.
+pub fn postgres_bin_dir() -> Option<PathBuf> {
+    let mut dirs: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let major = e.file_name().to_str()?.parse::<u32>().ok()?;
+            let bin = e.path().join("bin");
+            bin.join("initdb").is_file().then_some((major, bin))
+        })
+        .collect();
+    dirs.sort();
+    dirs.pop().map(|(_, bin)| bin)
+}
 
 #[derive(Debug)]
-pub(crate) struct TempCluster {
+pub struct TempCluster {
     dir: PathBuf,
     port: u16,
-    daemon: Option<Daemon>,
+    postmaster: Option<Process>,
+}
+
+fn chown_to_postgres(path: &Path) -> anyhow::Result<()> {
+    let mut cmd = Command::new("chown");
+    cmd.arg("postgres:postgres").arg(path);
+    let status = cmd.status().with_context(|| format!("could not start `{}`", describe(&cmd)))?;
+    anyhow::ensure!(status.success(), "`{}` failed ({})", describe(&cmd), exit_text(status));
+    Ok(())
 }
 
 impl TempCluster {
-    pub(crate) fn start() -> anyhow::Result<Self> {
-        let bin = crate::tools::postgres_bin_dir()
-            .context("PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb)")?;
-        let as_root = probe(Command::new("id").arg("-u")).is_some_and(|u| u.trim() == "0");
+    pub fn start() -> anyhow::Result<Self> {
+        let bin = postgres_bin_dir().context("PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb)")?;
+        let as_root = rustix::process::getuid().is_root();
         let dir = std::env::temp_dir().join(format!("padan-pg-{}", std::process::id()));
         if dir.exists() {
             std::fs::remove_dir_all(&dir).with_context(|| format!("removing stale {}", dir.display()))?;
         }
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
         // From here on Drop cleans up, whatever fails next.
-        let mut cluster = Self { dir: dir.clone(), port: free_port()?, daemon: None };
+        let mut cluster = Self { dir: dir.clone(), port: crate::net::free_port()?, postmaster: None };
         if as_root {
-            run(Command::new("chown").args(["postgres:postgres"]).arg(&dir))
-                .context("handing the cluster directory to the postgres user")?;
+            chown_to_postgres(&dir).context("handing the cluster directory to the postgres user")?;
         }
         let data = dir.join("data");
         let as_owner = |program: &Path| -> Command {
@@ -64,28 +84,40 @@ impl TempCluster {
             bail!("initdb failed:\n{log}");
         }
 
-        let server_log = std::fs::File::create(dir.join("postgres.log")).context("creating postgres.log")?;
+        let server_log = dir.join("postgres.log");
+        std::fs::File::create(&server_log).context("creating postgres.log")?;
         if as_root {
-            run(Command::new("chown").args(["postgres:postgres"]).arg(dir.join("postgres.log")))?;
+            chown_to_postgres(&server_log)?;
         }
         let port = cluster.port.to_string();
-        cluster.daemon = Some(Daemon::spawn(
-            "PostgreSQL",
-            as_owner(&bin.join("postgres"))
-                .arg("-D")
-                .arg(&data)
-                .arg("-k")
-                .arg(&dir)
-                .args(["-p", &port, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"])
-                .args(["-c", "full_page_writes=off", "-c", "synchronous_commit=off", "-c", "max_connections=200"])
-                .stdout(server_log.try_clone()?)
-                .stderr(server_log),
-        )?);
+        cluster.postmaster = Some(
+            Process::spawn(
+                "PostgreSQL",
+                as_owner(&bin.join("postgres"))
+                    .arg("-D")
+                    .arg(&data)
+                    .arg("-k")
+                    .arg(&dir)
+                    .args(["-p", &port, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"])
+                    .args(["-c", "full_page_writes=off", "-c", "synchronous_commit=off", "-c", "max_connections=200"]),
+                Output::Log(server_log),
+                Group::Own,
+            )?
+            .with_grace(Duration::from_secs(5)),
+        );
         cluster.wait_ready(&bin)?;
         Ok(cluster)
     }
 
-    pub(crate) fn url(&self) -> String {
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn url(&self) -> String {
         format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
     }
 
@@ -93,9 +125,9 @@ impl TempCluster {
         let deadline = Instant::now() + Duration::from_secs(60);
         let port = self.port.to_string();
         loop {
-            if let Some(status) = self.daemon.as_mut().and_then(Daemon::exited) {
+            if let Some(status) = self.postmaster.as_mut().and_then(Process::exited) {
                 let log = std::fs::read_to_string(self.dir.join("postgres.log")).unwrap_or_default();
-                bail!("PostgreSQL exited during start-up ({}):\n{log}", crate::proc::exit_text(status));
+                bail!("PostgreSQL exited during start-up ({}):\n{log}", exit_text(status));
             }
             let ready = Command::new(bin.join("pg_isready"))
                 .args(["-q", "-h", "127.0.0.1", "-p", &port, "-U", "postgres"])
@@ -115,7 +147,7 @@ impl TempCluster {
 
     /// The postmaster's own PID: with runuser in between, the child we
     /// spawned is runuser, and the postmaster needs the signal first-hand.
-    fn postmaster_pid(&self) -> Option<i64> {
+    fn postmaster_pid(&self) -> Option<u32> {
         let text = std::fs::read_to_string(self.dir.join("data/postmaster.pid")).ok()?;
         text.lines().next()?.trim().parse().ok()
     }
@@ -126,14 +158,14 @@ impl Drop for TempCluster {
         if let Some(pid) = self.postmaster_pid() {
             // SIGINT is PostgreSQL's "fast shutdown": it does not wait for
             // clients to disconnect, unlike SIGTERM's "smart" one.
-            signal(pid, "INT");
+            signal(pid, Signal::INT);
             let deadline = Instant::now() + Duration::from_secs(15);
             while Instant::now() < deadline && self.dir.join("data/postmaster.pid").exists() {
                 std::thread::sleep(Duration::from_millis(100));
             }
         }
-        if let Some(mut daemon) = self.daemon.take() {
-            daemon.stop(Duration::from_secs(5));
+        if let Some(mut postmaster) = self.postmaster.take() {
+            postmaster.stop();
         }
         if let Err(e) = std::fs::remove_dir_all(&self.dir) {
             eprintln!("could not remove {}: {e}", self.dir.display());
@@ -141,28 +173,25 @@ impl Drop for TempCluster {
     }
 }
 
-fn free_port() -> anyhow::Result<u16> {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("finding a free port")?;
-    Ok(listener.local_addr()?.port())
-}
-
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 
     #[test]
     fn temp_cluster_starts_accepts_connections_and_cleans_up() {
-        if crate::tools::postgres_bin_dir().is_none() {
+        if postgres_bin_dir().is_none() {
             eprintln!("PostgreSQL not installed; `cargo xtask test` installs it");
             return;
         }
         let cluster = TempCluster::start().unwrap();
-        let addr = std::net::SocketAddr::from((Ipv4Addr::LOCALHOST, cluster.port));
-        assert!(std::net::TcpStream::connect(addr).is_ok());
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, cluster.port()));
+        assert!(TcpStream::connect(addr).is_ok());
         assert!(cluster.url().starts_with("postgres://postgres@127.0.0.1:"));
-        let dir = cluster.dir.clone();
+        let dir = cluster.dir().to_owned();
         drop(cluster);
         assert!(!dir.exists(), "{} left behind", dir.display());
-        assert!(std::net::TcpStream::connect(addr).is_err(), "PostgreSQL still listening");
+        assert!(TcpStream::connect(addr).is_err(), "PostgreSQL still listening");
     }
 }
