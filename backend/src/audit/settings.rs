@@ -2,91 +2,62 @@
 //! thresholds of the misuse signals. Declared here, mounted in
 //! [`crate::config::Config`].
 
-use serde::{Deserialize, Serialize};
-
 use crate::config::Secret;
 
 /// DEMO ONLY — the checkpoint signing seed of the embedded demo:
 /// SHA-256("padan-demo-key/v1/audit-checkpoint"). Anyone can derive it.
 pub const DEMO_AUDIT_SIGNING_KEY: &str = "70e8bf7759f18aa68e125d4969c7ded32a27f5f205d7bb5e49a0ad270496d59c";
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct AuditConfig {
-    /// Chain each record to the previous one (SHA-256). On by default; the
-    /// switch exists only so the benchmark can measure what the chain costs.
-    /// Records written while it is off are reported by `padan audit verify`.
-    pub chain: bool,
-    /// Hex Ed25519 seed (32 bytes) signing the checkpoints. Secret: give it
-    /// as `signing_key_file`.
-    pub signing_key: Option<Secret>,
-    /// Hex Ed25519 public keys of earlier signing keys (after a rotation),
-    /// still trusted when verifying older checkpoints.
-    pub trusted_public_keys: Vec<String>,
-    /// A signed checkpoint after this many records…
-    pub checkpoint_every: u64,
-    /// …or on the first append after this many minutes since the last one.
-    pub checkpoint_minutes: u64,
-    #[serde(default)]
-    pub signals: SignalsConfig,
-}
-
-impl Default for AuditConfig {
-    fn default() -> Self {
-        Self {
-            chain: true,
-            signing_key: None,
-            trusted_public_keys: Vec::new(),
-            checkpoint_every: 1000,
-            checkpoint_minutes: 60,
-            signals: SignalsConfig::default(),
-        }
+padan_settings::settings! {
+    #[derive(Debug, Clone)]
+    pub struct AuditConfig {
+        /// Chain each record to the previous one (SHA-256). On by default; the
+        /// switch exists only so the benchmark can measure what the chain costs.
+        /// Records written while it is off are reported by `padan audit verify`.
+        pub chain: bool = true,
+        /// Hex Ed25519 seed (32 bytes) signing the checkpoints. Secret: give it
+        /// as `signing_key_file`.
+        pub signing_key: Option<Secret> = None,
+        /// Hex Ed25519 public keys of earlier signing keys (after a rotation),
+        /// still trusted when verifying older checkpoints.
+        pub trusted_public_keys: Vec<String> = Vec::new(),
+        /// A signed checkpoint after this many records…
+        pub checkpoint_every: u64 = 1000,
+        /// …or on the first append after this many minutes since the last one.
+        pub checkpoint_minutes: u64 = 60,
+        /// Thresholds of the misuse signals (`docs/audit.md`).
+        pub signals: SignalsConfig = SignalsConfig::default(),
     }
 }
 
-/// Thresholds of the misuse signals (`docs/audit.md`).
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct SignalsConfig {
-    /// The period examined, ending now.
-    pub window_hours: u64,
-    /// The officer's own history the window is compared against.
-    pub baseline_days: u64,
-    /// Raise when an officer's accesses in the window exceed this many
-    /// times their own daily baseline or their office's average…
-    pub volume_factor: f64,
-    /// …and are at least this many.
-    pub volume_min: u64,
-    /// Raise when one officer accesses the same NIK this many times.
-    pub repeat_nik: u64,
-    /// Working hours (WIB, Monday–Friday): portal look-ups outside
-    /// [start, end) are signalled.
-    pub working_hours_start: u8,
-    pub working_hours_end: u8,
-    /// A look-up is "followed up" when the same NIK is verified (elements,
-    /// face, card) within this many hours…
-    pub follow_up_hours: u64,
-    /// …and an officer is signalled when at least this many of their
-    /// look-ups in the window were not.
-    pub no_follow_up_min: u64,
-    /// How often the background scan raises signals as admin alerts.
-    pub scan_minutes: u64,
-}
-
-impl Default for SignalsConfig {
-    fn default() -> Self {
-        Self {
-            window_hours: 24,
-            baseline_days: 14,
-            volume_factor: 3.0,
-            volume_min: 50,
-            repeat_nik: 3,
-            working_hours_start: 7,
-            working_hours_end: 18,
-            follow_up_hours: 24,
-            no_follow_up_min: 10,
-            scan_minutes: 15,
-        }
+padan_settings::settings! {
+    /// Thresholds of the misuse signals (`docs/audit.md`).
+    #[derive(Debug, Clone)]
+    pub struct SignalsConfig {
+        /// The period examined, ending now.
+        pub window_hours: u64 = 24,
+        /// The officer's own history the window is compared against.
+        pub baseline_days: u64 = 14,
+        /// Raise when an officer's accesses in the window exceed this many
+        /// times their own daily baseline or their office's average…
+        pub volume_factor: f64 = 3.0,
+        /// …and are at least this many.
+        pub volume_min: u64 = 50,
+        /// Raise when one officer accesses the same NIK this many times.
+        pub repeat_nik: u64 = 3,
+        /// Start of working hours (WIB, Monday–Friday): portal look-ups
+        /// outside [start, end) are signalled.
+        pub working_hours_start: u8 = 7,
+        /// End of working hours (WIB), the first hour outside them.
+        pub working_hours_end: u8 = 18,
+        /// A look-up is "followed up" when the same NIK is verified (elements,
+        /// face, card) within this many hours…
+        pub follow_up_hours: u64 = 24,
+        /// …and an officer is signalled when at least this many of their
+        /// look-ups in the window were not.
+        pub no_follow_up_min: u64 = 10,
+        /// How often the background scan raises signals as admin alerts.
+        pub scan_minutes: u64 = 15,
     }
 }
 
@@ -114,6 +85,12 @@ impl AuditConfig {
     /// What is wrong with this section, for start-up validation.
     pub fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
+        self.validate(&mut problems);
+        problems
+    }
+
+    /// Adds what is wrong with this section to `problems`.
+    pub fn validate(&self, problems: &mut Vec<String>) {
         match &self.signing_key {
             None => problems.push(
                 "audit.signing_key is missing: set PADAN_AUDIT__SIGNING_KEY_FILE to a file holding an Ed25519 seed \
@@ -147,7 +124,6 @@ impl AuditConfig {
                     .to_owned(),
             );
         }
-        problems
     }
 }
 

@@ -1,21 +1,23 @@
 //! `padan.example.toml` and `docs/configuration.md`, checked against the
 //! configuration types, so that neither can drift from the code.
 //!
-//! The key set and every default come from a serialised
-//! `Config::default()` (each leaf is one key; secrets serialise redacted),
-//! never from a list kept by hand. The rules are stated where readers meet
+//! The key set comes from the declarations (`Config::SETTINGS`, through
+//! `padan_settings::leaves`), every default from a serialised
+//! `Config::default()` (secrets serialise redacted), never from a list kept
+//! by hand. The rules are stated where readers meet
 //! them: at the top of `padan.example.toml` and in `docs/configuration.md`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use figment::{
     Figment,
-    providers::{Format, Toml},
+    providers::{Format, Serialized, Toml},
     value::Dict,
 };
+use padan_settings::Section;
 use serde_json::Value;
 
-use super::{Config, secret::REDACTED};
+use super::{Config, is_tooling_variable, secret::REDACTED};
 
 const EXAMPLE: &str = include_str!("../../../padan.example.toml");
 const DOC: &str = include_str!("../../../docs/configuration.md");
@@ -24,10 +26,10 @@ const DOC: &str = include_str!("../../../docs/configuration.md");
 /// compared through the typed configuration instead. A new one fails
 /// [`the_example_lists_every_key_with_its_default`] until it is added here.
 type ExposeFn = fn(&Config) -> String;
-const SECRET_DEFAULTS: [(&str, ExposeFn); 1] = [("database.url", |c| c.database.url.expose().to_owned())];
+pub(super) const SECRET_DEFAULTS: [(&str, ExposeFn); 1] = [("database.url", |c| c.database.url.expose().to_owned())];
 
 /// `section.key` (`audit.signals.window_hours`) → its serialised value.
-fn leaves(value: &Value) -> BTreeMap<String, Value> {
+pub(super) fn leaves(value: &Value) -> BTreeMap<String, Value> {
     fn walk(prefix: &str, value: &Value, out: &mut BTreeMap<String, Value>) {
         match value {
             Value::Object(map) => {
@@ -46,9 +48,18 @@ fn leaves(value: &Value) -> BTreeMap<String, Value> {
     out
 }
 
-/// Every configuration key with its built-in default (`null`: unset).
-fn defaults() -> BTreeMap<String, Value> {
-    leaves(&serde_json::to_value(Config::default()).unwrap())
+/// Every declared key with its built-in default (`null`: unset), taken
+/// from a serialised `Config::default()`.
+pub(super) fn defaults() -> BTreeMap<String, Value> {
+    let serialised = serde_json::to_value(Config::default()).unwrap();
+    padan_settings::leaves(Config::SETTINGS)
+        .into_iter()
+        .map(|(key, _)| {
+            let value = serialised.pointer(&format!("/{}", key.replace('.', "/")));
+            let value = value.unwrap_or_else(|| panic!("{key} is declared but not serialised"));
+            (key, value.clone())
+        })
+        .collect()
 }
 
 /// The key a name stands for: `x_file` stands for the key `x`.
@@ -193,8 +204,44 @@ fn the_configuration_doc_names_every_key() {
 
 #[test]
 fn the_doc_check_catches_unnamed_keys_and_stale_table_rows() {
-    let unnamed = DOC.replace("`server.display_seconds`", "display seconds");
+    let unnamed: String =
+        DOC.lines().filter(|l| !l.starts_with("| `display_seconds` |")).map(|l| format!("{l}\n")).collect();
     assert!(doc_problems(&unnamed).iter().any(|p| p == "`server.display_seconds` is not named"));
     let stale = DOC.replace("| `nonce_seconds` |", "| `nonce_secs` |");
     assert!(doc_problems(&stale).iter().any(|p| p.contains("[card] table names `nonce_secs`")));
+}
+
+/// Every key, given as a `PADAN_<SECTION>__<KEY>` variable showing its
+/// default, reads back as that default: what figment's `Env` (as
+/// `Config::load` sets it up) does with each is to drop the prefix,
+/// lower-case the name, split it at `__` and parse the text as a value.
+#[test]
+fn every_key_can_be_given_as_an_environment_variable() {
+    let defaults = defaults();
+    let mut figment = Figment::new();
+    let mut given = 0;
+    for (key, default) in &defaults {
+        let text = match default {
+            Value::Null => continue,
+            Value::String(s) if s == REDACTED => {
+                let (_, expose) = SECRET_DEFAULTS.iter().find(|(k, _)| k == key).unwrap();
+                expose(&Config::default())
+            }
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let variable = key.to_ascii_uppercase().replace('.', "__");
+        assert!(!is_tooling_variable(&variable), "PADAN_{variable} would be ignored as a tooling variable");
+        let path = variable.to_ascii_lowercase().replace("__", ".");
+        let value: figment::value::Value = text.parse().unwrap();
+        figment = figment.merge(Serialized::globals(figment::util::nest(&path, value)));
+        given += 1;
+    }
+    assert!(given > 60, "only {given} keys given");
+    let typed: Config = figment.extract().unwrap_or_else(|e| panic!("{e}"));
+    let read = leaves(&serde_json::to_value(&typed).unwrap());
+    for (key, default) in &defaults {
+        assert_eq!(read.get(key), Some(default), "PADAN_{}", key.to_ascii_uppercase().replace('.', "__"));
+    }
+    assert_eq!(typed.database.url.expose(), Config::default().database.url.expose());
 }

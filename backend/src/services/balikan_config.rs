@@ -1,7 +1,5 @@
 //! `[balikan]`: the data-balikan worker and the ASN registry import.
 
-use serde::{Deserialize, Serialize};
-
 use crate::config::Secret;
 
 /// The simulator's data-balikan receiver (`sim/dukcapil`), used by the demo.
@@ -9,61 +7,42 @@ pub const DEMO_BALIKAN_PATH: &str = "/databalikan/api/store";
 /// DEMO ONLY — the bearer token the simulator's receiver accepts by default.
 pub const DEMO_BALIKAN_TOKEN: &str = "demo-balikan-token";
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct BalikanConfig {
-    /// Dukcapil's data-balikan "store" URL. Secret (it may embed a key);
-    /// without it the worker does not run (the outbox still fills).
-    pub endpoint: Option<Secret>,
-    /// Bearer token for the endpoint; give it as `token_file`.
-    pub token: Option<Secret>,
-    /// `id_lembaga` / `nama_lembaga` sent with every batch.
-    pub id_lembaga: String,
-    pub nama_lembaga: String,
-    /// Records per request (1–1000).
-    pub batch_size: u32,
-    /// Pause between worker cycles when there was nothing to send, in milliseconds.
-    pub interval_ms: u64,
-    /// Timeout of one request to the endpoint, in seconds.
-    pub timeout_secs: u64,
-    /// First retry delay after a failed send; doubles per attempt, ±50 % jitter.
-    pub backoff_base_secs: u64,
-    pub backoff_max_secs: u64,
-    /// After this many failed attempts a record is sent alone, so that a
-    /// bad record cannot hold its batch back.
-    pub split_after: u32,
-    /// A record failing alone this many times in all is parked for an admin.
-    pub max_attempts: u32,
-    /// How long a claimed batch stays leased to one instance before another
-    /// may take it over (the first one crashed), in seconds.
-    pub lease_secs: u64,
-    /// Records whose NIK has no NIP in the registry are closed after this many days.
-    pub horizon_days: u32,
-    /// Admins are alerted when a record stays undelivered longer than this.
-    pub alert_after_hours: u32,
-    /// Largest registry CSV accepted through the admin page, in megabytes.
-    pub import_max_mb: u64,
-}
-
-impl Default for BalikanConfig {
-    fn default() -> Self {
-        Self {
-            endpoint: None,
-            token: None,
-            id_lembaga: "BKN".into(),
-            nama_lembaga: "Badan Kepegawaian Negara".into(),
-            batch_size: 200,
-            interval_ms: 2_000,
-            timeout_secs: 30,
-            backoff_base_secs: 5,
-            backoff_max_secs: 900,
-            split_after: 2,
-            max_attempts: 6,
-            lease_secs: 120,
-            horizon_days: 90,
-            alert_after_hours: 24,
-            import_max_mb: 200,
-        }
+padan_settings::settings! {
+    #[derive(Debug, Clone)]
+    pub struct BalikanConfig {
+        /// Dukcapil's data-balikan "store" URL. Secret (it may embed a key);
+        /// without it the worker does not run (the outbox still fills).
+        pub endpoint: Option<Secret> = None,
+        /// Bearer token for the endpoint; give it as `token_file`.
+        pub token: Option<Secret> = None,
+        /// `id_lembaga` sent with every batch.
+        pub id_lembaga: String = "BKN".into(),
+        /// `nama_lembaga` sent with every batch.
+        pub nama_lembaga: String = "Badan Kepegawaian Negara".into(),
+        /// Records per request (1–1000).
+        pub batch_size: u32 = 200,
+        /// Pause between worker cycles when there was nothing to send, in milliseconds.
+        pub interval_ms: u64 = 2_000,
+        /// Timeout of one request to the endpoint, in seconds.
+        pub timeout_secs: u64 = 30,
+        /// First retry delay after a failed send; doubles per attempt, ±50 % jitter.
+        pub backoff_base_secs: u64 = 5,
+        /// The longest retry delay, in seconds.
+        pub backoff_max_secs: u64 = 900,
+        /// After this many failed attempts a record is sent alone, so that a
+        /// bad record cannot hold its batch back.
+        pub split_after: u32 = 2,
+        /// A record failing alone this many times in all is parked for an admin.
+        pub max_attempts: u32 = 6,
+        /// How long a claimed batch stays leased to one instance before another
+        /// may take it over (the first one crashed), in seconds.
+        pub lease_secs: u64 = 120,
+        /// Records whose NIK has no NIP in the registry are closed after this many days.
+        pub horizon_days: u32 = 90,
+        /// Admins are alerted when a record stays undelivered longer than this.
+        pub alert_after_hours: u32 = 24,
+        /// Largest registry CSV accepted through the admin page, in megabytes.
+        pub import_max_mb: u64 = 200,
     }
 }
 
@@ -77,8 +56,15 @@ impl BalikanConfig {
         }
     }
 
+    /// What is wrong with this section, for start-up validation.
     pub fn problems(&self) -> Vec<String> {
         let mut p = Vec::new();
+        self.validate(&mut p);
+        p
+    }
+
+    /// Adds what is wrong with this section to `p`.
+    pub fn validate(&self, p: &mut Vec<String>) {
         if let Some(url) = &self.endpoint {
             let url = url.expose();
             if !(url.starts_with("http://") || url.starts_with("https://")) {
@@ -118,7 +104,6 @@ impl BalikanConfig {
         if self.id_lembaga.trim().is_empty() || self.nama_lembaga.trim().is_empty() {
             p.push("balikan.id_lembaga and balikan.nama_lembaga must not be empty".to_owned());
         }
-        p
     }
 
     pub fn timeout(&self) -> std::time::Duration {

@@ -5,58 +5,39 @@ use std::net::{Ipv4Addr, SocketAddr};
 
 use serde::{Deserialize, Serialize};
 
-/// Everything the simulator can be told at start. Every field has a
-/// default, so `{}` is a valid configuration.
-#[derive(Clone, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct SimConfig {
-    /// Where to listen. [`crate::spawn`] defaults to `127.0.0.1:0` (any free port).
-    pub listen: SocketAddr,
-    /// Population seed.
-    pub seed: u64,
-    /// Number of generated persons (the special records come on top).
-    pub persons: usize,
-    /// The `{instansi}` path segment accepted; any other answers 16.
-    pub instansi: String,
-    /// The credentials the caller must send as `USER_ID` / `PASSWORD`.
-    pub user_id: String,
-    pub password: String,
-    /// Registered `IP_USER` values; any other answers 10.
-    pub allowed_ips: Vec<String>,
-    /// When true, `IP_USER` must equal the TCP peer's address (else 04).
-    pub check_peer_ip: bool,
-    /// User IDs that exist but are deactivated: answer 17.
-    pub inactive_users: Vec<String>,
-    /// Calls allowed per day (WIB). `quotaLimiter` counts down from it.
-    pub daily_quota: u64,
-    /// Permitted access hours (WIB); outside them calls answer 06.
-    pub access_hours: Option<AccessHours>,
-    /// The `{credential}` path segment `CALL_FR` accepts; any other answers 5001.
-    pub fr_credential: String,
-    /// Faults active from the start (change them at runtime via `/_sim/faults`).
-    pub faults: Faults,
-    /// Bearer token the data-balikan receiver accepts (`crate::balikan`).
-    pub balikan_token: String,
-}
-
-impl Default for SimConfig {
-    fn default() -> Self {
-        Self {
-            listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-            seed: 20_240_628,
-            persons: 100_000,
-            instansi: "BKN".into(),
-            user_id: "BKN_PADAN".into(),
-            password: "rahasia-sim".into(),
-            allowed_ips: vec!["127.0.0.1".into()],
-            check_peer_ip: false,
-            inactive_users: Vec::new(),
-            daily_quota: 100_000,
-            access_hours: None,
-            fr_credential: "BKN".into(),
-            faults: Faults::default(),
-            balikan_token: crate::balikan::DEFAULT_BALIKAN_TOKEN.into(),
-        }
+padan_settings::settings! {
+    /// Everything the simulator can be told at start. Every field has a
+    /// default, so `{}` is a valid configuration.
+    #[derive(Clone)]
+    pub struct SimConfig {
+        /// Where to listen. [`crate::spawn`] defaults to `127.0.0.1:0` (any free port).
+        pub listen: SocketAddr = SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+        /// Population seed.
+        pub seed: u64 = 20_240_628,
+        /// Number of generated persons (the special records come on top).
+        pub persons: usize = 100_000,
+        /// The `{instansi}` path segment accepted; any other answers 16.
+        pub instansi: String = "BKN".into(),
+        /// The credentials the caller must send as `USER_ID` / `PASSWORD`.
+        pub user_id: String = "BKN_PADAN".into(),
+        /// The password that goes with `user_id`.
+        pub password: String = "rahasia-sim".into(),
+        /// Registered `IP_USER` values; any other answers 10.
+        pub allowed_ips: Vec<String> = vec!["127.0.0.1".into()],
+        /// When true, `IP_USER` must equal the TCP peer's address (else 04).
+        pub check_peer_ip: bool = false,
+        /// User IDs that exist but are deactivated: answer 17.
+        pub inactive_users: Vec<String> = Vec::new(),
+        /// Calls allowed per day (WIB). `quotaLimiter` counts down from it.
+        pub daily_quota: u64 = 100_000,
+        /// Permitted access hours (WIB); outside them calls answer 06.
+        pub access_hours: Option<AccessHours> = None,
+        /// The `{credential}` path segment `CALL_FR` accepts; any other answers 5001.
+        pub fr_credential: String = "BKN".into(),
+        /// Faults active from the start (change them at runtime via `/_sim/faults`).
+        pub faults: Faults = Faults::default(),
+        /// Bearer token the data-balikan receiver accepts (`crate::balikan`).
+        pub balikan_token: String = crate::balikan::DEFAULT_BALIKAN_TOKEN.into(),
     }
 }
 
@@ -119,81 +100,60 @@ pub enum DateFormat {
     DdMmYyyyDots,
 }
 
-/// Faults applied to the Dukcapil method endpoints (`CALL_VERIFY_BY_ELEMEN`,
-/// `CALL_NIK`, `CALL_KK`, `CALL_FOTO`, `CALL_FR`), not to `/_sim/*`.
-///
-/// JSON shape (every field optional; missing fields take these defaults):
-///
-/// ```json
-/// { "latency_ms": 0, "latency_jitter_ms": 0, "error_rate_percent": 0,
-///   "fault_seed": 1, "force_response_code": null, "force_fr_error_code": null,
-///   "http_500": false, "garbage_body": false, "truncated_json": false,
-///   "hang": false, "hang_ms": 120000, "lowercase_keys": false,
-///   "older_gateway": false, "numbers_as_json": false,
-///   "date_format": "dd-mm-yyyy", "times": null }
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Faults {
-    /// Added to every call before anything else.
-    pub latency_ms: u64,
-    /// A further delay drawn uniformly from `0..=latency_jitter_ms` per call
-    /// (deterministic: see `fault_seed`).
-    pub latency_jitter_ms: u64,
-    /// This share of calls (0–100) answers HTTP 500, chosen by a PRNG.
-    pub error_rate_percent: u8,
-    /// Seeds the PRNG behind `latency_jitter_ms` and `error_rate_percent`;
-    /// it restarts whenever faults are set, so a sequence of calls after
-    /// setting the same faults always sees the same delays and failures.
-    pub fault_seed: u64,
-    /// Answer every call with this code (e.g. `"05"`), as an error entry
-    /// (Dukcapil methods; not `CALL_FR`).
-    pub force_response_code: Option<String>,
-    /// Answer every `CALL_FR` with this error code (e.g. `6012`).
-    pub force_fr_error_code: Option<u16>,
-    /// Answer HTTP 500 with a plain-text body.
-    pub http_500: bool,
-    /// Answer HTTP 200, `Content-Type: application/json`, with a body that is not JSON.
-    pub garbage_body: bool,
-    /// Answer HTTP 200 with the real JSON cut in half.
-    pub truncated_json: bool,
-    /// Sleep `hang_ms` before answering (longer than a client's timeout).
-    pub hang: bool,
-    pub hang_ms: u64,
-    /// Lower-case every key of `content[0]` (`nik`, `response_code`, ...).
-    pub lowercase_keys: bool,
-    /// Errors carry `RESPON` only (short text), no `RESPONSE_CODE`.
-    pub older_gateway: bool,
-    /// `CALL_NIK` / `CALL_KK` / `CALL_FOTO`: `NIK`, `NO_KK`, `NO_RT`, `NO_RW`,
-    /// `NO_PROP`, `NO_KAB`, `NO_KEC`, `NO_KEL` and `KODE_POS` as JSON
-    /// numbers, leading zeros lost.
-    pub numbers_as_json: bool,
-    /// Date format of `CALL_NIK` / `CALL_KK` output.
-    pub date_format: DateFormat,
-    /// Apply these faults to the next `times` calls only, then clear them.
-    pub times: Option<u32>,
-}
-
-impl Default for Faults {
-    fn default() -> Self {
-        Self {
-            latency_ms: 0,
-            latency_jitter_ms: 0,
-            error_rate_percent: 0,
-            fault_seed: 1,
-            force_response_code: None,
-            force_fr_error_code: None,
-            http_500: false,
-            garbage_body: false,
-            truncated_json: false,
-            hang: false,
-            hang_ms: 120_000,
-            lowercase_keys: false,
-            older_gateway: false,
-            numbers_as_json: false,
-            date_format: DateFormat::DdMmYyyy,
-            times: None,
-        }
+padan_settings::settings! {
+    /// Faults applied to the Dukcapil method endpoints (`CALL_VERIFY_BY_ELEMEN`,
+    /// `CALL_NIK`, `CALL_KK`, `CALL_FOTO`, `CALL_FR`), not to `/_sim/*`.
+    ///
+    /// JSON shape (every field optional; missing fields take these defaults):
+    ///
+    /// ```json
+    /// { "latency_ms": 0, "latency_jitter_ms": 0, "error_rate_percent": 0,
+    ///   "fault_seed": 1, "force_response_code": null, "force_fr_error_code": null,
+    ///   "http_500": false, "garbage_body": false, "truncated_json": false,
+    ///   "hang": false, "hang_ms": 120000, "lowercase_keys": false,
+    ///   "older_gateway": false, "numbers_as_json": false,
+    ///   "date_format": "dd-mm-yyyy", "times": null }
+    /// ```
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct Faults {
+        /// Added to every call before anything else.
+        pub latency_ms: u64 = 0,
+        /// A further delay drawn uniformly from `0..=latency_jitter_ms` per call
+        /// (deterministic: see `fault_seed`).
+        pub latency_jitter_ms: u64 = 0,
+        /// This share of calls (0–100) answers HTTP 500, chosen by a PRNG.
+        pub error_rate_percent: u8 = 0,
+        /// Seeds the PRNG behind `latency_jitter_ms` and `error_rate_percent`;
+        /// it restarts whenever faults are set, so a sequence of calls after
+        /// setting the same faults always sees the same delays and failures.
+        pub fault_seed: u64 = 1,
+        /// Answer every call with this code (e.g. `"05"`), as an error entry
+        /// (Dukcapil methods; not `CALL_FR`).
+        pub force_response_code: Option<String> = None,
+        /// Answer every `CALL_FR` with this error code (e.g. `6012`).
+        pub force_fr_error_code: Option<u16> = None,
+        /// Answer HTTP 500 with a plain-text body.
+        pub http_500: bool = false,
+        /// Answer HTTP 200, `Content-Type: application/json`, with a body that is not JSON.
+        pub garbage_body: bool = false,
+        /// Answer HTTP 200 with the real JSON cut in half.
+        pub truncated_json: bool = false,
+        /// Sleep `hang_ms` before answering (longer than a client's timeout).
+        pub hang: bool = false,
+        /// How long `hang` sleeps, in milliseconds.
+        pub hang_ms: u64 = 120_000,
+        /// Lower-case every key of `content[0]` (`nik`, `response_code`, ...).
+        pub lowercase_keys: bool = false,
+        /// Errors carry `RESPON` only (short text), no `RESPONSE_CODE`.
+        pub older_gateway: bool = false,
+        /// `CALL_NIK` / `CALL_KK` / `CALL_FOTO`: `NIK`, `NO_KK`, `NO_RT`, `NO_RW`,
+        /// `NO_PROP`, `NO_KAB`, `NO_KEC`, `NO_KEL` and `KODE_POS` as JSON
+        /// numbers, leading zeros lost.
+        pub numbers_as_json: bool = false,
+        /// Date format of `CALL_NIK` / `CALL_KK` output.
+        pub date_format: DateFormat = DateFormat::DdMmYyyy,
+        /// Apply these faults to the next `times` calls only, then clear them.
+        pub times: Option<u32> = None,
     }
 }
 
@@ -234,6 +194,16 @@ mod tests {
             "sim.example.json should be:\n{}",
             serde_json::to_string_pretty(&defaults).unwrap()
         );
+    }
+
+    #[test]
+    fn every_setting_is_documented() {
+        use padan_settings::Section;
+        let settings = padan_settings::leaves(SimConfig::SETTINGS);
+        assert_eq!(settings.len(), 13 + 16, "the faults are a nested section");
+        for (key, setting) in settings {
+            assert!(!setting.summary().is_empty(), "{key} has no doc comment");
+        }
     }
 
     #[test]
