@@ -179,8 +179,8 @@ async fn seed_demo(store: &Store, config: &Config, today: time::Date, now: i64) 
         if !enrolled && config.security.totp_required_roles.contains(&role) {
             let secret = auth::totp::base32_decode(auth::totp::DEMO_SECRET).unwrap_or_default();
             let sealed = auth::totp::seal(&config.nik_token_key(), id, &secret)?;
-            store::officers::set_totp_pending(store.pool(), id, &sealed).await?;
-            store::officers::confirm_totp(store.pool(), id, &sealed, 0).await?;
+            store::officers::set_totp_pending(store, id, &sealed).await?;
+            store::officers::confirm_totp(store, id, &sealed, 0).await?;
         }
     }
     Ok(())

@@ -48,6 +48,29 @@ pub fn for_officer(state: &AppState, officer: &Officer, request_id: &str, event:
     }
 }
 
+/// An officer's action with its outcome and detail.
+pub fn officer_action(
+    state: &AppState,
+    officer: &Officer,
+    request_id: &str,
+    event: &str,
+    outcome: &str,
+    detail: String,
+) -> AuditRecord {
+    AuditRecord { outcome: outcome.to_owned(), detail: Some(detail), ..for_officer(state, officer, request_id, event) }
+}
+
+/// Appends an officer's accepted action (outcome `ok`); returns its id.
+pub async fn append_ok(
+    state: &AppState,
+    officer: &Officer,
+    request_id: &str,
+    event: &str,
+    detail: String,
+) -> Result<i64, sqlx::Error> {
+    append(state, &officer_action(state, officer, request_id, event, "ok", detail)).await
+}
+
 /// Appends a record through the process's appender (group commit) and
 /// returns its id once it is committed.
 pub async fn append(state: &AppState, record: &AuditRecord) -> Result<i64, sqlx::Error> {
@@ -55,9 +78,13 @@ pub async fn append(state: &AppState, record: &AuditRecord) -> Result<i64, sqlx:
 }
 
 /// Appends the record of an access that reached a person's data together
-/// with its data-balikan outbox row (one transaction); returns its id.
-pub async fn append_access(state: &AppState, record: AuditRecord, nik: &str) -> Result<i64, sqlx::Error> {
-    let pending = crate::services::balikan::pending(state, &record, nik);
+/// with its data-balikan outbox row (one transaction; the access service
+/// builds the row, `services::balikan::pending`); returns the record's id.
+pub async fn append_access(
+    state: &AppState,
+    record: AuditRecord,
+    pending: store::outbox::Pending,
+) -> Result<i64, sqlx::Error> {
     state.audit().append(record, Some(pending)).await
 }
 

@@ -117,14 +117,12 @@ impl FromRequestParts<AppState> for PendingOfficer {
         let token =
             session_cookie_token(&parts.headers, state.config().server.https).ok_or(AppError::Unauthenticated)?;
         let hash = token_hash(&token);
-        let pool = state.store().pool();
-        let (session, officer) = store::sessions::get_with_officer_cached(pool, state.store().session_cache(), &hash)
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
+        let (session, officer) =
+            store::sessions::get_with_officer_cached(state.store(), &hash).await?.ok_or(AppError::Unauthenticated)?;
         let now = state.clock().now_millis();
         let idle_ms = state.idle_timeout_ms();
         if now >= session.expires_at || now - session.last_seen_at >= idle_ms {
-            store::sessions::delete(pool, &hash).await?;
+            store::sessions::delete(state.store(), &hash).await?;
             return Err(AppError::SessionExpired);
         }
         let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
@@ -135,12 +133,12 @@ impl FromRequestParts<AppState> for PendingOfficer {
             }
         }
         if !officer.active {
-            store::sessions::delete(pool, &hash).await?;
+            store::sessions::delete(state.store(), &hash).await?;
             return Err(AppError::Unauthenticated);
         }
         if now - session.last_seen_at >= TOUCH_EVERY_MS {
             let _slot = state.store().write_slot().await;
-            store::sessions::touch(pool, &hash, now).await?;
+            store::sessions::touch(state.store(), &hash, now).await?;
         }
         metrics::histogram!("padan_session_check_seconds").record(started.elapsed().as_secs_f64());
         // Who is acting, on the request's log span (ids and codes only).

@@ -121,7 +121,7 @@ pub async fn sign_in(
         // Answered exactly like an unknown name: 401, and the throttle's
         // 429 for both alike. Only the audit trail and the admins know.
         throttle::record_failure(state, username, address).await?;
-        let in_a_row = store::officers::record_failure(pool, officer.id).await?;
+        let in_a_row = store::officers::record_failure(state.store(), officer.id).await?;
         event.outcome = "wrong_password".into();
         crate::audit::append(state, &event).await?;
         let security = &state.config().security;
@@ -144,10 +144,10 @@ pub async fn sign_in(
         return Err(AppError::InvalidCredentials);
     }
 
-    store::officers::record_success(pool, officer.id).await?;
+    store::officers::record_success(state.store(), officer.id).await?;
     // A new session on every sign-in (no fixation); the old one, if any, ends.
     if let Some(old) = previous_token {
-        store::sessions::delete(pool, &token_hash(&old)).await?;
+        store::sessions::delete(state.store(), &token_hash(&old)).await?;
     }
     // A secret sealed under a previous security.nik_token_key no longer
     // opens: the officer enrols again (docs/security-operations.md).
@@ -193,7 +193,7 @@ async fn complete_session(state: &AppState, officer: &Officer) -> Result<SignedI
     let token = random_token();
     let csrf_token = random_token();
     let rotated = store::sessions::rotate(
-        state.store().pool(),
+        state.store(),
         &officer.token_hash,
         &token_hash(&token),
         &csrf_token,
@@ -242,7 +242,7 @@ pub async fn verify_totp(
     let Some(step) = totp::verify(&secret, code, now, record.totp_last_step) else {
         return Err(refuse_code(state, officer, request_id, "sign_in_totp", address).await);
     };
-    if !store::officers::advance_totp_step(pool, officer.id, step).await? {
+    if !store::officers::advance_totp_step(state.store(), officer.id, step).await? {
         return Err(refuse_code(state, officer, request_id, "sign_in_totp", address).await);
     }
     let signed_in = complete_session(state, officer).await?;
@@ -279,8 +279,7 @@ async fn open_sealed(
         return Ok(Some((secret, sealed.to_owned())));
     }
     let resealed = seal_totp(state, officer_id, &secret)?;
-    let pool = state.store().pool();
-    if store::officers::reseal_totp(pool, officer_id, slot, sealed, &resealed).await? {
+    if store::officers::reseal_totp(state.store(), officer_id, slot, sealed, &resealed).await? {
         tracing::info!(officer_id, "TOTP secret sealed again in the current format");
     }
     Ok(Some((secret, resealed)))
@@ -299,10 +298,7 @@ pub async fn start_totp_enrolment(
     request_id: &str,
     address: &str,
 ) -> Result<TotpEnrolment, AppError> {
-    if officer.stage == SessionStage::TotpRequired {
-        return Err(AppError::SecondFactorRequired);
-    }
-    throttle::check(state, &officer.info.username, address).await?;
+    enrolment_open(state, officer, address).await?;
     let pool = state.store().pool();
     let record = store::officers::by_id(pool, officer.id).await?.ok_or(AppError::Unauthenticated)?;
     let replacing = enrolled_secret(state, &record).await?;
@@ -317,7 +313,7 @@ pub async fn start_totp_enrolment(
         }
         let accepted = totp::verify(current, code, state.clock().now_millis(), record.totp_last_step);
         let used = match accepted {
-            Some(step) => store::officers::advance_totp_step(pool, officer.id, step).await?,
+            Some(step) => store::officers::advance_totp_step(state.store(), officer.id, step).await?,
             None => false,
         };
         if !used {
@@ -342,7 +338,7 @@ pub async fn start_totp_enrolment(
     };
     let secret = totp::new_secret();
     let sealed = seal_totp(state, officer.id, &secret)?;
-    store::officers::set_totp_pending(pool, officer.id, &sealed).await?;
+    store::officers::set_totp_pending(state.store(), officer.id, &sealed).await?;
     let mut event = officer_event(state, officer, request_id, "totp_enrolment", "started");
     let what = if replacing.is_some() { "re-enrolment" } else { "first enrolment" };
     event.detail = Some(format!("{what}, proven by the {proven_by}"));
@@ -355,6 +351,15 @@ pub async fn start_totp_enrolment(
     })
 }
 
+/// Enrolment is closed to a session that still owes its code; attempts
+/// are throttled like sign-ins.
+async fn enrolment_open(state: &AppState, officer: &Officer, address: &str) -> Result<(), AppError> {
+    if officer.stage == SessionStage::TotpRequired {
+        return Err(AppError::SecondFactorRequired);
+    }
+    throttle::check(state, &officer.info.username, address).await
+}
+
 /// Confirms the pending secret with one code. A session that was waiting
 /// for enrolment becomes complete, under a new token (`Some`).
 pub async fn confirm_totp_enrolment(
@@ -364,10 +369,7 @@ pub async fn confirm_totp_enrolment(
     request_id: &str,
     address: &str,
 ) -> Result<SignedIn, AppError> {
-    if officer.stage == SessionStage::TotpRequired {
-        return Err(AppError::SecondFactorRequired);
-    }
-    throttle::check(state, &officer.info.username, address).await?;
+    enrolment_open(state, officer, address).await?;
     let pool = state.store().pool();
     let sealed = store::officers::totp_pending(pool, officer.id).await?.ok_or_else(|| {
         AppError::InvalidRequest("belum ada pendaftaran aplikasi autentikator yang menunggu konfirmasi".into())
@@ -379,7 +381,7 @@ pub async fn confirm_totp_enrolment(
         return Err(refuse_code(state, officer, request_id, "totp_enrolment", address).await);
     };
     let replaced = store::officers::by_id(pool, officer.id).await?.is_some_and(|r| r.totp_secret.is_some());
-    store::officers::confirm_totp(pool, officer.id, &sealed, step).await?;
+    store::officers::confirm_totp(state.store(), officer.id, &sealed, step).await?;
     let signed_in = if officer.stage == SessionStage::TotpEnrolmentRequired {
         complete_session(state, officer).await?
     } else {
@@ -393,7 +395,7 @@ pub async fn confirm_totp_enrolment(
     if replaced {
         // Like a password change: every other session of the officer ends.
         let keep = if signed_in.token.is_empty() { officer.token_hash.clone() } else { token_hash(&signed_in.token) };
-        let ended = store::sessions::delete_all_for_officer(pool, officer.id, Some(&keep)).await?;
+        let ended = store::sessions::delete_all_for_officer(state.store(), officer.id, Some(&keep)).await?;
         event.detail = Some(format!("replaced the previous authenticator; {ended} other session(s) ended"));
     }
     notify_owner(state, officer.id, kind, address).await?;
@@ -517,8 +519,8 @@ pub async fn change_password(
         .await
         .map_err(|e| AppError::Internal(format!("hashing task: {e}")))?
         .map_err(|e| AppError::Internal(format!("hashing: {e}")))?;
-    store::officers::set_password(pool, officer.id, &hash, state.clock().now_millis()).await?;
-    let ended = store::sessions::delete_all_for_officer(pool, officer.id, Some(&officer.token_hash)).await?;
+    store::officers::set_password(state.store(), officer.id, &hash, state.clock().now_millis()).await?;
+    let ended = store::sessions::delete_all_for_officer(state.store(), officer.id, Some(&officer.token_hash)).await?;
     notify_owner(state, officer.id, AccountNoticeKind::PasswordChanged, address).await?;
     let mut event = officer_event(state, officer, request_id, "password_change", "ok");
     event.detail = Some(format!("{ended} other session(s) ended"));
@@ -527,7 +529,7 @@ pub async fn change_password(
 }
 
 pub async fn sign_out(state: &AppState, officer: &Officer, request_id: &str) -> Result<(), AppError> {
-    store::sessions::delete(state.store().pool(), &officer.token_hash).await?;
+    store::sessions::delete(state.store(), &officer.token_hash).await?;
     crate::audit::append(state, &officer_event(state, officer, request_id, "sign_out", "ok")).await?;
     Ok(())
 }
@@ -535,7 +537,7 @@ pub async fn sign_out(state: &AppState, officer: &Officer, request_id: &str) -> 
 /// "Keluar dari semua perangkat": ends every session of the officer,
 /// this one included.
 pub async fn sign_out_everywhere(state: &AppState, officer: &Officer, request_id: &str) -> Result<u64, AppError> {
-    let ended = store::sessions::delete_all_for_officer(state.store().pool(), officer.id, None).await?;
+    let ended = store::sessions::delete_all_for_officer(state.store(), officer.id, None).await?;
     let mut event = officer_event(state, officer, request_id, "sign_out_everywhere", "ok");
     event.detail = Some(format!("{ended} session(s) ended"));
     crate::audit::append(state, &event).await?;

@@ -65,7 +65,7 @@ impl CardConfig {
             }
             _ => {
                 problems.push(
-                    "card.ticket_signing_key must be 64 hex characters (an Ed25519 seed): set                      PADAN_CARD__TICKET_SIGNING_KEY_FILE"
+                    "card.ticket_signing_key must be 64 hex characters (an Ed25519 seed): set PADAN_CARD__TICKET_SIGNING_KEY_FILE"
                         .to_owned(),
                 );
                 None

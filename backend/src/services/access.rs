@@ -109,7 +109,10 @@ impl Access {
         // the same transaction as its audit record. Denials, "not found"
         // and upstream errors touched nobody's data and are not reported.
         match (self.nik, self.record.outcome.as_str()) {
-            (Some(nik), "ok") => crate::audit::append_access(state, self.record, nik.as_str()).await?,
+            (Some(nik), "ok") => {
+                let pending = crate::services::balikan::pending(state, &self.record, nik.as_str());
+                crate::audit::append_access(state, self.record, pending).await?
+            }
             _ => crate::audit::append(state, &self.record).await?,
         };
         crate::services::alerts::observe(state, service, outcome.as_ref().err()).await;

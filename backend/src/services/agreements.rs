@@ -188,16 +188,14 @@ pub async fn create(
     }
     let pool = state.store().pool();
     let id = store::agreements::insert(pool, &record, state.clock().now_millis()).await?;
-    let mut event = crate::audit::for_officer(state, officer, request_id, "agreement_change");
-    event.outcome = "ok".into();
-    event.detail = Some(format!(
+    let detail = format!(
         "recorded agreement {id} ({}) valid {} to {}{}",
         record.code,
         format_date(signed_on),
         format_date(valid_until),
         record.extends.map(|e| format!(", extends {e}")).unwrap_or_default()
-    ));
-    crate::audit::append(state, &event).await?;
+    );
+    crate::audit::append_ok(state, officer, request_id, "agreement_change", detail).await?;
     state.reload_agreements().await?;
     let saved = state.agreements().iter().find(|a| a.id == id).cloned().ok_or(AppError::NotFound)?;
     Ok(view(&saved, state.clock().today()))

@@ -22,8 +22,8 @@ use padan_ktpel::{ALL_EFS, ActivationRecord, AttestationError, AttestationInput,
 use padan_protocol::{
     agent::v1::{CardField, MAX_NONCE_LIFETIME_SECS, MAX_TICKET_LIFETIME_SECS, NonceClaims, TicketClaims},
     v1::{
-        CardVerifyRequest, CardVerifyResponse, CardView, Element, ElementVerdict, FieldError, Mechanism,
-        NewReaderRequest, NonceRequest, NonceResponse, ReaderState, ReaderView, TicketResponse, VerifyOutcome,
+        CardVerifyRequest, CardVerifyResponse, CardView, Element, FieldError, Mechanism, NewReaderRequest,
+        NonceRequest, NonceResponse, ReaderState, ReaderView, TicketResponse,
     },
     validate::{CivilDate, Nik, parse_nik},
 };
@@ -35,7 +35,7 @@ use crate::{
     auth::Officer,
     clock::{WIB, wib},
     config::CardKeys,
-    dukcapil::{Service, VerifyResult},
+    dukcapil::Service,
     error::AppError,
     policy::{self, Client, Decision, date_id},
     services::access::{Access, Caller},
@@ -347,10 +347,8 @@ pub async fn register(
         registered_by: &officer.info.username,
     };
     let stored = store::card_readers::upsert(state.store().pool(), &new, now).await?;
-    let mut event = crate::audit::for_officer(state, officer, request_id, "reader_registered");
-    event.outcome = "ok".into();
-    event.detail = Some(format!("sam {sam}; reader {}; office {office}", act.reader_serial));
-    crate::audit::append(state, &event).await?;
+    let detail = format!("sam {sam}; reader {}; office {office}", act.reader_serial);
+    crate::audit::append_ok(state, officer, request_id, "reader_registered", detail).await?;
     Ok(view(&stored, now, &agreement_end(state, state.clock().today())))
 }
 
@@ -622,15 +620,7 @@ pub async fn verify(
         card_claims(&checked.card).into_iter().partition(|(e, _)| grant.elements.contains(e));
     let not_granted: Vec<Element> = not_granted.into_iter().map(|(e, _)| e).collect();
     let upstream = state.dukcapil().verify_elements(&checked.nik, &granted).await;
-    let reply = access
-        .finish(state, Service::Gateway, upstream, |reply| {
-            let outcome = match reply.result {
-                VerifyResult::Found { .. } => "ok",
-                VerifyResult::NotFound(_) => "not_found",
-            };
-            (outcome, crate::services::verify::verdict_codes(reply.code.code(), &reply.result))
-        })
-        .await?;
+    let reply = access.finish(state, Service::Gateway, upstream, crate::services::verify::audited).await?;
 
     // A renewed (or the demo reader's first) Dukcapil-signed record is kept: it is BKN's registry, not card data.
     let act = &checked.activation;
@@ -643,16 +633,7 @@ pub async fn verify(
     )
     .await?;
 
-    let outcome = match reply.result {
-        VerifyResult::Found { status, verdicts } => VerifyOutcome::Found {
-            status,
-            verdicts: verdicts
-                .into_iter()
-                .map(|(element, verdict, similarity)| ElementVerdict { element, verdict, similarity })
-                .collect(),
-        },
-        VerifyResult::NotFound(reason) => VerifyOutcome::NotFound { reason },
-    };
+    let outcome = crate::services::verify::outcome(reply.result);
     Ok(CardVerifyResponse {
         request_id: request_id.to_owned(),
         genuine: true,

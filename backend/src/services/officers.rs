@@ -64,10 +64,7 @@ fn event(
     outcome: &str,
     detail: String,
 ) -> AuditRecord {
-    let mut record = crate::audit::for_officer(state, admin, request_id, name);
-    record.outcome = outcome.to_owned();
-    record.detail = Some(detail);
-    record
+    crate::audit::officer_action(state, admin, request_id, name, outcome, detail)
 }
 
 /// Audits a refusal (outcome `denied`) and returns it.
@@ -217,8 +214,6 @@ pub async fn change_role(
     let detail = format!("{detail}; {ended} session(s) ended");
     crate::audit::append_in(state, &mut tx, &event(state, admin, request_id, "role_change", "ok", detail)).await?;
     tx.commit().await?;
-    // Sessions read inside the transaction are stale now it has committed.
-    store::sessions::changed();
     view_of(state, id).await
 }
 
@@ -287,8 +282,6 @@ pub async fn set_active(
     let detail = if req.active { detail } else { format!("{detail}; {ended} session(s) ended") };
     crate::audit::append_in(state, &mut tx, &event(state, admin, request_id, name, "ok", detail)).await?;
     tx.commit().await?;
-    // Sessions read inside the transaction are stale now it has committed.
-    store::sessions::changed();
     view_of(state, id).await
 }
 
@@ -326,8 +319,6 @@ pub async fn reset_second_factor(
     let record = event(state, admin, request_id, "second_factor_reset", "ok", detail);
     crate::audit::append_in(state, &mut tx, &record).await?;
     tx.commit().await?;
-    // Sessions read inside the transaction are stale now it has committed.
-    store::sessions::changed();
     // The owner learns of it at their next sign-in (the admin's address is
     // not theirs to see; the audit trail has who did it).
     crate::auth::service::notify_owner(state, id, padan_protocol::v1::AccountNoticeKind::SecondFactorReset, "").await?;

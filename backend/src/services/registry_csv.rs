@@ -297,28 +297,7 @@ impl Columns {
     }
 }
 
-/// A valid registry row.
-#[derive(Clone, PartialEq, Eq)]
-pub struct RegistryRow {
-    pub nik: String,
-    pub nip: String,
-    pub nama: String,
-    pub status_kepegawaian: &'static str,
-    pub kedudukan_hukum: &'static str,
-    pub instansi: String,
-    pub office_code: String,
-    pub source_updated: Option<String>,
-}
-
-/// Masks the identifiers: rows end up in error paths.
-impl std::fmt::Debug for RegistryRow {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RegistryRow")
-            .field("status_kepegawaian", &self.status_kepegawaian)
-            .field("kedudukan_hukum", &self.kedudukan_hukum)
-            .finish_non_exhaustive()
-    }
-}
+pub use crate::store::registry::RegistryRow;
 
 /// The status codes Padan stores.
 pub const STATUS_KEPEGAWAIAN: [&str; 3] = ["PNS", "CPNS", "PPPK"];

@@ -11,7 +11,7 @@ use padan_protocol::{
 use crate::{
     AppState,
     auth::Officer,
-    dukcapil::{Service, VerifyResult},
+    dukcapil::{Service, VerifyReply, VerifyResult},
     error::AppError,
     services::access::{Access, Caller},
 };
@@ -135,17 +135,27 @@ pub async fn verify_elements(
     let not_granted: Vec<Element> = not_granted.into_iter().map(|(e, _)| e).collect();
 
     let upstream = state.dukcapil().verify_elements(&nik, &granted).await;
-    let reply = access
-        .finish(state, Service::Gateway, upstream, |reply| {
-            let outcome = match reply.result {
-                VerifyResult::Found { .. } => "ok",
-                VerifyResult::NotFound(_) => "not_found",
-            };
-            (outcome, verdict_codes(reply.code.code(), &reply.result))
-        })
-        .await?;
+    let reply = access.finish(state, Service::Gateway, upstream, audited).await?;
+    Ok(VerifyElementsResponse {
+        request_id: request_id.to_owned(),
+        outcome: outcome(reply.result),
+        threshold: state.dukcapil().threshold(),
+        not_granted,
+    })
+}
 
+/// How an element verification is audited: its outcome and verdict codes.
+pub(crate) fn audited(reply: &VerifyReply) -> (&'static str, String) {
     let outcome = match reply.result {
+        VerifyResult::Found { .. } => "ok",
+        VerifyResult::NotFound(_) => "not_found",
+    };
+    (outcome, verdict_codes(reply.code.code(), &reply.result))
+}
+
+/// Dukcapil's answer as the protocol carries it.
+pub(crate) fn outcome(result: VerifyResult) -> VerifyOutcome {
+    match result {
         VerifyResult::Found { status, verdicts } => VerifyOutcome::Found {
             status,
             verdicts: verdicts
@@ -154,13 +164,7 @@ pub async fn verify_elements(
                 .collect(),
         },
         VerifyResult::NotFound(reason) => VerifyOutcome::NotFound { reason },
-    };
-    Ok(VerifyElementsResponse {
-        request_id: request_id.to_owned(),
-        outcome,
-        threshold: state.dukcapil().threshold(),
-        not_granted,
-    })
+    }
 }
 
 /// Compact verdict codes for the audit trail: `01 NIK:S NAMA_LGKP:S92 TGL_LHR:T`.

@@ -51,43 +51,37 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<ReaderRecord, sqlx::Error> {
 
 /// Registers a SAM, or replaces its reader, office and record (and re-activates it).
 pub async fn upsert(pool: &AnyPool, r: &NewReader<'_>, now_ms: i64) -> Result<ReaderRecord, sqlx::Error> {
-    sqlx::query(
+    let upsert = sqlx::query(
         "INSERT INTO card_readers (sam_serial, reader_serial, office_code, activation_record, valid_from, \
          valid_until, status, registered_at, registered_by) VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $8) \
          ON CONFLICT (sam_serial) DO UPDATE SET reader_serial = $2, office_code = $3, activation_record = $4, \
          valid_from = $5, valid_until = $6, status = 'active', registered_at = $7, registered_by = $8",
-    )
-    .bind(r.sam_serial)
-    .bind(r.reader_serial)
-    .bind(r.office_code)
-    .bind(r.activation_record)
-    .bind(r.valid_from)
-    .bind(r.valid_until)
-    .bind(now_ms)
-    .bind(r.registered_by)
-    .execute(pool)
-    .await?;
+    );
+    bind_reader(upsert, r, now_ms).execute(pool).await?;
     by_sam(pool, r.sam_serial).await?.ok_or(sqlx::Error::RowNotFound)
 }
 
 /// Registers a SAM only if it is not registered yet (demo start-up).
 pub async fn insert_if_absent(pool: &AnyPool, r: &NewReader<'_>, now_ms: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    let insert = sqlx::query(
         "INSERT INTO card_readers (sam_serial, reader_serial, office_code, activation_record, valid_from, \
          valid_until, status, registered_at, registered_by) VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $8) \
          ON CONFLICT (sam_serial) DO NOTHING",
-    )
-    .bind(r.sam_serial)
-    .bind(r.reader_serial)
-    .bind(r.office_code)
-    .bind(r.activation_record)
-    .bind(r.valid_from)
-    .bind(r.valid_until)
-    .bind(now_ms)
-    .bind(r.registered_by)
-    .execute(pool)
-    .await?;
-    Ok(())
+    );
+    bind_reader(insert, r, now_ms).execute(pool).await.map(|_| ())
+}
+
+/// Binds a new reader as `$1`–`$8` of the `INSERT`s above.
+fn bind_reader<'q>(statement: super::Statement<'q>, r: &NewReader<'q>, now_ms: i64) -> super::Statement<'q> {
+    statement
+        .bind(r.sam_serial)
+        .bind(r.reader_serial)
+        .bind(r.office_code)
+        .bind(r.activation_record)
+        .bind(r.valid_from)
+        .bind(r.valid_until)
+        .bind(now_ms)
+        .bind(r.registered_by)
 }
 
 pub async fn by_sam(pool: &AnyPool, sam_serial: &str) -> Result<Option<ReaderRecord>, sqlx::Error> {

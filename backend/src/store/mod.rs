@@ -60,12 +60,19 @@ pub struct Store {
     db_file: Option<std::sync::Arc<std::fs::File>>,
 }
 
+/// A statement built with `sqlx::query`, before it runs.
+pub type Statement<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
 /// A transaction that writes, from [`Store::begin_write`]: derefs to the
 /// `sqlx` transaction; on SQLite it holds the store's writer slot until it
-/// is committed or dropped.
+/// is committed or dropped. When it wrote sessions or officers
+/// (`sessions::write_in`), committing marks the store's cached sessions
+/// stale.
 pub struct WriteTx {
     tx: sqlx::Transaction<'static, sqlx::Any>,
     _slot: Option<tokio::sync::OwnedMutexGuard<()>>,
+    sessions: Option<std::sync::Arc<sessions::Cache>>,
+    sessions_stale: bool,
 }
 
 impl std::fmt::Debug for WriteTx {
@@ -76,14 +83,18 @@ impl std::fmt::Debug for WriteTx {
 
 impl WriteTx {
     pub async fn commit(self) -> Result<(), sqlx::Error> {
-        let WriteTx { tx, _slot } = self;
-        tx.commit().await
+        let WriteTx { tx, _slot, sessions, sessions_stale } = self;
+        let done = tx.commit().await;
+        // Also after a failed commit: it may have landed.
+        if let (true, Some(cache)) = (sessions_stale, sessions) {
+            cache.changed();
+        }
+        done
         // `_slot` is released here, after the commit.
     }
 
     pub async fn rollback(self) -> Result<(), sqlx::Error> {
-        let WriteTx { tx, _slot } = self;
-        tx.rollback().await
+        self.tx.rollback().await
     }
 }
 
@@ -299,7 +310,7 @@ impl Store {
             Engine::Postgres => None,
         };
         let tx = self.pool.begin().await?;
-        Ok(WriteTx { tx, _slot: slot })
+        Ok(WriteTx { tx, _slot: slot, sessions: self.sessions.clone(), sessions_stale: false })
     }
 
     /// Waits for the writer slot (SQLite; `None` on PostgreSQL) before a
@@ -317,11 +328,6 @@ impl Store {
     /// outside the pool (the SQLite audit appender).
     pub fn writer_slot(&self) -> std::sync::Arc<tokio::sync::Mutex<()>> {
         std::sync::Arc::clone(&self.writer)
-    }
-
-    /// SQLite: the cache of recently read sessions; `None` on PostgreSQL.
-    pub fn session_cache(&self) -> Option<&sessions::Cache> {
-        self.sessions.as_deref()
     }
 
     /// SQLite: the database file.

@@ -3,6 +3,11 @@
 use padan_protocol::v1::{Office, OfficerInfo, Role};
 use sqlx::{AnyPool, Row};
 
+use super::{
+    Store, WriteTx,
+    sessions::{write, write_in},
+};
+
 #[derive(Debug, Clone)]
 pub struct OfficerRecord {
     pub id: i64,
@@ -74,52 +79,37 @@ pub async fn insert(pool: &AnyPool, o: &NewOfficer<'_>, now_ms: i64) -> Result<i
     .bind(now_ms)
     .fetch_one(pool)
     .await?;
-    super::sessions::changed();
+    // A new officer has no session: nothing cached can be stale.
     row.try_get(0)
 }
 
 /// Counts a failed sign-in in a row (shown in the admin alert). Accounts
 /// are never locked by failures: the throttle slows the caller instead
 /// (`auth::throttle`); `locked_until` is cleared for rows from before.
-pub async fn record_failure(pool: &AnyPool, id: i64) -> Result<i64, sqlx::Error> {
-    sqlx::query("UPDATE officers SET failed_attempts = failed_attempts + 1, locked_until = NULL WHERE id = $1")
-        .bind(id)
-        .execute(pool)
-        .await
-        .inspect(|_| super::sessions::changed())?;
-    sqlx::query("SELECT failed_attempts FROM officers WHERE id = $1").bind(id).fetch_one(pool).await?.try_get(0)
+pub async fn record_failure(store: &Store, id: i64) -> Result<i64, sqlx::Error> {
+    let statement =
+        sqlx::query("UPDATE officers SET failed_attempts = failed_attempts + 1, locked_until = NULL WHERE id = $1");
+    write(store, statement.bind(id)).await?;
+    let row =
+        sqlx::query("SELECT failed_attempts FROM officers WHERE id = $1").bind(id).fetch_one(store.pool()).await?;
+    row.try_get(0)
 }
 
-pub async fn record_success(pool: &AnyPool, id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE officers SET failed_attempts = 0, locked_until = NULL WHERE id = $1")
-        .bind(id)
-        .execute(pool)
-        .await
-        .inspect(|_| super::sessions::changed())
-        .map(|_| ())
+pub async fn record_success(store: &Store, id: i64) -> Result<(), sqlx::Error> {
+    let statement = sqlx::query("UPDATE officers SET failed_attempts = 0, locked_until = NULL WHERE id = $1");
+    write(store, statement.bind(id)).await.map(|_| ())
 }
 
 /// Sets a new password hash (the caller checked the policy).
-pub async fn set_password(pool: &AnyPool, id: i64, password_hash: &str, now_ms: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE officers SET password_hash = $2, password_changed_at = $3 WHERE id = $1")
-        .bind(id)
-        .bind(password_hash)
-        .bind(now_ms)
-        .execute(pool)
-        .await
-        .inspect(|_| super::sessions::changed())
-        .map(|_| ())
+pub async fn set_password(store: &Store, id: i64, password_hash: &str, now_ms: i64) -> Result<(), sqlx::Error> {
+    let statement = sqlx::query("UPDATE officers SET password_hash = $2, password_changed_at = $3 WHERE id = $1");
+    write(store, statement.bind(id).bind(password_hash).bind(now_ms)).await.map(|_| ())
 }
 
 /// Parks a new (encrypted) TOTP secret until the officer confirms it.
-pub async fn set_totp_pending(pool: &AnyPool, id: i64, sealed: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE officers SET totp_pending = $2 WHERE id = $1")
-        .bind(id)
-        .bind(sealed)
-        .execute(pool)
-        .await
-        .inspect(|_| super::sessions::changed())
-        .map(|_| ())
+pub async fn set_totp_pending(store: &Store, id: i64, sealed: &str) -> Result<(), sqlx::Error> {
+    let statement = sqlx::query("UPDATE officers SET totp_pending = $2 WHERE id = $1");
+    write(store, statement.bind(id).bind(sealed)).await.map(|_| ())
 }
 
 pub async fn totp_pending(pool: &AnyPool, id: i64) -> Result<Option<String>, sqlx::Error> {
@@ -128,15 +118,10 @@ pub async fn totp_pending(pool: &AnyPool, id: i64) -> Result<Option<String>, sql
 }
 
 /// Makes the pending secret the officer's second factor.
-pub async fn confirm_totp(pool: &AnyPool, id: i64, sealed: &str, step: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE officers SET totp_secret = $2, totp_pending = NULL, totp_last_step = $3 WHERE id = $1")
-        .bind(id)
-        .bind(sealed)
-        .bind(step)
-        .execute(pool)
-        .await
-        .inspect(|_| super::sessions::changed())
-        .map(|_| ())
+pub async fn confirm_totp(store: &Store, id: i64, sealed: &str, step: i64) -> Result<(), sqlx::Error> {
+    let statement =
+        sqlx::query("UPDATE officers SET totp_secret = $2, totp_pending = NULL, totp_last_step = $3 WHERE id = $1");
+    write(store, statement.bind(id).bind(sealed).bind(step)).await.map(|_| ())
 }
 
 /// Which of an officer's sealed TOTP secrets: the enrolled one, or the
@@ -149,28 +134,24 @@ pub enum TotpSlot {
 
 /// Replaces a sealed secret with the same secret sealed anew (a newer
 /// format), only while the row still holds `old`: an enrolment confirmed
-/// meanwhile wins. Nothing a session caches changes.
-pub async fn reseal_totp(pool: &AnyPool, id: i64, slot: TotpSlot, old: &str, new: &str) -> Result<bool, sqlx::Error> {
+/// meanwhile wins.
+pub async fn reseal_totp(store: &Store, id: i64, slot: TotpSlot, old: &str, new: &str) -> Result<bool, sqlx::Error> {
     let sql = match slot {
         TotpSlot::Enrolled => "UPDATE officers SET totp_secret = $3 WHERE id = $1 AND totp_secret = $2",
         TotpSlot::Pending => "UPDATE officers SET totp_pending = $3 WHERE id = $1 AND totp_pending = $2",
     };
-    let done = sqlx::query(sql).bind(id).bind(old).bind(new).execute(pool).await?;
+    let done = write(store, sqlx::query(sql).bind(id).bind(old).bind(new)).await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// Records an accepted code's time step, only if it is newer than the last
 /// one: `false` means the code was already used (a replay), also across
 /// instances racing on the same code.
-pub async fn advance_totp_step(pool: &AnyPool, id: i64, step: i64) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
+pub async fn advance_totp_step(store: &Store, id: i64, step: i64) -> Result<bool, sqlx::Error> {
+    let statement = sqlx::query(
         "UPDATE officers SET totp_last_step = $2 WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)",
-    )
-    .bind(id)
-    .bind(step)
-    .execute(pool)
-    .await?;
-    super::sessions::changed();
+    );
+    let done = write(store, statement.bind(id).bind(step)).await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -239,53 +220,33 @@ pub async fn active_admins_for_update(
 }
 
 /// Sets role and office in the caller's transaction.
-pub async fn set_role_office(
-    conn: &mut sqlx::AnyConnection,
-    id: i64,
-    role: Role,
-    office_code: &str,
-) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("UPDATE officers SET role = $2, office_code = $3 WHERE id = $1")
-        .bind(id)
-        .bind(role.as_str())
-        .bind(office_code)
-        .execute(&mut *conn)
-        .await?;
-    super::sessions::changed();
+pub async fn set_role_office(tx: &mut WriteTx, id: i64, role: Role, office_code: &str) -> Result<bool, sqlx::Error> {
+    let statement = sqlx::query("UPDATE officers SET role = $2, office_code = $3 WHERE id = $1");
+    let done = write_in(tx, statement.bind(id).bind(role.as_str()).bind(office_code)).await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// Activates or deactivates an account in the caller's transaction.
 /// Reactivation also clears a lock-out.
-pub async fn set_active(conn: &mut sqlx::AnyConnection, id: i64, active: bool) -> Result<bool, sqlx::Error> {
+pub async fn set_active(tx: &mut WriteTx, id: i64, active: bool) -> Result<bool, sqlx::Error> {
     let sql = if active {
         "UPDATE officers SET active = 1, failed_attempts = 0, locked_until = NULL WHERE id = $1"
     } else {
         "UPDATE officers SET active = 0 WHERE id = $1"
     };
-    let done = sqlx::query(sql).bind(id).execute(&mut *conn).await?;
-    super::sessions::changed();
-    Ok(done.rows_affected() == 1)
+    Ok(write_in(tx, sqlx::query(sql).bind(id)).await?.rows_affected() == 1)
 }
 
 /// Forgets the second factor (also a pending enrolment): the officer enrols
 /// again at the next sign-in if the role requires one.
-pub async fn clear_totp(conn: &mut sqlx::AnyConnection, id: i64) -> Result<bool, sqlx::Error> {
-    let done =
-        sqlx::query("UPDATE officers SET totp_secret = NULL, totp_pending = NULL, totp_last_step = NULL WHERE id = $1")
-            .bind(id)
-            .execute(&mut *conn)
-            .await?;
-    super::sessions::changed();
-    Ok(done.rows_affected() == 1)
+pub async fn clear_totp(tx: &mut WriteTx, id: i64) -> Result<bool, sqlx::Error> {
+    let statement =
+        sqlx::query("UPDATE officers SET totp_secret = NULL, totp_pending = NULL, totp_last_step = NULL WHERE id = $1");
+    Ok(write_in(tx, statement.bind(id)).await?.rows_affected() == 1)
 }
 
 /// Ends every session of the officer in the caller's transaction.
-pub async fn end_sessions(conn: &mut sqlx::AnyConnection, id: i64) -> Result<u64, sqlx::Error> {
-    sqlx::query("DELETE FROM sessions WHERE officer_id = $1")
-        .bind(id)
-        .execute(&mut *conn)
-        .await
-        .inspect(|_| super::sessions::changed())
-        .map(|r| r.rows_affected())
+pub async fn end_sessions(tx: &mut WriteTx, id: i64) -> Result<u64, sqlx::Error> {
+    let statement = sqlx::query("DELETE FROM sessions WHERE officer_id = $1");
+    write_in(tx, statement.bind(id)).await.map(|r| r.rows_affected())
 }

@@ -13,7 +13,7 @@
 use padan_protocol::v1::{OutboxCounts, OutboxGroup};
 use sqlx::{AnyPool, Row};
 
-use super::{Engine, Store};
+use super::{Engine, Store, WriteTx};
 
 pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
@@ -173,43 +173,29 @@ async fn join_slice(
         Engine::Postgres => "balikan_outbox",
     };
     let mut tx = store.begin_write().await?;
-    sqlx::query(&format!(
+    let in_range = format!(
         "UPDATE {outbox} SET nip = r.nip, status_kepegawaian = r.status_kepegawaian, \
          kedudukan_hukum = r.kedudukan_hukum, updated_at = $1 FROM asn_registry r \
          WHERE balikan_outbox.id BETWEEN $2 AND $3 \
          AND balikan_outbox.nik = r.nik AND balikan_outbox.state = 'ready' \
          AND (balikan_outbox.nip <> r.nip OR balikan_outbox.status_kepegawaian <> r.status_kepegawaian \
               OR balikan_outbox.kedudukan_hukum <> r.kedudukan_hukum)"
-    ))
-    .bind(now_ms)
-    .bind(from)
-    .bind(to)
-    .execute(&mut **tx)
-    .await?;
-    let joined = sqlx::query(&format!(
+    );
+    update_range(&mut tx, &in_range, now_ms, from, to).await?;
+    let joined = format!(
         "UPDATE {outbox} SET state = 'ready', nip = r.nip, status_kepegawaian = r.status_kepegawaian, \
          kedudukan_hukum = r.kedudukan_hukum, next_attempt_at = $1, updated_at = $1 FROM asn_registry r \
          WHERE balikan_outbox.id BETWEEN $2 AND $3 \
          AND balikan_outbox.nik = r.nik AND balikan_outbox.state = 'waiting'"
-    ))
-    .bind(now_ms)
-    .bind(from)
-    .bind(to)
-    .execute(&mut **tx)
-    .await?
-    .rows_affected();
-    let earlier = sqlx::query(&format!(
+    );
+    let joined = update_range(&mut tx, &joined, now_ms, from, to).await?;
+    let earlier = format!(
         "UPDATE {outbox} SET state = 'delivered', delivery = 'earlier', delivered_at = $1, updated_at = $1 \
          WHERE id BETWEEN $2 AND $3 AND state = 'ready' \
          AND EXISTS (SELECT 1 FROM balikan_outbox d WHERE d.nik = balikan_outbox.nik \
          AND d.nip = balikan_outbox.nip AND d.state = 'delivered')"
-    ))
-    .bind(now_ms)
-    .bind(from)
-    .bind(to)
-    .execute(&mut **tx)
-    .await?
-    .rows_affected();
+    );
+    let earlier = update_range(&mut tx, &earlier, now_ms, from, to).await?;
     let closed = sqlx::query(&format!(
         "UPDATE {outbox} SET state = 'closed', closed_reason = $1, updated_at = $2 \
          WHERE id BETWEEN $3 AND $4 AND state = 'waiting' AND accessed_at < $5"
@@ -224,6 +210,11 @@ async fn join_slice(
     .rows_affected();
     tx.commit().await?;
     Ok(JoinResult { joined, earlier, closed })
+}
+
+/// Runs one statement over the outbox ids `$2..=$3` at `$1` (now).
+async fn update_range(tx: &mut WriteTx, sql: &str, now_ms: i64, from: i64, to: i64) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(sql).bind(now_ms).bind(from).bind(to).execute(&mut ***tx).await?.rows_affected())
 }
 
 /// A row leased for sending. Hand-written `Debug`: no NIK in logs.

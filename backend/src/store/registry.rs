@@ -5,9 +5,30 @@ use std::collections::HashMap;
 
 use sqlx::{AnyPool, Row};
 
-use crate::services::registry_csv::RegistryRow;
-
 pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+/// A valid registry row, as an import checked it (`services::registry_csv`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct RegistryRow {
+    pub nik: String,
+    pub nip: String,
+    pub nama: String,
+    pub status_kepegawaian: &'static str,
+    pub kedudukan_hukum: &'static str,
+    pub instansi: String,
+    pub office_code: String,
+    pub source_updated: Option<String>,
+}
+
+/// Masks the identifiers: rows end up in error paths.
+impl std::fmt::Debug for RegistryRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RegistryRow")
+            .field("status_kepegawaian", &self.status_kepegawaian)
+            .field("kedudukan_hukum", &self.kedudukan_hukum)
+            .finish_non_exhaustive()
+    }
+}
 
 /// What is stored for a NIK, for comparison during an import.
 #[derive(Clone, PartialEq, Eq)]
@@ -178,44 +199,36 @@ pub async fn insert_import<'e, E>(exec: E, r: &ImportRecord) -> Result<i64, sqlx
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    sqlx::query(
-        "INSERT INTO registry_imports (started_at, finished_at, by_username, file_name, status, rows_total, \
+    let insert = sqlx::query(
+        "INSERT INTO registry_imports (started_at, by_username, file_name, finished_at, status, rows_total, \
          inserted, updated, unchanged, rejected, report) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
          RETURNING id",
-    )
-    .bind(r.started_at)
-    .bind(r.finished_at)
-    .bind(&r.by_username)
-    .bind(&r.file_name)
-    .bind(&r.status)
-    .bind(r.rows_total)
-    .bind(r.inserted)
-    .bind(r.updated)
-    .bind(r.unchanged)
-    .bind(r.rejected)
-    .bind(&r.report)
-    .fetch_one(exec)
-    .await?
-    .try_get(0)
+    );
+    let insert = insert.bind(r.started_at).bind(&r.by_username).bind(&r.file_name);
+    bind_outcome(insert, r).fetch_one(exec).await?.try_get(0)
 }
 
 pub async fn finish_import(tx: &mut Tx, r: &ImportRecord) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    let update = sqlx::query(
         "UPDATE registry_imports SET finished_at = $1, status = $2, rows_total = $3, inserted = $4, updated = $5, \
          unchanged = $6, rejected = $7, report = $8 WHERE id = $9",
-    )
-    .bind(r.finished_at)
-    .bind(&r.status)
-    .bind(r.rows_total)
-    .bind(r.inserted)
-    .bind(r.updated)
-    .bind(r.unchanged)
-    .bind(r.rejected)
-    .bind(&r.report)
-    .bind(r.id)
-    .execute(&mut **tx)
-    .await?;
+    );
+    bind_outcome(update, r).bind(r.id).execute(&mut **tx).await?;
     Ok(())
+}
+
+/// Binds how an import ended, in this order: `finished_at`, `status`, the
+/// row counts and the report.
+fn bind_outcome<'q>(statement: super::Statement<'q>, r: &'q ImportRecord) -> super::Statement<'q> {
+    statement
+        .bind(r.finished_at)
+        .bind(&r.status)
+        .bind(r.rows_total)
+        .bind(r.inserted)
+        .bind(r.updated)
+        .bind(r.unchanged)
+        .bind(r.rejected)
+        .bind(&r.report)
 }
 
 pub async fn import(pool: &AnyPool, id: i64) -> Result<Option<ImportRecord>, sqlx::Error> {

@@ -1,3 +1,5 @@
+//! The service API for the SIASN application.
+
 use axum::extract::State;
 use padan_protocol::v1::{ApiError, SiasnLookupRequest, SiasnLookupResponse};
 
@@ -11,13 +13,14 @@ use crate::{
 
 /// For the SIASN application only (API key as `Authorization: Bearer`):
 /// the addendum's nine elements of a NIK. Closed while its agreement is.
-#[utoipa::path(post, path = "/api/v1/siasn/lookup", tag = "siasn", request_body = SiasnLookupRequest,
+#[utoipa::path(post, path = "/api/v1/siasn/lookup",
+    operation_id = "handler", tag = "siasn", request_body = SiasnLookupRequest,
     security(("api_key" = [])),
     responses(
         (status = 200, body = SiasnLookupResponse),
         (status = 400, body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError),
         (status = 422, body = ApiError), (status = 429, body = ApiError), (status = 502, body = ApiError)))]
-pub async fn handler(
+pub async fn lookup(
     State(state): State<AppState>,
     RequestId(request_id): RequestId,
     client: ServiceClient,

@@ -1,8 +1,10 @@
+//! The ASN registry's imports.
+
 use axum::{
     body::Body,
-    extract::{Query, State},
+    extract::{Path, Query, State},
 };
-use padan_protocol::v1::{ApiError, RegistryImportReport};
+use padan_protocol::v1::{ApiError, RegistryImportReport, RegistryImportSummary};
 use serde::Deserialize;
 
 use crate::{
@@ -12,6 +14,18 @@ use crate::{
     services::registry::{self, ImportRequest},
     web::RequestId,
 };
+
+/// The last 50 registry imports, newest first.
+#[utoipa::path(get, path = "/api/v1/admin/registry/imports",
+    operation_id = "handler", tag = "admin",
+    responses((status = 200, body = Vec<RegistryImportSummary>), (status = 401, body = ApiError),
+              (status = 403, body = ApiError)))]
+pub async fn history(
+    State(state): State<AppState>,
+    _admin: Admin,
+) -> Result<ApiJson<Vec<RegistryImportSummary>>, AppError> {
+    registry::history(state.store()).await.map(ApiJson)
+}
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -26,11 +40,12 @@ pub struct ImportParams {
 /// Import the ASN registry from a SIASN-style CSV export (the request body,
 /// `text/csv`). All or nothing: any invalid row rejects the whole file.
 /// Audited.
-#[utoipa::path(post, path = "/api/v1/admin/registry/imports", tag = "admin", params(ImportParams),
+#[utoipa::path(post, path = "/api/v1/admin/registry/imports",
+    operation_id = "handler", tag = "admin", params(ImportParams),
     request_body(content = String, content_type = "text/csv"),
     responses((status = 200, body = RegistryImportReport), (status = 400, body = ApiError),
               (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 413, body = ApiError)))]
-pub async fn handler(
+pub async fn import(
     State(state): State<AppState>,
     RequestId(request_id): RequestId,
     Admin(officer): Admin,
@@ -66,4 +81,18 @@ pub async fn handler(
     ));
     crate::audit::append(&state, &event).await?;
     Ok(ApiJson(report))
+}
+
+/// The validation report of one registry import.
+#[utoipa::path(get, path = "/api/v1/admin/registry/imports/{id}",
+    operation_id = "handler", tag = "admin",
+    params(("id" = i64, Path, description = "Import id")),
+    responses((status = 200, body = RegistryImportReport), (status = 401, body = ApiError),
+              (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+pub async fn report(
+    State(state): State<AppState>,
+    _admin: Admin,
+    Path(id): Path<i64>,
+) -> Result<ApiJson<RegistryImportReport>, AppError> {
+    registry::report(state.store(), id).await.map(ApiJson)
 }

@@ -1,2 +1,0 @@
-pub mod ikd;
-pub mod portal;

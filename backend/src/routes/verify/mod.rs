@@ -1,2 +1,0 @@
-pub mod elements;
-pub mod face;
