@@ -10,13 +10,30 @@
 
 #![no_main]
 
+use std::fmt::Debug;
+
 use libfuzzer_sys::fuzz_target;
 use padan_protocol::validate::{
     CivilDate, nik_agrees_with_claims, nik_agrees_with_nip, parse_kk, parse_nik, parse_nip, province_name,
 };
 
-fn digits(s: &str, len: usize) -> bool {
-    s.len() == len && s.bytes().all(|b| b.is_ascii_digit())
+/// What every accepted number satisfies: its canonical form is the trimmed
+/// input, `len` ASCII digits, and parses back to the same value.
+fn canonical<T: PartialEq + Debug, E: PartialEq + Debug>(
+    input: &str,
+    form: &str,
+    len: usize,
+    parse: fn(&str) -> Result<T, E>,
+    value: &T,
+) {
+    assert_eq!(form, input.trim());
+    assert!(form.len() == len && form.bytes().all(|b| b.is_ascii_digit()));
+    assert_eq!(parse(form).as_ref(), Ok(value));
+}
+
+/// Every refusal has a message in both languages.
+fn refused(id: String, en: String) {
+    assert!(!id.is_empty() && !en.is_empty());
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -26,9 +43,7 @@ fuzz_target!(|data: &[u8]| {
     match pick % 4 {
         0 => match parse_nik(input) {
             Ok(nik) => {
-                assert_eq!(nik.as_str(), input.trim());
-                assert!(digits(nik.as_str(), 16));
-                assert_eq!(parse_nik(nik.as_str()).as_ref(), Ok(&nik));
+                canonical(input, nik.as_str(), 16, parse_nik, &nik);
                 assert!(province_name(nik.province).is_some());
                 assert!(nik.regency > 0 && nik.district > 0 && nik.serial > 0);
                 assert!((1..=12).contains(&nik.birth_date.month) && (1..=31).contains(&nik.birth_date.day));
@@ -38,27 +53,23 @@ fuzz_target!(|data: &[u8]| {
                     let _ = nik_agrees_with_nip(&nik, &nip);
                 }
             }
-            Err(e) => assert!(!e.message_id().is_empty() && !e.message_en().is_empty()),
+            Err(e) => refused(e.message_id(), e.message_en()),
         },
         1 => match parse_kk(input) {
             Ok(kk) => {
-                assert_eq!(kk.as_str(), input.trim());
-                assert!(digits(kk.as_str(), 16));
-                assert_eq!(parse_kk(kk.as_str()).as_ref(), Ok(&kk));
+                canonical(input, kk.as_str(), 16, parse_kk, &kk);
                 assert!(province_name(kk.province).is_some());
             }
-            Err(e) => assert!(!e.message_id().is_empty() && !e.message_en().is_empty()),
+            Err(e) => refused(e.message_id(), e.message_en()),
         },
         2 => match parse_nip(input) {
             Ok(nip) => {
-                assert_eq!(nip.as_str(), input.trim());
-                assert!(digits(nip.as_str(), 18));
-                assert_eq!(parse_nip(nip.as_str()).as_ref(), Ok(&nip));
+                canonical(input, nip.as_str(), 18, parse_nip, &nip);
                 let b = nip.birth_date;
                 assert_eq!(CivilDate::new(b.year, b.month, b.day), Some(b));
                 assert!(nip.serial > 0);
             }
-            Err(e) => assert!(!e.message_id().is_empty() && !e.message_en().is_empty()),
+            Err(e) => refused(e.message_id(), e.message_en()),
         },
         _ => {
             if let Some(d) = CivilDate::parse(input) {

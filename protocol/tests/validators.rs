@@ -148,3 +148,52 @@ proptest! {
         prop_assert_eq!(nip.birth_date, CivilDate::new(year, month, day).unwrap());
     }
 }
+
+#[test]
+fn shape_messages_name_the_number() {
+    let (nik, kk, nip) = (NikError::Length { got: 3 }, KkError::Length { got: 3 }, NipError::Length { got: 3 });
+    let got = [
+        NikError::Empty.message_id(),
+        nik.message_id(),
+        NikError::NotDigits.message_id(),
+        NikError::Empty.message_en(),
+        nik.message_en(),
+        NikError::NotDigits.message_en(),
+        KkError::Empty.message_id(),
+        kk.message_id(),
+        KkError::NotDigits.message_id(),
+        KkError::Empty.message_en(),
+        kk.message_en(),
+        KkError::NotDigits.message_en(),
+        NipError::Empty.message_id(),
+        nip.message_id(),
+        NipError::NotDigits.message_id(),
+        NipError::Empty.message_en(),
+        nip.message_en(),
+        NipError::NotDigits.message_en(),
+    ];
+    let want = [
+        "NIK wajib diisi.",
+        "NIK harus 16 digit (sekarang 3).",
+        "NIK hanya boleh berisi angka.",
+        "NIK is required.",
+        "NIK must have 16 digits (has 3).",
+        "NIK may contain digits only.",
+        "Nomor KK wajib diisi.",
+        "Nomor KK harus 16 digit (sekarang 3).",
+        "Nomor KK hanya boleh berisi angka.",
+        "KK number is required.",
+        "KK number must have 16 digits (has 3).",
+        "KK number may contain digits only.",
+        "NIP wajib diisi.",
+        "NIP harus 18 digit (sekarang 3).",
+        "NIP hanya boleh berisi angka.",
+        "NIP is required.",
+        "NIP must have 18 digits (has 3).",
+        "NIP may contain digits only.",
+    ];
+    assert_eq!(got, want);
+    assert_eq!(NikError::ZeroRegion.to_string(), "Regency or district code in NIK must not be 00.");
+    assert_eq!(parse_kk(" 3100000000000000 "), Err(KkError::ZeroRegion));
+    assert_eq!(parse_nik("9901011234560001"), Err(NikError::UnknownProvince { code: 99 }));
+}

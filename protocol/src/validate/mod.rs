@@ -11,6 +11,7 @@ mod kk;
 mod nik;
 mod nip;
 mod region;
+mod shape;
 mod text;
 
 pub use date::{CivilDate, PartialDate};

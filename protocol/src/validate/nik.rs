@@ -1,6 +1,9 @@
 use std::fmt;
 
-use super::{PartialDate, Sex, all_digits, num, province_name};
+use super::shape::{self, Noun, Shape};
+use super::{PartialDate, Sex, num};
+
+const NOUN: Noun = Noun { id: "NIK", en: "NIK", len: 16 };
 
 /// A structurally valid NIK (Nomor Induk Kependudukan), decoded.
 ///
@@ -48,63 +51,40 @@ pub enum NikError {
 }
 
 impl NikError {
-    /// Message for the officer, in Bahasa Indonesia.
-    pub fn message_id(&self) -> String {
+    /// The message for the officer, in Bahasa Indonesia and in English.
+    fn messages(&self) -> (String, String) {
         match self {
-            Self::Empty => "NIK wajib diisi.".into(),
-            Self::Length { got } => format!("NIK harus 16 digit (sekarang {got})."),
-            Self::NotDigits => "NIK hanya boleh berisi angka.".into(),
-            Self::UnknownProvince { code } => format!("Kode provinsi {code:02} pada NIK tidak dikenal."),
-            Self::ZeroRegion => "Kode kabupaten/kota atau kecamatan pada NIK tidak boleh 00.".into(),
-            Self::InvalidBirthDate => "Tanggal lahir yang terkandung dalam NIK tidak valid.".into(),
-            Self::ZeroSerial => "Nomor urut pada NIK tidak boleh 0000.".into(),
-        }
-    }
-
-    /// The same message in English.
-    pub fn message_en(&self) -> String {
-        match self {
-            Self::Empty => "NIK is required.".into(),
-            Self::Length { got } => format!("NIK must have 16 digits (has {got})."),
-            Self::NotDigits => "NIK may contain digits only.".into(),
-            Self::UnknownProvince { code } => format!("Unknown province code {code:02} in NIK."),
-            Self::ZeroRegion => "Regency or district code in NIK must not be 00.".into(),
-            Self::InvalidBirthDate => "The birth date encoded in the NIK is not a valid date.".into(),
-            Self::ZeroSerial => "The NIK serial must not be 0000.".into(),
+            Self::Empty => Shape::Empty.messages(&NOUN),
+            Self::Length { got } => Shape::Length { got: *got }.messages(&NOUN),
+            Self::NotDigits => Shape::NotDigits.messages(&NOUN),
+            Self::UnknownProvince { code } => (
+                format!("Kode provinsi {code:02} pada NIK tidak dikenal."),
+                format!("Unknown province code {code:02} in NIK."),
+            ),
+            Self::ZeroRegion => (
+                "Kode kabupaten/kota atau kecamatan pada NIK tidak boleh 00.".into(),
+                "Regency or district code in NIK must not be 00.".into(),
+            ),
+            Self::InvalidBirthDate => (
+                "Tanggal lahir yang terkandung dalam NIK tidak valid.".into(),
+                "The birth date encoded in the NIK is not a valid date.".into(),
+            ),
+            Self::ZeroSerial => {
+                ("Nomor urut pada NIK tidak boleh 0000.".into(), "The NIK serial must not be 0000.".into())
+            }
         }
     }
 }
 
-impl fmt::Display for NikError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message_en())
-    }
-}
-
-impl std::error::Error for NikError {}
+shape::messages!(NikError);
+shape::from_shape!(NikError);
+shape::from_prefix!(NikError);
 
 /// Parses and structurally validates a NIK. Surrounding white space is
 /// ignored; anything else that is not a digit is an error.
 pub fn parse_nik(input: &str) -> Result<Nik, NikError> {
-    let s = input.trim();
-    if s.is_empty() {
-        return Err(NikError::Empty);
-    }
-    if !all_digits(s) {
-        return Err(NikError::NotDigits);
-    }
-    if s.len() != 16 {
-        return Err(NikError::Length { got: s.len() });
-    }
-    let province = num(&s[0..2]) as u8;
-    if province_name(province).is_none() {
-        return Err(NikError::UnknownProvince { code: province });
-    }
-    let regency = num(&s[2..4]) as u8;
-    let district = num(&s[4..6]) as u8;
-    if regency == 0 || district == 0 {
-        return Err(NikError::ZeroRegion);
-    }
+    let s = shape::digits(input, &NOUN)?;
+    let (province, regency, district) = shape::region(s)?;
     let raw_day = num(&s[6..8]) as u8;
     let (day, sex) = if raw_day > 40 { (raw_day - 40, Sex::Female) } else { (raw_day, Sex::Male) };
     let birth_date =

@@ -1,6 +1,7 @@
-use std::fmt;
+use super::shape::{self, Noun, Shape};
+use super::{CivilDate, Sex, num};
 
-use super::{CivilDate, Sex, all_digits, num};
+const NOUN: Noun = Noun { id: "NIP", en: "NIP", len: 18 };
 
 /// Whether a NIP belongs to a civil servant (PNS) or a contract employee (PPPK).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -41,52 +42,38 @@ pub enum NipError {
 }
 
 impl NipError {
-    pub fn message_id(&self) -> String {
+    /// The message for the officer, in Bahasa Indonesia and in English.
+    fn messages(&self) -> (String, String) {
         match self {
-            Self::Empty => "NIP wajib diisi.".into(),
-            Self::Length { got } => format!("NIP harus 18 digit (sekarang {got})."),
-            Self::NotDigits => "NIP hanya boleh berisi angka.".into(),
-            Self::InvalidBirthDate => "Tanggal lahir pada NIP tidak valid.".into(),
-            Self::InvalidTmt => "TMT pengangkatan pada NIP tidak valid.".into(),
-            Self::TmtBeforeBirth => "TMT pada NIP lebih awal dari tanggal lahir.".into(),
-            Self::InvalidSex => "Kode jenis kelamin pada NIP harus 1 atau 2.".into(),
-            Self::ZeroSerial => "Nomor urut pada NIP tidak boleh 000.".into(),
-        }
-    }
-
-    pub fn message_en(&self) -> String {
-        match self {
-            Self::Empty => "NIP is required.".into(),
-            Self::Length { got } => format!("NIP must have 18 digits (has {got})."),
-            Self::NotDigits => "NIP may contain digits only.".into(),
-            Self::InvalidBirthDate => "The birth date in the NIP is not valid.".into(),
-            Self::InvalidTmt => "The appointment date (TMT) in the NIP is not valid.".into(),
-            Self::TmtBeforeBirth => "The NIP's appointment date precedes its birth date.".into(),
-            Self::InvalidSex => "The NIP's sex digit must be 1 or 2.".into(),
-            Self::ZeroSerial => "The NIP serial must not be 000.".into(),
+            Self::Empty => Shape::Empty.messages(&NOUN),
+            Self::Length { got } => Shape::Length { got: *got }.messages(&NOUN),
+            Self::NotDigits => Shape::NotDigits.messages(&NOUN),
+            Self::InvalidBirthDate => {
+                ("Tanggal lahir pada NIP tidak valid.".into(), "The birth date in the NIP is not valid.".into())
+            }
+            Self::InvalidTmt => (
+                "TMT pengangkatan pada NIP tidak valid.".into(),
+                "The appointment date (TMT) in the NIP is not valid.".into(),
+            ),
+            Self::TmtBeforeBirth => (
+                "TMT pada NIP lebih awal dari tanggal lahir.".into(),
+                "The NIP's appointment date precedes its birth date.".into(),
+            ),
+            Self::InvalidSex => {
+                ("Kode jenis kelamin pada NIP harus 1 atau 2.".into(), "The NIP's sex digit must be 1 or 2.".into())
+            }
+            Self::ZeroSerial => {
+                ("Nomor urut pada NIP tidak boleh 000.".into(), "The NIP serial must not be 000.".into())
+            }
         }
     }
 }
 
-impl fmt::Display for NipError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message_en())
-    }
-}
-
-impl std::error::Error for NipError {}
+shape::messages!(NipError);
+shape::from_shape!(NipError);
 
 pub fn parse_nip(input: &str) -> Result<Nip, NipError> {
-    let s = input.trim();
-    if s.is_empty() {
-        return Err(NipError::Empty);
-    }
-    if !all_digits(s) {
-        return Err(NipError::NotDigits);
-    }
-    if s.len() != 18 {
-        return Err(NipError::Length { got: s.len() });
-    }
+    let s = shape::digits(input, &NOUN)?;
     let birth_date = CivilDate::new(num(&s[0..4]) as u16, num(&s[4..6]) as u8, num(&s[6..8]) as u8)
         .ok_or(NipError::InvalidBirthDate)?;
     let tmt_year = num(&s[8..12]) as u16;

@@ -35,77 +35,55 @@ pub enum RecordStatus {
 /// `dd-mm-yyyy`, codes zero-padded), plus the simulator-only
 /// `SIM_RECORD_STATUS`. `Debug` deliberately prints no personal data.
 #[derive(Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub struct Person {
-    #[serde(rename = "NIK")]
     pub nik: String,
-    #[serde(rename = "NO_KK")]
     pub no_kk: String,
-    #[serde(rename = "NAMA_LGKP")]
     pub nama_lgkp: String,
-    #[serde(rename = "JENIS_KLMIN", serialize_with = "ser_sex")]
+    #[serde(serialize_with = "ser_sex")]
     pub jenis_klmin: Sex,
-    #[serde(rename = "TMPT_LHR")]
     pub tmpt_lhr: &'static str,
-    #[serde(rename = "TGL_LHR", serialize_with = "ser_date")]
+    #[serde(serialize_with = "ser_date")]
     pub tgl_lhr: CivilDate,
-    #[serde(rename = "AGAMA")]
     pub agama: &'static str,
-    #[serde(rename = "STATUS_KAWIN")]
     pub status_kawin: &'static str,
-    #[serde(rename = "STAT_HBKEL")]
     pub stat_hbkel: &'static str,
-    #[serde(rename = "PDDK_AKH")]
     pub pddk_akh: &'static str,
-    #[serde(rename = "JENIS_PKRJN")]
     pub jenis_pkrjn: &'static str,
-    #[serde(rename = "GOL_DARAH")]
     pub gol_darah: &'static str,
-    #[serde(rename = "NAMA_LGKP_IBU")]
     pub nama_lgkp_ibu: String,
-    #[serde(rename = "NAMA_LGKP_AYAH")]
     pub nama_lgkp_ayah: String,
     /// Empty when the person has no birth certificate on record.
-    #[serde(rename = "NO_AKTA_LHR")]
     pub no_akta_lhr: String,
     /// Street line, e.g. `JL. MAWAR NO. 12`.
-    #[serde(rename = "ALAMAT")]
     pub alamat: String,
-    #[serde(rename = "NO_RT", serialize_with = "ser_pad3")]
+    #[serde(serialize_with = "ser_pad3")]
     pub no_rt: u16,
-    #[serde(rename = "NO_RW", serialize_with = "ser_pad3")]
+    #[serde(serialize_with = "ser_pad3")]
     pub no_rw: u16,
-    #[serde(rename = "DUSUN")]
     pub dusun: &'static str,
-    #[serde(rename = "KODE_POS", serialize_with = "ser_pad5")]
+    #[serde(serialize_with = "ser_pad5")]
     pub kode_pos: u32,
-    #[serde(rename = "NO_PROP", serialize_with = "ser_pad2")]
+    #[serde(serialize_with = "ser_pad2")]
     pub no_prop: u8,
-    #[serde(rename = "PROP_NAME")]
     pub prop_name: &'static str,
     /// Regency part only (`71` for 3171).
-    #[serde(rename = "NO_KAB", serialize_with = "ser_pad2")]
+    #[serde(serialize_with = "ser_pad2")]
     pub no_kab: u8,
-    #[serde(rename = "KAB_NAME")]
     pub kab_name: &'static str,
-    #[serde(rename = "NO_KEC", serialize_with = "ser_pad2")]
+    #[serde(serialize_with = "ser_pad2")]
     pub no_kec: u8,
-    #[serde(rename = "KEC_NAME")]
     pub kec_name: &'static str,
-    #[serde(rename = "NO_KEL", serialize_with = "ser_pad4")]
+    #[serde(serialize_with = "ser_pad4")]
     pub no_kel: u16,
-    #[serde(rename = "KEL_NAME")]
     pub kel_name: &'static str,
-    #[serde(rename = "EKTP_STATUS")]
     pub ektp_status: &'static str,
-    #[serde(rename = "TGL_KWN", serialize_with = "ser_opt_date")]
+    #[serde(serialize_with = "ser_opt_date")]
     pub tgl_kwn: Option<CivilDate>,
-    #[serde(rename = "NO_AKTA_KWN")]
     pub no_akta_kwn: String,
-    #[serde(rename = "TGL_CRAI", serialize_with = "ser_opt_date")]
+    #[serde(serialize_with = "ser_opt_date")]
     pub tgl_crai: Option<CivilDate>,
-    #[serde(rename = "NO_AKTA_CRAI")]
     pub no_akta_crai: String,
-    #[serde(rename = "PNYDNG_CCT")]
     pub pnydng_cct: &'static str,
     /// Simulator-only: how the registry holds this record.
     #[serde(rename = "SIM_RECORD_STATUS")]

@@ -2,38 +2,20 @@
 //! quota and every fault-injection mode.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use padan_sim_dukcapil::{
-    AccessHours, Faults, Person, Population, SimConfig, SimHandle, spawn, spawn_with_population, special,
-};
+use padan_sim_dukcapil::{AccessHours, Faults, Person, SimConfig, SimHandle, spawn, special};
 use serde_json::{Value, json};
 
-fn population() -> Arc<Population> {
-    static POP: OnceLock<Arc<Population>> = OnceLock::new();
-    POP.get_or_init(|| Arc::new(Population::generate(1, 3_000))).clone()
-}
+mod common;
 
-async fn start_with(config: SimConfig) -> SimHandle {
-    spawn_with_population(config, population()).await.unwrap()
-}
+use common::{client, code, creds, entry, population, post, start, start_with};
 
-async fn start() -> SimHandle {
-    start_with(SimConfig::default()).await
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap()
-}
+const SEED: u64 = 1;
 
 /// A request body with the default credentials, `NIK`, `TRESHOLD` and `extra`.
 fn body(nik: &str, extra: Value) -> Value {
-    let c = SimConfig::default();
-    let mut b = json!({
-        "USER_ID": c.user_id, "PASSWORD": c.password, "IP_USER": "127.0.0.1",
-        "NIK": nik, "TRESHOLD": "80",
-    });
+    let mut b = creds(json!({ "NIK": nik, "TRESHOLD": "80" }));
     if let (Some(b), Value::Object(e)) = (b.as_object_mut(), extra) {
         b.extend(e);
     }
@@ -41,17 +23,7 @@ fn body(nik: &str, extra: Value) -> Value {
 }
 
 async fn call(sim: &SimHandle, body: &Value) -> Value {
-    let resp = client().post(sim.verify_url()).json(body).send().await.unwrap();
-    assert_eq!(resp.status(), 200);
-    resp.json().await.unwrap()
-}
-
-fn entry(v: &Value) -> &serde_json::Map<String, Value> {
-    v["content"][0].as_object().expect("content[0]")
-}
-
-fn code(v: &Value) -> Option<&str> {
-    entry(v).get("RESPONSE_CODE").and_then(Value::as_str)
+    post(&sim.verify_url(), body).await
 }
 
 fn person() -> Person {

@@ -2,58 +2,20 @@
 //! every response code path, every format variant and the new faults.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use padan_sim_dukcapil::face::{decode_jpeg_rgb, encode_jpeg, face_jpeg};
 use padan_sim_dukcapil::fr::encrypt_field;
-use padan_sim_dukcapil::{
-    AccessHours, DateFormat, FR_PUBLIC_KEY_PEM, Faults, Person, Population, SimConfig, SimHandle,
-    spawn_with_population, special,
-};
+use padan_sim_dukcapil::{AccessHours, DateFormat, FR_PUBLIC_KEY_PEM, Faults, Person, SimConfig, special};
 use serde_json::{Value, json};
 
-fn population() -> Arc<Population> {
-    static POP: OnceLock<Arc<Population>> = OnceLock::new();
-    POP.get_or_init(|| Arc::new(Population::generate(2, 3_000))).clone()
-}
+mod common;
 
-async fn start_with(config: SimConfig) -> SimHandle {
-    spawn_with_population(config, population()).await.unwrap()
-}
+use common::{client, code, creds, entry, population, post, start, start_with};
 
-async fn start() -> SimHandle {
-    start_with(SimConfig::default()).await
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap()
-}
-
-fn creds(extra: Value) -> Value {
-    let c = SimConfig::default();
-    let mut b = json!({ "USER_ID": c.user_id, "PASSWORD": c.password, "IP_USER": "127.0.0.1" });
-    if let (Some(b), Value::Object(e)) = (b.as_object_mut(), extra) {
-        b.extend(e);
-    }
-    b
-}
-
-async fn post(url: &str, body: &Value) -> Value {
-    let resp = client().post(url).json(body).send().await.unwrap();
-    assert_eq!(resp.status(), 200);
-    resp.json().await.unwrap()
-}
-
-fn entry(v: &Value) -> &serde_json::Map<String, Value> {
-    v["content"][0].as_object().expect("content[0]")
-}
-
-fn code(v: &Value) -> Option<&str> {
-    entry(v).get("RESPONSE_CODE").and_then(Value::as_str)
-}
+const SEED: u64 = 2;
 
 /// A married person with a family of at least three.
 fn family_person() -> Person {
