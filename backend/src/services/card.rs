@@ -118,16 +118,16 @@ pub async fn ticket(
     let keys = card_keys(state)?;
     let mut record = crate::audit::for_officer(state, officer, request_id, "agent_ticket");
     let origin = audited_origin(state, origin, &mut record).await?;
-    let iat = state.clock().now().unix_timestamp().max(0) as u64;
-    let exp = iat + state.config().card.ticket_seconds.min(MAX_TICKET_LIFETIME_SECS);
+    let b = Binding::new(state, officer, origin, state.config().card.ticket_seconds.min(MAX_TICKET_LIFETIME_SECS));
+    let exp = b.exp;
     let claims = TicketClaims {
         tid: random_hex(16),
-        officer: format!("off-{}", officer.id),
-        office: officer.info.office.code.clone(),
-        origin,
-        iat,
+        officer: b.officer,
+        office: b.office,
+        origin: b.origin,
+        iat: b.iat,
         exp,
-        fields: read_fields(),
+        fields: b.fields,
     };
     let ticket = sign_token(keys, &claims)?;
     record.outcome = "ok".into();
@@ -135,6 +135,32 @@ pub async fn ticket(
         Some(format!("tid {}; origin {}; fields {}", claims.tid, claims.origin, field_names(&claims.fields)));
     crate::audit::append(state, &record).await?;
     Ok(TicketResponse { ticket, expires_at: exp as i64, agent_url: Some(state.config().card.agent_url.clone()) })
+}
+
+/// What a ticket and a nonce both bind: the officer (pseudonymous), the
+/// office, the origin, their lifetime from now and the fields a read may
+/// return.
+struct Binding {
+    officer: String,
+    office: String,
+    origin: String,
+    iat: u64,
+    exp: u64,
+    fields: Vec<CardField>,
+}
+
+impl Binding {
+    fn new(state: &AppState, officer: &Officer, origin: String, lifetime_secs: u64) -> Self {
+        let iat = (state.clock().now_millis() / 1000).max(0) as u64;
+        Self {
+            officer: format!("off-{}", officer.id),
+            office: officer.info.office.code.clone(),
+            origin,
+            iat,
+            exp: iat + lifetime_secs,
+            fields: read_fields(),
+        }
+    }
 }
 
 /// `POST /api/v1/card/nonce`: single use, short-lived, bound to the officer,
@@ -156,16 +182,16 @@ pub async fn nonce(
     record.purpose = Some(req.purpose.as_str().into());
     let origin = audited_origin(state, origin, &mut record).await?;
     let now = state.clock().now_millis();
-    let iat = (now / 1000).max(0) as u64;
-    let exp = iat + state.config().card.nonce_seconds.min(MAX_NONCE_LIFETIME_SECS);
+    let b = Binding::new(state, officer, origin, state.config().card.nonce_seconds.min(MAX_NONCE_LIFETIME_SECS));
+    let exp = b.exp;
     let claims = NonceClaims {
         nid: random_hex(16),
-        officer: format!("off-{}", officer.id),
-        office: officer.info.office.code.clone(),
-        origin,
-        iat,
+        officer: b.officer,
+        office: b.office,
+        origin: b.origin,
+        iat: b.iat,
         exp,
-        fields: read_fields(),
+        fields: b.fields,
     };
     let nonce = sign_token(keys, &claims)?;
     let pool = state.store().pool();

@@ -6,102 +6,32 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
-
-use padan_backend::{
-    auth::{Officer, totp},
-    services, store,
-};
+use padan_backend::{auth::Officer, services, store};
 use padan_protocol::v1::{ChangeRoleRequest, Role, SessionStage, SetActiveRequest};
+use reqwest::Method;
 use serde_json::{Value, json};
-use support::{Engine, Options, PASSWORD, TestApp};
 use time::Duration;
+
+use crate::support::{Engine, PASSWORD, TestApp};
 
 const NEW_PASSWORD: &str = "sawah-hijau-di-lereng-merapi";
 const NEW_NIP: &str = "199201012020121001";
 
-fn session_cookie(r: &reqwest::Response) -> Option<String> {
-    r.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).find_map(|c| {
-        let (name, rest) = c.split_once('=')?;
-        name.ends_with("padan_session").then(|| rest.split(';').next().unwrap_or_default().to_owned())
-    })
-}
-
-/// A session held by hand (no cookie jar), so several officers can act in one test.
-struct Session {
-    cookie: String,
-    csrf: String,
-    stage: String,
-}
-
-async fn sign_in(app: &TestApp, user: &str, password: &str) -> Result<Session, (u16, Value)> {
-    let http = reqwest::Client::new();
-    let r = http
-        .post(app.url("/api/v1/session"))
-        .json(&json!({ "username": user, "password": password }))
-        .send()
-        .await
-        .unwrap();
-    if r.status() != 200 {
-        let status = r.status().as_u16();
-        return Err((status, r.json().await.unwrap_or(Value::Null)));
-    }
-    let mut cookie = session_cookie(&r).unwrap();
-    let body: Value = r.json().await.unwrap();
-    let mut csrf = body["csrf_token"].as_str().unwrap().to_owned();
-    let mut stage = body["stage"].as_str().unwrap_or("complete").to_owned();
-    if stage == "totp_required" {
-        // Each code works once: a fresh 30-second step.
-        app.clock.advance(Duration::seconds(30));
-        let secret = totp::base32_decode(totp::DEMO_SECRET).unwrap();
-        let code = totp::code_at(&secret, app.state.clock().now_millis());
-        let r = http
-            .post(app.url("/api/v1/session/totp"))
-            .header("cookie", format!("padan_session={cookie}"))
-            .header("x-csrf-token", &csrf)
-            .json(&json!({ "code": code }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200, "second factor for {user}");
-        cookie = session_cookie(&r).unwrap();
-        let body: Value = r.json().await.unwrap();
-        csrf = body["csrf_token"].as_str().unwrap().to_owned();
-        stage = body["stage"].as_str().unwrap_or("complete").to_owned();
-    }
-    Ok(Session { cookie, csrf, stage })
-}
-
-async fn signed(app: &TestApp, user: &str) -> Session {
-    sign_in(app, user, PASSWORD).await.unwrap_or_else(|e| panic!("sign in as {user}: {e:?}"))
-}
-
-async fn post(app: &TestApp, s: &Session, path: &str, body: Option<Value>) -> (u16, Value) {
-    let mut req = reqwest::Client::new()
-        .post(app.url(path))
-        .header("cookie", format!("padan_session={}", s.cookie))
-        .header("x-csrf-token", &s.csrf);
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    let r = req.send().await.unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
-}
-
-async fn get(app: &TestApp, s: &Session, path: &str) -> (u16, Value) {
-    let r = reqwest::Client::new()
-        .get(app.url(path))
-        .header("cookie", format!("padan_session={}", s.cookie))
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
-}
-
 async fn officer_id(app: &TestApp, username: &str) -> i64 {
     store::officers::by_username(app.state.store().pool(), username).await.unwrap().unwrap().id
+}
+
+/// `record` as the services see a caller whose request was already past
+/// the door (its session's own fields do not matter here).
+fn stale_session(record: &store::officers::OfficerRecord) -> Officer {
+    Officer {
+        id: record.id,
+        info: record.info.clone(),
+        token_hash: String::new(),
+        csrf_token: String::new(),
+        stage: SessionStage::Complete,
+        session_created_at: 0,
+    }
 }
 
 fn new_officer(username: &str, nip: &str, role: &str, office: &str, password: &str) -> Value {
@@ -122,14 +52,14 @@ async fn audited(app: &TestApp, event: &str, outcome: &str) -> Vec<padan_backend
 }
 
 both_engines!(admins_create_and_list_officers_with_validation, |engine| async move {
-    let Some(app) = TestApp::start(engine, Options::default()).await else { return };
-    let admin = signed(&app, "admin").await;
+    let Some(app) = TestApp::on(engine).start().await else { return };
+    let admin = app.signed_in(Role::Admin).await;
 
     // Only admins.
-    let petugas = signed(&app, "petugas").await;
-    assert_eq!(get(&app, &petugas, "/api/v1/admin/officers").await.0, 403);
+    let petugas = app.signed_in(Role::Officer).await;
+    assert_eq!(petugas.get_json("/api/v1/admin/officers").await.0, 403);
     let body = new_officer("putu.ayu", NEW_NIP, "officer", "KANREG-I", NEW_PASSWORD);
-    assert_eq!(post(&app, &petugas, "/api/v1/admin/officers", Some(body.clone())).await.0, 403);
+    assert_eq!(petugas.post_json("/api/v1/admin/officers", Some(body.clone())).await.0, 403);
 
     // Refusals, each with a precise Bahasa Indonesia message on its field.
     let cases = [
@@ -147,14 +77,14 @@ both_engines!(admins_create_and_list_officers_with_validation, |engine| async mo
         (new_officer("putu.ayu", "199003152015032001", "officer", "KANREG-I", NEW_PASSWORD), "nip", "sudah terdaftar"),
     ];
     for (body, field, message) in cases {
-        let (status, reply) = post(&app, &admin, "/api/v1/admin/officers", Some(body.clone())).await;
+        let (status, reply) = admin.post_json("/api/v1/admin/officers", Some(body.clone())).await;
         assert_eq!(status, 422, "{body}: {reply}");
         assert_eq!(reply["fields"][0]["field"], field, "{body}: {reply}");
         assert!(field_message(&reply).contains(message), "{body}: {reply}");
     }
     assert!(store::officers::by_username(app.state.store().pool(), "putu.ayu").await.unwrap().is_none());
 
-    let (status, created) = post(&app, &admin, "/api/v1/admin/officers", Some(body)).await;
+    let (status, created) = admin.post_json("/api/v1/admin/officers", Some(body)).await;
     assert_eq!(status, 200, "{created}");
     assert_eq!(created["username"], "putu.ayu");
     assert_eq!(created["role"], "officer");
@@ -167,9 +97,9 @@ both_engines!(admins_create_and_list_officers_with_validation, |engine| async mo
 
     // The new officer signs in with the initial password; the list shows it.
     app.clock.advance(Duration::minutes(1));
-    let putu = sign_in(&app, "putu.ayu", NEW_PASSWORD).await.unwrap();
-    assert_eq!(putu.stage, "complete");
-    let (status, list) = get(&app, &admin, "/api/v1/admin/officers").await;
+    let putu = app.sign_in_as("putu.ayu", NEW_PASSWORD).await.unwrap();
+    assert_eq!(putu.stage(), "complete");
+    let (status, list) = admin.get_json("/api/v1/admin/officers").await;
     assert_eq!(status, 200);
     let rows = list["officers"].as_array().unwrap();
     assert_eq!(rows.len(), 6, "five demo officers and the new one");
@@ -193,34 +123,34 @@ both_engines!(admins_create_and_list_officers_with_validation, |engine| async mo
 });
 
 both_engines!(role_change_ends_the_officers_sessions_and_is_audited, |engine| async move {
-    let Some(app) = TestApp::start(engine, Options::default()).await else { return };
-    let admin = signed(&app, "admin").await;
-    let petugas = signed(&app, "petugas").await;
-    let other_device = signed(&app, "petugas").await;
+    let Some(app) = TestApp::on(engine).start().await else { return };
+    let admin = app.signed_in(Role::Admin).await;
+    let petugas = app.signed_in(Role::Officer).await;
+    let other_device = app.signed_in(Role::Officer).await;
     let id = officer_id(&app, "petugas").await;
     let path = format!("/api/v1/admin/officers/{id}/role");
 
-    let (status, body) = post(&app, &admin, &path, Some(json!({ "role": "officer" }))).await;
+    let (status, body) = admin.post_json(&path, Some(json!({ "role": "officer" }))).await;
     assert_eq!((status, body["fields"][0]["field"].as_str()), (422, Some("role")), "no change: {body}");
-    let (status, body) = post(&app, &admin, &path, Some(json!({ "office_code": "KANREG-99" }))).await;
+    let (status, body) = admin.post_json(&path, Some(json!({ "office_code": "KANREG-99" }))).await;
     assert_eq!(status, 422, "{body}");
     assert!(field_message(&body).contains("tidak dikenal"), "{body}");
-    assert_eq!(post(&app, &admin, "/api/v1/admin/officers/9999/role", Some(json!({ "role": "auditor" }))).await.0, 404);
-    assert_eq!(get(&app, &petugas, "/api/v1/session").await.0, 200, "refusals end nothing");
+    assert_eq!(admin.post_json("/api/v1/admin/officers/9999/role", Some(json!({ "role": "auditor" }))).await.0, 404);
+    assert_eq!(petugas.get_json("/api/v1/session").await.0, 200, "refusals end nothing");
 
-    let (status, view) = post(&app, &admin, &path, Some(json!({ "role": "supervisor", "office_code": "PUSAT" }))).await;
+    let (status, view) = admin.post_json(&path, Some(json!({ "role": "supervisor", "office_code": "PUSAT" }))).await;
     assert_eq!(status, 200, "{view}");
     assert_eq!(view["role"], "supervisor");
     assert_eq!(view["office"]["code"], "PUSAT");
     // Both sessions ended: the officer signs in again under the new role.
-    assert_eq!(get(&app, &petugas, "/api/v1/session").await.0, 401);
-    assert_eq!(get(&app, &other_device, "/api/v1/session").await.0, 401);
-    let again = signed(&app, "petugas").await;
-    let (_, session) = get(&app, &again, "/api/v1/session").await;
+    assert_eq!(petugas.get_json("/api/v1/session").await.0, 401);
+    assert_eq!(other_device.get_json("/api/v1/session").await.0, 401);
+    let again = app.signed_in(Role::Officer).await;
+    let (_, session) = again.get_json("/api/v1/session").await;
     assert_eq!(session["officer"]["role"], "supervisor");
     assert_eq!(session["officer"]["office"]["code"], "PUSAT");
     // The admin's own session is untouched.
-    assert_eq!(get(&app, &admin, "/api/v1/session").await.0, 200);
+    assert_eq!(admin.get_json("/api/v1/session").await.0, 200);
 
     let changes = audited(&app, "role_change", "ok").await;
     assert_eq!(changes.len(), 1);
@@ -232,7 +162,7 @@ both_engines!(role_change_ends_the_officers_sessions_and_is_audited, |engine| as
     );
 
     // Office only.
-    let (status, _) = post(&app, &admin, &path, Some(json!({ "office_code": "KANREG-II" }))).await;
+    let (status, _) = admin.post_json(&path, Some(json!({ "office_code": "KANREG-II" }))).await;
     assert_eq!(status, 200);
     let changes = audited(&app, "role_change", "ok").await;
     assert_eq!(
@@ -242,19 +172,19 @@ both_engines!(role_change_ends_the_officers_sessions_and_is_audited, |engine| as
 });
 
 both_engines!(self_changes_and_the_last_admin_are_refused_and_audited, |engine| async move {
-    let Some(app) = TestApp::start(engine, Options::default()).await else { return };
-    let admin = signed(&app, "admin").await;
+    let Some(app) = TestApp::on(engine).start().await else { return };
+    let admin = app.signed_in(Role::Admin).await;
     let me = officer_id(&app, "admin").await;
 
     let (status, body) =
-        post(&app, &admin, &format!("/api/v1/admin/officers/{me}/role"), Some(json!({ "role": "auditor" }))).await;
+        admin.post_json(&format!("/api/v1/admin/officers/{me}/role"), Some(json!({ "role": "auditor" }))).await;
     assert_eq!(status, 422, "{body}");
     assert!(field_message(&body).contains("akun Anda sendiri"), "{body}");
     let (status, body) =
-        post(&app, &admin, &format!("/api/v1/admin/officers/{me}/active"), Some(json!({ "active": false }))).await;
+        admin.post_json(&format!("/api/v1/admin/officers/{me}/active"), Some(json!({ "active": false }))).await;
     assert_eq!(status, 422, "{body}");
     assert!(field_message(&body).contains("akun Anda sendiri"), "{body}");
-    let (status, _) = post(&app, &admin, &format!("/api/v1/admin/officers/{me}/reset-second-factor"), None).await;
+    let (status, _) = admin.post_json(&format!("/api/v1/admin/officers/{me}/reset-second-factor"), None).await;
     assert_eq!(status, 422);
     let record = store::officers::by_id(app.state.store().pool(), me).await.unwrap().unwrap();
     assert_eq!((record.info.role, record.active), (Role::Admin, true));
@@ -269,19 +199,12 @@ both_engines!(self_changes_and_the_last_admin_are_refused_and_audited, |engine| 
     // last active admin. (Over HTTP a stale admin is refused at the door;
     // the service re-checks inside its write transaction for the race.)
     let body = new_officer("admin2", NEW_NIP, "admin", "PUSAT", NEW_PASSWORD);
-    assert_eq!(post(&app, &admin, "/api/v1/admin/officers", Some(body)).await.0, 200);
+    assert_eq!(admin.post_json("/api/v1/admin/officers", Some(body)).await.0, 200);
     let record = store::officers::by_username(app.state.store().pool(), "admin2").await.unwrap().unwrap();
-    let stale = Officer {
-        id: record.id,
-        info: record.info.clone(),
-        token_hash: String::new(),
-        csrf_token: String::new(),
-        stage: SessionStage::Complete,
-        session_created_at: 0,
-    };
-    let (status, view) =
-        post(&app, &admin, &format!("/api/v1/admin/officers/{}/role", record.id), Some(json!({ "role": "officer" })))
-            .await;
+    let stale = stale_session(&record);
+    let (status, view) = admin
+        .post_json(&format!("/api/v1/admin/officers/{}/role", record.id), Some(json!({ "role": "officer" })))
+        .await;
     assert_eq!(status, 200, "{view}");
 
     let req = ChangeRoleRequest { role: Some(Role::Officer), office_code: None };
@@ -299,28 +222,28 @@ both_engines!(self_changes_and_the_last_admin_are_refused_and_audited, |engine| 
     let denied = audited(&app, "officer_deactivated", "denied").await;
     assert_eq!(denied.len(), 2);
     assert!(denied[1].detail.as_deref().unwrap().ends_with("(last active admin)"));
-    assert_eq!(get(&app, &admin, "/api/v1/session").await.0, 200);
+    assert_eq!(admin.get_json("/api/v1/session").await.0, 200);
 });
 
 both_engines!(deactivation_ends_sessions_and_reactivation_restores_sign_in, |engine| async move {
-    let Some(app) = TestApp::start(engine, Options::default()).await else { return };
-    let admin = signed(&app, "admin").await;
-    let petugas = signed(&app, "petugas").await;
+    let Some(app) = TestApp::on(engine).start().await else { return };
+    let admin = app.signed_in(Role::Admin).await;
+    let petugas = app.signed_in(Role::Officer).await;
     let id = officer_id(&app, "petugas").await;
     let path = format!("/api/v1/admin/officers/{id}/active");
 
-    let (status, view) = post(&app, &admin, &path, Some(json!({ "active": false }))).await;
+    let (status, view) = admin.post_json(&path, Some(json!({ "active": false }))).await;
     assert_eq!(status, 200, "{view}");
     assert_eq!(view["active"], false);
-    assert_eq!(get(&app, &petugas, "/api/v1/session").await.0, 401);
-    assert_eq!(sign_in(&app, "petugas", PASSWORD).await.err().map(|e| e.0), Some(401));
-    let (status, body) = post(&app, &admin, &path, Some(json!({ "active": false }))).await;
+    assert_eq!(petugas.get_json("/api/v1/session").await.0, 401);
+    assert_eq!(app.sign_in_as("petugas", PASSWORD).await.err().map(|e| e.0), Some(401));
+    let (status, body) = admin.post_json(&path, Some(json!({ "active": false }))).await;
     assert_eq!(status, 422, "already inactive: {body}");
 
-    let (status, view) = post(&app, &admin, &path, Some(json!({ "active": true }))).await;
+    let (status, view) = admin.post_json(&path, Some(json!({ "active": true }))).await;
     assert_eq!(status, 200, "{view}");
     assert_eq!(view["active"], true);
-    assert!(sign_in(&app, "petugas", PASSWORD).await.is_ok());
+    assert!(app.sign_in_as("petugas", PASSWORD).await.is_ok());
 
     let off = audited(&app, "officer_deactivated", "ok").await;
     assert_eq!(off.len(), 1);
@@ -336,42 +259,41 @@ both_engines!(deactivation_ends_sessions_and_reactivation_restores_sign_in, |eng
 /// is seen within the second.
 #[tokio::test]
 async fn a_session_ended_by_another_process_is_refused_within_a_second() {
-    let app = TestApp::start(Engine::Sqlite, Options::default()).await.expect("SQLite always runs");
-    let petugas = signed(&app, "petugas").await;
-    assert_eq!(get(&app, &petugas, "/api/v1/session").await.0, 200);
+    let app = TestApp::sqlite().start().await.expect("SQLite always runs");
+    let petugas = app.signed_in(Role::Officer).await;
+    assert_eq!(petugas.get_json("/api/v1/session").await.0, 200);
     sqlx::query("DELETE FROM sessions").execute(app.state.store().pool()).await.expect("delete");
     tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
-    assert_eq!(get(&app, &petugas, "/api/v1/session").await.0, 401);
+    assert_eq!(petugas.get_json("/api/v1/session").await.0, 401);
 }
 
 both_engines!(second_factor_reset_forces_enrolment, |engine| async move {
-    let options =
-        Options { extra: json!({ "security": { "totp_required_roles": ["admin", "auditor"] } }), ..Options::default() };
-    let Some(app) = TestApp::start(engine, options).await else { return };
-    let admin = signed(&app, "admin").await;
-    let auditor = signed(&app, "auditor").await;
-    assert_eq!((admin.stage.as_str(), auditor.stage.as_str()), ("complete", "complete"));
+    let totp = json!({ "security": { "totp_required_roles": ["admin", "auditor"] } });
+    let Some(app) = TestApp::on(engine).with_config(totp).start().await else { return };
+    let admin = app.signed_in(Role::Admin).await;
+    let auditor = app.signed_in(Role::Auditor).await;
+    assert_eq!((admin.stage(), auditor.stage()), ("complete", "complete"));
     let id = officer_id(&app, "auditor").await;
-    let (_, list) = get(&app, &admin, "/api/v1/admin/officers").await;
+    let (_, list) = admin.get_json("/api/v1/admin/officers").await;
     let row = list["officers"].as_array().unwrap().iter().find(|o| o["id"] == id).unwrap().clone();
     assert_eq!(row["totp_enrolled"], true);
 
     let path = format!("/api/v1/admin/officers/{id}/reset-second-factor");
-    let (status, view) = post(&app, &admin, &path, None).await;
+    let (status, view) = admin.post_json(&path, None).await;
     assert_eq!(status, 200, "{view}");
     assert_eq!(view["totp_enrolled"], false);
-    assert_eq!(get(&app, &auditor, "/api/v1/session").await.0, 401, "the session ended");
+    assert_eq!(auditor.get_json("/api/v1/session").await.0, 401, "the session ended");
     // At the next sign-in the auditor must enrol again before anything else.
-    let again = signed(&app, "auditor").await;
-    assert_eq!(again.stage, "totp_enrolment_required");
-    assert_eq!(get(&app, &again, "/api/v1/audit/records").await.0, 403);
+    let again = app.signed_in(Role::Auditor).await;
+    assert_eq!(again.stage(), "totp_enrolment_required");
+    assert_eq!(again.get_json("/api/v1/audit/records").await.0, 403);
 
     // Nothing left to reset; an officer without a factor neither.
-    let (status, body) = post(&app, &admin, &path, None).await;
+    let (status, body) = admin.post_json(&path, None).await;
     assert_eq!(status, 422, "{body}");
     assert!(field_message(&body).contains("belum memasang"), "{body}");
     let petugas = officer_id(&app, "petugas").await;
-    let (status, _) = post(&app, &admin, &format!("/api/v1/admin/officers/{petugas}/reset-second-factor"), None).await;
+    let (status, _) = admin.post_json(&format!("/api/v1/admin/officers/{petugas}/reset-second-factor"), None).await;
     assert_eq!(status, 422);
 
     let resets = audited(&app, "second_factor_reset", "ok").await;
@@ -380,18 +302,18 @@ both_engines!(second_factor_reset_forces_enrolment, |engine| async move {
 });
 
 both_engines!(two_admins_demoting_each_other_at_once_leave_one_admin, |engine| async move {
-    let Some(app) = TestApp::start(engine, Options::default()).await else { return };
-    let admin = signed(&app, "admin").await;
+    let Some(app) = TestApp::on(engine).start().await else { return };
+    let admin = app.signed_in(Role::Admin).await;
     let body = new_officer("admin2", NEW_NIP, "admin", "PUSAT", NEW_PASSWORD);
-    assert_eq!(post(&app, &admin, "/api/v1/admin/officers", Some(body)).await.0, 200);
-    let admin2 = sign_in(&app, "admin2", NEW_PASSWORD).await.unwrap();
+    assert_eq!(admin.post_json("/api/v1/admin/officers", Some(body)).await.0, 200);
+    let admin2 = app.sign_in_as("admin2", NEW_PASSWORD).await.unwrap();
     let (one, two) = (officer_id(&app, "admin").await, officer_id(&app, "admin2").await);
     let demote = json!({ "role": "officer" });
     let (path_two, path_one) =
         (format!("/api/v1/admin/officers/{two}/role"), format!("/api/v1/admin/officers/{one}/role"));
     let ((s1, b1), (s2, b2)) = tokio::join!(
-        post(&app, &admin, &path_two, Some(demote.clone())),
-        post(&app, &admin2, &path_one, Some(demote.clone())),
+        admin.post_json(&path_two, Some(demote.clone())),
+        admin2.post_json(&path_one, Some(demote.clone())),
     );
     let mut statuses = [s1, s2];
     statuses.sort_unstable();
@@ -413,21 +335,14 @@ both_engines!(the_last_admin_check_waits_for_a_concurrent_demotion, |engine| asy
     // transaction demotes admin2 and holds its locks; meanwhile admin2 (a
     // request already past the door) tries to demote admin. The check must
     // wait for the first transaction and then see admin as the last one.
-    let Some(app) = TestApp::start(engine, Options::default()).await else { return };
-    let admin = signed(&app, "admin").await;
+    let Some(app) = TestApp::on(engine).start().await else { return };
+    let admin = app.signed_in(Role::Admin).await;
     let body = new_officer("admin2", NEW_NIP, "admin", "PUSAT", NEW_PASSWORD);
-    assert_eq!(post(&app, &admin, "/api/v1/admin/officers", Some(body)).await.0, 200);
+    assert_eq!(admin.post_json("/api/v1/admin/officers", Some(body)).await.0, 200);
     let pool = app.state.store().pool();
     let record = store::officers::by_username(pool, "admin2").await.unwrap().unwrap();
     let me = officer_id(&app, "admin").await;
-    let stale = Officer {
-        id: record.id,
-        info: record.info.clone(),
-        token_hash: String::new(),
-        csrf_token: String::new(),
-        stage: SessionStage::Complete,
-        session_created_at: 0,
-    };
+    let stale = stale_session(&record);
 
     let mut tx = app.state.store().begin_write().await.unwrap();
     let admins = store::officers::active_admins_for_update(&mut tx, app.state.store().engine()).await.unwrap();
@@ -451,8 +366,8 @@ both_engines!(the_last_admin_check_waits_for_a_concurrent_demotion, |engine| asy
 // field an admin or auditor types, refuses control and invisible format
 // characters with a field error; compatibility forms are normalised (NFKC).
 both_engines!(free_text_refuses_control_and_format_characters, |engine| async move {
-    let Some(app) = TestApp::start(engine, Options::default()).await else { return };
-    let admin = signed(&app, "admin").await;
+    let Some(app) = TestApp::on(engine).start().await else { return };
+    let admin = app.signed_in(Role::Admin).await;
     for (name, code_point, kind) in [
         ("a\u{0}b\r\nc\u{1b}[31m", "U+0000", "karakter kendali"),
         ("Putu\u{1b}[31m Ayu", "U+001B", "karakter kendali"),
@@ -463,7 +378,7 @@ both_engines!(free_text_refuses_control_and_format_characters, |engine| async mo
     ] {
         let mut body = new_officer("putu.ayu", NEW_NIP, "officer", "KANREG-I", NEW_PASSWORD);
         body["display_name"] = json!(name);
-        let (status, reply) = post(&app, &admin, "/api/v1/admin/officers", Some(body)).await;
+        let (status, reply) = admin.post_json("/api/v1/admin/officers", Some(body)).await;
         assert_eq!(status, 422, "{name:?}: {reply}");
         assert_eq!(reply["fields"][0]["field"], "display_name", "{reply}");
         assert!(field_message(&reply).contains(kind) && field_message(&reply).contains(code_point), "{reply}");
@@ -474,15 +389,18 @@ both_engines!(free_text_refuses_control_and_format_characters, |engine| async mo
     // Fullwidth forms are the same name: stored NFKC, usernames compared NFKC.
     let mut body = new_officer("ｐｕｔｕ.ａｙｕ", NEW_NIP, "officer", "KANREG-I", NEW_PASSWORD);
     body["display_name"] = json!("ＰＵＴＵ　ＡＹＵ");
-    let (status, created) = post(&app, &admin, "/api/v1/admin/officers", Some(body)).await;
+    let (status, created) = admin.post_json("/api/v1/admin/officers", Some(body)).await;
     assert_eq!(status, 200, "{created}");
     assert_eq!((created["username"].as_str(), created["display_name"].as_str()), (Some("putu.ayu"), Some("PUTU AYU")));
     let taken = new_officer("ｐｅｔｕｇａｓ", "199201012020121002", "officer", "KANREG-I", NEW_PASSWORD);
-    let (status, reply) = post(&app, &admin, "/api/v1/admin/officers", Some(taken)).await;
+    let (status, reply) = admin.post_json("/api/v1/admin/officers", Some(taken)).await;
     assert_eq!((status, reply["fields"][0]["field"].as_str()), (422, Some("username")), "{reply}");
     assert!(field_message(&reply).contains("sudah dipakai"), "{reply}");
     app.clock.advance(Duration::minutes(1));
-    assert!(sign_in(&app, "ｐｕｔｕ.ａｙｕ", NEW_PASSWORD).await.is_ok(), "the fullwidth username is the same account");
+    assert!(
+        app.sign_in_as("ｐｕｔｕ.ａｙｕ", NEW_PASSWORD).await.is_ok(),
+        "the fullwidth username is the same account"
+    );
 
     // Agreement texts.
     let texts = [("title", "PKS \u{202E}4202"), ("numbers", "B/1\u{0}/2026"), ("clause", "Pasal\u{1b}[8m 2")];
@@ -497,7 +415,7 @@ both_engines!(free_text_refuses_control_and_format_characters, |engine| async mo
             body[field] = json!(value);
         }
         body["grants"] = json!([grant]);
-        let (status, reply) = post(&app, &admin, "/api/v1/admin/agreements", Some(body)).await;
+        let (status, reply) = admin.post_json("/api/v1/admin/agreements", Some(body)).await;
         let expected = if field == "clause" { "grants" } else { field };
         assert_eq!((status, reply["fields"][0]["field"].as_str()), (422, Some(expected)), "{field}: {reply}");
         assert!(field_message(&reply).contains("tidak diizinkan"), "{reply}");
@@ -505,10 +423,8 @@ both_engines!(free_text_refuses_control_and_format_characters, |engine| async mo
     assert!(store::agreements::all(app.state.store().pool()).await.unwrap().iter().all(|a| a.code != "pks-uji"));
 
     // The registry import's file name (a query parameter).
-    let r = reqwest::Client::new()
-        .post(app.url("/api/v1/admin/registry/imports?file_name=asn%1B%5B2J.csv&dry_run=true"))
-        .header("cookie", format!("padan_session={}", admin.cookie))
-        .header("x-csrf-token", &admin.csrf)
+    let r = admin
+        .writing(Method::POST, "/api/v1/admin/registry/imports?file_name=asn%1B%5B2J.csv&dry_run=true")
         .header("content-type", "text/csv")
         .body("nik,nip\n")
         .send()
@@ -519,8 +435,8 @@ both_engines!(free_text_refuses_control_and_format_characters, |engine| async mo
     assert!(reply["message"].as_str().unwrap().contains("file_name: karakter kendali"), "{reply}");
 
     // Audit filters.
-    let auditor = signed(&app, "auditor").await;
-    let (status, reply) = get(&app, &auditor, "/api/v1/audit/records?officer=petugas%00%1B").await;
+    let auditor = app.signed_in(Role::Auditor).await;
+    let (status, reply) = auditor.get_json("/api/v1/audit/records?officer=petugas%00%1B").await;
     assert_eq!(status, 400, "{reply}");
     assert!(reply["message"].as_str().unwrap().contains("officer: karakter kendali"), "{reply}");
 });
@@ -529,7 +445,7 @@ both_engines!(free_text_refuses_control_and_format_characters, |engine| async mo
 // control and format characters escaped: on the watermark, the officers
 // list, the audit screen and the CSV export.
 both_engines!(text_stored_before_the_check_is_shown_escaped, |engine| async move {
-    let Some(app) = TestApp::start(engine, Options::default()).await else { return };
+    let Some(app) = TestApp::on(engine).start().await else { return };
     let pool = app.state.store().pool();
     sqlx::query("UPDATE officers SET display_name = $1 WHERE username = 'petugas'")
         .bind("Rina\u{1b}[31m \u{202E}atsuK")
@@ -537,17 +453,17 @@ both_engines!(text_stored_before_the_check_is_shown_escaped, |engine| async move
         .await
         .unwrap();
     let shown = "Rina\\u{001B}[31m \\u{202E}atsuK";
-    let petugas = signed(&app, "petugas").await;
-    let (_, session) = get(&app, &petugas, "/api/v1/session").await;
+    let petugas = app.signed_in(Role::Officer).await;
+    let (_, session) = petugas.get_json("/api/v1/session").await;
     assert_eq!(session["officer"]["display_name"], shown, "{session}");
     let lookup = json!({ "nik": padan_sim_dukcapil::special::ACTIVE, "purpose": "data_casn_asn",
                          "reason": "Verifikasi berkas usul kenaikan pangkat" });
-    let (status, body) = post(&app, &petugas, "/api/v1/lookup/portal", Some(lookup)).await;
+    let (status, body) = petugas.post_json("/api/v1/lookup/portal", Some(lookup)).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["watermark"]["officer"], shown, "{body}");
 
-    let admin = signed(&app, "admin").await;
-    let (_, list) = get(&app, &admin, "/api/v1/admin/officers").await;
+    let admin = app.signed_in(Role::Admin).await;
+    let (_, list) = admin.get_json("/api/v1/admin/officers").await;
     let row = list["officers"].as_array().unwrap().iter().find(|o| o["username"] == "petugas").unwrap().clone();
     assert_eq!(row["display_name"], shown, "{row}");
 
@@ -572,22 +488,14 @@ both_engines!(text_stored_before_the_check_is_shown_escaped, |engine| async move
     let (nul, nul_shown) = if engine == Engine::Postgres { ('\u{1}', "\\u{0001}") } else { ('\u{0}', "\\u{0000}") };
     record.detail = Some(format!("reason: cek{nul} \u{1b}[2J\u{202E}lapin\r\n=1+1"));
     padan_backend::audit::append(&app.state, &record).await.unwrap();
-    let auditor = signed(&app, "auditor").await;
-    let (status, page) = get(&app, &auditor, "/api/v1/audit/records?event=legacy_note").await;
+    let auditor = app.signed_in(Role::Auditor).await;
+    let (status, page) = auditor.get_json("/api/v1/audit/records?event=legacy_note").await;
     assert_eq!(status, 200, "{page}");
     let entry = &page["records"][0];
     let detail_shown = format!("reason: cek{nul_shown} \\u{{001B}}[2J\\u{{202E}}lapin\\u{{000D}}\\u{{000A}}=1+1");
     assert_eq!(entry["detail"], detail_shown.as_str(), "{entry}");
     assert_eq!(entry["officer"], "petugas\\u{0007}", "{entry}");
-    let csv = reqwest::Client::new()
-        .get(app.url("/api/v1/audit/records.csv?event=legacy_note"))
-        .header("cookie", format!("padan_session={}", auditor.cookie))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let csv = auditor.get("/api/v1/audit/records.csv?event=legacy_note").await.text().await.unwrap();
     let rows: Vec<&str> = csv.split("\r\n").collect();
     assert_eq!(rows.len(), 3, "header, one row, end: {csv:?}");
     assert!(rows[1].contains(&detail_shown), "{csv:?}");

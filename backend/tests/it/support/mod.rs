@@ -1,13 +1,25 @@
 //! `TestApp`: the real router served by the backend's own connection loop
 //! (`web::server::serve`, with the configured timeouts and caps) on a real
-//! TCP port, a real database (SQLite
-//! file, or a fresh PostgreSQL database when `PADAN_TEST_POSTGRES_URL` is
-//! set) and the Dukcapil simulator over real HTTP. The clock is manual.
+//! TCP port, a real database (SQLite file, or a fresh PostgreSQL database
+//! when `PADAN_TEST_POSTGRES_URL` is set) and the Dukcapil simulator over
+//! real HTTP. The clock is manual.
+//!
+//! Built with [`TestApp::sqlite`], [`TestApp::postgres`] or
+//! [`TestApp::on`], configured with the [`Builder`]'s methods, then
+//! `.start()`ed. The app has one cookie-jar client of its own (a browser:
+//! [`TestApp::sign_in`], [`TestApp::post`]); [`session`] adds any number of
+//! officers signed in side by side.
 
 // Test support: a failed set-up should panic loudly.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::{Arc, OnceLock};
+pub mod process;
+pub mod session;
+
+use std::{
+    path::PathBuf,
+    sync::{Arc, OnceLock},
+};
 
 use figment::{Figment, providers::Serialized};
 use padan_backend::{
@@ -16,10 +28,15 @@ use padan_backend::{
     config::Config,
     web::server::{ConnectionLimits, serve},
 };
+use padan_protocol::v1::Role;
+use padan_protocol::validate::{Sex, parse_nik};
 use padan_sim_dukcapil::{Population, SimConfig, SimHandle};
 use serde_json::{Value, json};
-use time::macros::datetime;
+use time::{OffsetDateTime, macros::datetime};
 
+pub use session::{Session, session_cookie};
+
+/// Every demo officer's password.
 pub const PASSWORD: &str = "padan-demo-2026";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,20 +45,102 @@ pub enum Engine {
     Postgres,
 }
 
+/// The demo officer who holds `role`.
+pub fn demo_username(role: Role) -> &'static str {
+    match role {
+        Role::Officer => "petugas",
+        Role::Supervisor => "supervisor",
+        Role::Helpdesk => "helpdesk",
+        Role::Admin => "admin",
+        Role::Auditor => "auditor",
+    }
+}
+
 /// One population for the whole test binary: generating it is the slow part.
 pub fn population() -> Arc<Population> {
     static POP: OnceLock<Arc<Population>> = OnceLock::new();
     POP.get_or_init(|| Arc::new(Population::generate(7, 5_000))).clone()
 }
 
+/// The process's Prometheus recorder, installed once for the test binary
+/// (a process has one recorder; every app with a management listener
+/// shares it).
+pub fn metrics_handle() -> padan_backend::web::telemetry::PrometheusHandle {
+    static HANDLE: OnceLock<padan_backend::web::telemetry::PrometheusHandle> = OnceLock::new();
+    HANDLE.get_or_init(|| padan_backend::web::telemetry::init_metrics().expect("metrics recorder")).clone()
+}
+
+/// A NIP consistent with the NIK's birth date and sex (TMT 20 years after birth).
+pub fn nip_for(nik: &str, serial: usize) -> String {
+    let n = parse_nik(nik).unwrap();
+    let yy = u16::from(n.birth_date.year_2digit);
+    let year = if yy > 26 { 1900 + yy } else { 2000 + yy };
+    let sex = if n.sex == Sex::Female { 2 } else { 1 };
+    format!("{year:04}{:02}{:02}{:04}03{sex}{:03}", n.birth_date.month, n.birth_date.day, year + 20, serial % 999 + 1)
+}
+
+/// How a [`TestApp`] is set up; `.start()` serves it.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until `.start()`"]
+pub struct Builder {
+    engine: Engine,
+    demo: bool,
+    extra: Value,
+    spa_dir: Option<PathBuf>,
+    clock: OffsetDateTime,
+}
+
+impl Builder {
+    /// Settings merged over the defaults (objects key by key, anything else
+    /// replaced); may be called more than once.
+    pub fn with_config(mut self, extra: Value) -> Self {
+        merge(&mut self.extra, &extra);
+        self
+    }
+
+    /// Where the manual clock starts.
+    pub fn with_clock(mut self, start: OffsetDateTime) -> Self {
+        self.clock = start;
+        self
+    }
+
+    /// Demo data (officers, agreements) on or off; on by default.
+    pub fn demo(mut self, on: bool) -> Self {
+        self.demo = on;
+        self
+    }
+
+    /// The SPA's `dist` folder; none by default.
+    pub fn spa_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.spa_dir = Some(dir.into());
+        self
+    }
+
+    /// `None` when PostgreSQL was asked for but is not available outside CI.
+    pub async fn start(self) -> Option<TestApp> {
+        TestApp::serve(self).await
+    }
+
+    /// Starts, then signs the app's own client in as the demo officer of `role`.
+    pub async fn start_signed_in(self, role: Role) -> Option<TestApp> {
+        let mut app = self.start().await?;
+        let username = demo_username(role);
+        let (status, body) = app.sign_in(username, PASSWORD).await;
+        assert_eq!(status, 200, "sign in as {username}: {body}");
+        Some(app)
+    }
+}
+
 pub struct TestApp {
     pub base: String,
+    /// The app's own client, with a cookie jar (one browser).
     pub http: reqwest::Client,
     pub sim: SimHandle,
     pub clock: Arc<ManualClock>,
     pub state: AppState,
+    /// The CSRF token of the app's own client's session.
     pub csrf: Option<String>,
-    pub db_path: Option<std::path::PathBuf>,
+    pub db_path: Option<PathBuf>,
     /// The management listener (`/metrics`), when the configuration sets
     /// `server.management_listen` (on another free loopback port here).
     pub management_base: Option<String>,
@@ -54,25 +153,6 @@ impl Drop for TestApp {
         for server in &self.servers {
             server.abort();
         }
-    }
-}
-
-/// The process's Prometheus recorder, installed once per test binary.
-pub fn metrics_handle() -> padan_backend::web::telemetry::PrometheusHandle {
-    static HANDLE: OnceLock<padan_backend::web::telemetry::PrometheusHandle> = OnceLock::new();
-    HANDLE.get_or_init(|| padan_backend::web::telemetry::init_metrics().expect("metrics recorder")).clone()
-}
-
-#[derive(Debug, Clone)]
-pub struct Options {
-    pub demo: bool,
-    pub extra: Value,
-    pub spa_dir: Option<std::path::PathBuf>,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Self { demo: true, extra: json!({}), spa_dir: None }
     }
 }
 
@@ -111,10 +191,25 @@ fn hex_id() -> String {
 }
 
 impl TestApp {
-    /// `None` when PostgreSQL was asked for but is not available outside CI.
-    pub async fn start(engine: Engine, options: Options) -> Option<Self> {
+    /// An app on SQLite (always available).
+    pub fn sqlite() -> Builder {
+        Self::on(Engine::Sqlite)
+    }
+
+    /// An app on PostgreSQL (`PADAN_TEST_POSTGRES_URL`).
+    pub fn postgres() -> Builder {
+        Self::on(Engine::Postgres)
+    }
+
+    /// An app on `engine`, for the tests that run on both.
+    pub fn on(engine: Engine) -> Builder {
+        // 10:00 WIB on the day this was written: the real agreements have expired.
+        Builder { engine, demo: true, extra: json!({}), spa_dir: None, clock: datetime!(2026-11-22 03:00 UTC) }
+    }
+
+    async fn serve(builder: Builder) -> Option<Self> {
         let dir = tempfile::tempdir().expect("temp dir");
-        let (db_url, db_path) = match engine {
+        let (db_url, db_path) = match builder.engine {
             Engine::Sqlite => {
                 let path = dir.path().join("padan.db");
                 (format!("sqlite://{}", path.display()), Some(path))
@@ -125,9 +220,9 @@ impl TestApp {
             SimConfig { user_id: "BKN_TEST".into(), password: "sim-password".into(), ..SimConfig::default() };
         let sim = padan_sim_dukcapil::spawn_with_population(sim_config, population()).await.expect("simulator");
         let mut settings = json!({
-            "demo": { "enabled": options.demo },
+            "demo": { "enabled": builder.demo },
             "database": { "url": db_url, "max_connections": 4 },
-            "server": { "spa_dir": options.spa_dir.unwrap_or_else(|| dir.path().join("no-dist")) },
+            "server": { "spa_dir": builder.spa_dir.unwrap_or_else(|| dir.path().join("no-dist")) },
             "dukcapil": {
                 "base_url": sim.base_url(),
                 "user_id": "BKN_TEST",
@@ -137,15 +232,14 @@ impl TestApp {
                 "fr_public_key": padan_sim_dukcapil::FR_PUBLIC_KEY_PEM,
                 "breaker_cooldown_secs": 30,
             },
-            // No second factor unless a test asks for it (tests/security.rs,
-            // tests/authz.rs set `totp_required_roles`).
+            // No second factor unless a test asks for it (security.rs,
+            // authz.rs set `totp_required_roles`).
             "security": { "nik_token_key": "11".repeat(32), "totp_required_roles": [] },
             "audit": { "signing_key": "22".repeat(32) },
         });
-        merge(&mut settings, &options.extra);
+        merge(&mut settings, &builder.extra);
         let config = Config::from_figment(Figment::from(Serialized::defaults(settings))).expect("valid config");
-        // 10:00 WIB on the day this was written: the real agreements have expired.
-        let clock = ManualClock::new(datetime!(2026-11-22 03:00 UTC));
+        let clock = ManualClock::new(builder.clock);
         let managed = config.server.management_listen.is_some();
         let limits = ConnectionLimits::from_config(&config.server);
         let state = AppState::build(config, clock.clone(), managed.then(metrics_handle)).await.expect("app state");
@@ -178,31 +272,13 @@ impl TestApp {
         format!("{}{path}", self.base)
     }
 
+    /// Signs the app's own client in (its cookie jar keeps the session).
     pub async fn sign_in(&mut self, username: &str, password: &str) -> (u16, Value) {
-        let response = self
-            .http
-            .post(self.url("/api/v1/session"))
-            .json(&json!({ "username": username, "password": password }))
-            .send()
-            .await
-            .expect("send");
-        let status = response.status().as_u16();
-        let body: Value = response.json().await.unwrap_or(Value::Null);
+        let (status, body) = session::sign_in_at(&self.http, &self.base, username, password).await;
         if status == 200 {
             self.csrf = body["csrf_token"].as_str().map(str::to_owned);
         }
         (status, body)
-    }
-
-    pub async fn signed_in(engine: Engine, username: &str) -> Option<Self> {
-        Self::signed_in_with(engine, username, Options::default()).await
-    }
-
-    pub async fn signed_in_with(engine: Engine, username: &str, options: Options) -> Option<Self> {
-        let mut app = Self::start(engine, options).await?;
-        let (status, body) = app.sign_in(username, PASSWORD).await;
-        assert_eq!(status, 200, "sign in as {username}: {body}");
-        Some(app)
     }
 
     pub async fn post(&self, path: &str, body: &Value) -> reqwest::Response {
@@ -230,15 +306,25 @@ impl TestApp {
         } else if let Some(csrf) = &self.csrf {
             req = req.header("x-csrf-token", csrf);
         }
-        let r = req.send().await.expect("send");
-        let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(Value::Null))
+        session::answer(req.send().await.expect("send")).await
     }
 
     pub async fn get_json(&self, path: &str) -> (u16, Value) {
-        let r = self.get(path).await;
-        let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(Value::Null))
+        session::answer(self.get(path).await).await
+    }
+
+    /// Adds an active officer (display name = user name) with [`PASSWORD`]; its id.
+    pub async fn add_officer(&self, username: &str, role: Role, office_code: &str) -> i64 {
+        let hash = padan_backend::auth::password::hash(PASSWORD).expect("hash");
+        let officer = padan_backend::store::officers::NewOfficer {
+            username,
+            display_name: username,
+            nip: None,
+            role,
+            office_code,
+            password_hash: &hash,
+        };
+        padan_backend::store::officers::insert(self.state.store().pool(), &officer, 0).await.expect("insert officer")
     }
 
     pub async fn audit(&self) -> Vec<padan_backend::store::audit::AuditRecord> {

@@ -5,22 +5,21 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
-
 use std::sync::atomic::AtomicBool;
 
+use crate::support::{Builder, Engine, PASSWORD, TestApp};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use padan_backend::clock::Clock as _;
 use padan_backend::config::{DEMO_READER_SERIAL, DEMO_TICKET_PUBLIC_KEY};
 use padan_ktpel::ActivationRecord;
 use padan_protocol::agent::v1::{CardField, CardReadResult};
+use padan_protocol::v1::Role;
 use padan_reader_agent::profile::{ReadRequest, SamCredentials, read_card};
 use padan_reader_agent::transport::{CardTransport, TransportError};
 use padan_sim_dukcapil::{Person, RecordStatus};
 use padan_sim_ktp_card::{CardImage, DemoKeys, Icc, Kit, SamOptions, Scenario, VirtualSam};
 use serde_json::{Value, json};
-use support::{Options, PASSWORD, TestApp};
 use time::macros::datetime;
 
 // Without `server.public_origins` the backend serves loopback hosts only
@@ -38,11 +37,11 @@ fn keys() -> DemoKeys {
 
 /// An active person of the TestApp's Dukcapil population: the card's NIK verifies there.
 fn person() -> Person {
-    support::population().persons().iter().find(|p| p.record_status == RecordStatus::Active).cloned().unwrap()
+    crate::support::population().persons().iter().find(|p| p.record_status == RecordStatus::Active).cloned().unwrap()
 }
 
-fn options(demo: bool) -> Options {
-    Options { demo, extra: json!({ "card": { "allowed_origins": [ORIGIN] } }), ..Options::default() }
+fn options(engine: Engine, demo: bool) -> Builder {
+    TestApp::on(engine).demo(demo).with_config(json!({ "card": { "allowed_origins": [ORIGIN] } }))
 }
 
 struct Chip(Box<dyn Icc>);
@@ -116,7 +115,7 @@ fn code(body: &Value) -> Option<&str> {
 }
 
 both_engines!(genuine_read_verifies_against_dukcapil_and_the_nonce_is_single_use, |engine| async move {
-    let Some(mut app) = TestApp::signed_in_with(engine, "petugas", options(true)).await else { return };
+    let Some(mut app) = options(engine, true).start_signed_in(Role::Officer).await else { return };
     let n = nonce(&app).await;
     let read = read_with(&keys(), None, now(&app), ORIGIN, &n);
     let (status, body) = verify(&app, &n, &read).await;
@@ -159,7 +158,7 @@ both_engines!(genuine_read_verifies_against_dukcapil_and_the_nonce_is_single_use
 });
 
 both_engines!(nonce_is_bound_to_its_officer_its_origin_and_its_purpose, |engine| async move {
-    let Some(mut app) = TestApp::signed_in_with(engine, "supervisor", options(true)).await else { return };
+    let Some(mut app) = options(engine, true).start_signed_in(Role::Supervisor).await else { return };
     let theirs = nonce(&app).await;
     app.sign_in("petugas", PASSWORD).await;
     let read = read_with(&keys(), None, now(&app), ORIGIN, &theirs);
@@ -194,7 +193,7 @@ both_engines!(nonce_is_bound_to_its_officer_its_origin_and_its_purpose, |engine|
 });
 
 both_engines!(altered_data_and_forged_proofs_are_refused, |engine| async move {
-    let Some(app) = TestApp::signed_in_with(engine, "petugas", options(true)).await else { return };
+    let Some(app) = options(engine, true).start_signed_in(Role::Officer).await else { return };
     let fresh = || async {
         let n = nonce(&app).await;
         let read = read_with(&keys(), None, now(&app), ORIGIN, &n);
@@ -249,7 +248,7 @@ both_engines!(altered_data_and_forged_proofs_are_refused, |engine| async move {
 });
 
 both_engines!(only_registered_active_readers_of_the_office_are_trusted, |engine| async move {
-    let Some(mut app) = TestApp::signed_in_with(engine, "petugas", options(true)).await else { return };
+    let Some(mut app) = options(engine, true).start_signed_in(Role::Officer).await else { return };
     let t0 = now(&app);
 
     // A genuine SAM Padan does not know.
@@ -314,26 +313,14 @@ both_engines!(only_registered_active_readers_of_the_office_are_trusted, |engine|
 });
 
 both_engines!(when_the_agreement_ends_readers_are_deactivated, |engine| async move {
-    let mut opts = options(false);
-    opts.extra["card"]["ticket_signing_key"] = json!(padan_backend::config::DEMO_TICKET_SIGNING_KEY);
-    opts.extra["card"]["sam_ca_public_key"] = json!(padan_backend::config::DEMO_SAM_CA_PUBLIC_KEY);
-    opts.extra["card"]["activation_public_key"] = json!(padan_backend::config::DEMO_ACTIVATION_PUBLIC_KEY);
-    let Some(mut app) = TestApp::start(engine, opts).await else { return };
-    let pool = app.state.store().pool().clone();
-    for (username, role, office) in
-        [("admin1", padan_protocol::v1::Role::Admin, "PUSAT"), ("rina", padan_protocol::v1::Role::Officer, "KANREG-V")]
-    {
-        let hash = padan_backend::auth::password::hash(PASSWORD).unwrap();
-        let officer = padan_backend::store::officers::NewOfficer {
-            username,
-            display_name: username,
-            nip: None,
-            role,
-            office_code: office,
-            password_hash: &hash,
-        };
-        padan_backend::store::officers::insert(&pool, &officer, 0).await.unwrap();
-    }
+    let opts = options(engine, false).with_config(json!({ "card": {
+        "ticket_signing_key": padan_backend::config::DEMO_TICKET_SIGNING_KEY,
+        "sam_ca_public_key": padan_backend::config::DEMO_SAM_CA_PUBLIC_KEY,
+        "activation_public_key": padan_backend::config::DEMO_ACTIVATION_PUBLIC_KEY,
+    } }));
+    let Some(mut app) = opts.start().await else { return };
+    app.add_officer("admin1", Role::Admin, "PUSAT").await;
+    app.add_officer("rina", Role::Officer, "KANREG-V").await;
     // 1 March 2026: PKS 2024 (until 30 June 2026) grants verification.
     app.clock.set(datetime!(2026-03-01 03:00 UTC));
     let t0 = now(&app);
@@ -374,7 +361,7 @@ both_engines!(when_the_agreement_ends_readers_are_deactivated, |engine| async mo
 });
 
 both_engines!(agent_tickets_are_signed_for_the_officer_office_and_origin, |engine| async move {
-    let Some(app) = TestApp::signed_in_with(engine, "petugas", options(true)).await else { return };
+    let Some(app) = options(engine, true).start_signed_in(Role::Officer).await else { return };
     let (status, body) = post_from(&app, "/api/v1/card/ticket", &json!({}), Some(OTHER_PAGE)).await;
     assert_eq!((status, code(&body)), (403, Some("origin_not_allowed")), "{body}");
 
@@ -398,7 +385,7 @@ both_engines!(agent_tickets_are_signed_for_the_officer_office_and_origin, |engin
 
 both_engines!(a_read_nonce_is_audited_before_it_is_issued_and_signed_for_the_agent, |engine| async move {
     use padan_protocol::agent::v1::CardField;
-    let Some(app) = TestApp::signed_in_with(engine, "petugas", options(true)).await else { return };
+    let Some(app) = options(engine, true).start_signed_in(Role::Officer).await else { return };
     let key: [u8; 32] = hex::decode(DEMO_TICKET_PUBLIC_KEY).unwrap().try_into().unwrap();
     let key = ed25519_dalek::VerifyingKey::from_bytes(&key).unwrap();
     let agent = padan_reader_agent::ticket::TicketVerifier::new(key, Some("KANREG-V".into()));

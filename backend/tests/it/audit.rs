@@ -7,8 +7,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
-
+use crate::support::{Engine, TestApp};
 use padan_backend::{
     audit::{
         self, AuditRecord,
@@ -18,17 +17,12 @@ use padan_backend::{
 };
 use serde_json::{Value, json};
 use sqlx::Row;
-use support::{Engine, Options, TestApp};
 use time::macros::datetime;
 
 const NIK: &str = "3171015501900001";
 
-fn options(extra: Value) -> Options {
-    Options { extra, ..Options::default() }
-}
-
 async fn start(engine: Engine, extra: Value) -> Option<TestApp> {
-    TestApp::start(engine, options(extra)).await
+    TestApp::on(engine).with_config(extra).start().await
 }
 
 fn record(i: usize) -> AuditRecord {
@@ -400,7 +394,8 @@ both_engines!(group_commit_answers_each_caller_with_its_own_record, |engine| asy
             tokio::spawn(async move {
                 let mut r = record(i);
                 r.nik_token = Some(audit::nik_token(state.nik_key(), &nik));
-                let id = audit::append_access(&state, r, &nik).await.expect("append");
+                let pending = padan_backend::services::balikan::pending(&state, &r, &nik);
+                let id = audit::append_access(&state, r, pending).await.expect("append");
                 (i, id)
             })
         })
@@ -587,7 +582,7 @@ fn officers(body: &Value) -> Vec<(String, String)> {
 both_engines!(auditor_filters_the_trail_and_reading_is_audited, |engine| async move {
     let Some(mut app) = start(engine, json!({})).await else { return };
     let token = seed_views(&app).await;
-    assert_eq!(app.sign_in("auditor", support::PASSWORD).await.0, 200);
+    assert_eq!(app.sign_in("auditor", crate::support::PASSWORD).await.0, 200);
 
     let (status, body) = app.get_json("/api/v1/audit/records?event=access&office=KANREG-I").await;
     assert_eq!(status, 200, "{body}");
@@ -644,7 +639,7 @@ both_engines!(auditor_filters_the_trail_and_reading_is_audited, |engine| async m
 both_engines!(supervisors_see_their_office_only_and_officers_nothing, |engine| async move {
     let Some(mut app) = start(engine, json!({})).await else { return };
     seed_views(&app).await;
-    assert_eq!(app.sign_in("supervisor", support::PASSWORD).await.0, 200);
+    assert_eq!(app.sign_in("supervisor", crate::support::PASSWORD).await.0, 200);
     let (status, body) = app.get_json("/api/v1/audit/records?event=access&office=KANREG-I").await;
     assert_eq!(status, 200);
     assert_eq!(body["office_scope"], "KANREG-V");
@@ -654,7 +649,7 @@ both_engines!(supervisors_see_their_office_only_and_officers_nothing, |engine| a
     let csv = app.get("/api/v1/audit/records.csv").await.text().await.unwrap();
     assert!(!csv.contains("KANREG-I"), "{csv}");
 
-    assert_eq!(app.sign_in("petugas", support::PASSWORD).await.0, 200);
+    assert_eq!(app.sign_in("petugas", crate::support::PASSWORD).await.0, 200);
     assert_eq!(app.get_json("/api/v1/audit/records").await.0, 403);
     assert_eq!(app.get("/api/v1/audit/records.csv").await.status().as_u16(), 403);
     assert_eq!(app.get_json("/api/v1/audit/signals").await.0, 403);
@@ -727,7 +722,7 @@ both_engines!(misuse_signals_fire_on_the_injected_clock, |engine| async move {
     add("followed", "pencari", "KANREG-I", "ikd_lookup", now - 30 * hour + 2, "3171015501970003".into()).await;
     add("follow-up", "pencari", "KANREG-I", "verify_elements", now - 29 * hour, "3171015501970003".into()).await;
 
-    assert_eq!(app.sign_in("admin", support::PASSWORD).await.0, 200);
+    assert_eq!(app.sign_in("admin", crate::support::PASSWORD).await.0, 200);
     let (status, body) = app.get_json("/api/v1/audit/signals").await;
     assert_eq!(status, 200, "{body}");
     let signals = body["signals"].as_array().unwrap();
@@ -757,14 +752,14 @@ both_engines!(misuse_signals_fire_on_the_injected_clock, |engine| async move {
     assert_eq!(records["records"].as_array().unwrap().len(), 3);
 
     // A supervisor of KANREG-V sees only the KANREG-V signal.
-    assert_eq!(app.sign_in("supervisor", support::PASSWORD).await.0, 200);
+    assert_eq!(app.sign_in("supervisor", crate::support::PASSWORD).await.0, 200);
     let (_, body) = app.get_json("/api/v1/audit/signals").await;
     let kinds: Vec<_> = body["signals"].as_array().unwrap().iter().map(|s| s["officer"].clone()).collect();
     assert_eq!(kinds, vec![json!("petugas")], "{body}");
 
     // Two days later the window has moved on.
     app.clock.advance(time::Duration::days(3));
-    assert_eq!(app.sign_in("supervisor", support::PASSWORD).await.0, 200);
+    assert_eq!(app.sign_in("supervisor", crate::support::PASSWORD).await.0, 200);
     let (_, body) = app.get_json("/api/v1/audit/signals").await;
     assert_eq!(body["signals"].as_array().unwrap().len(), 0, "{body}");
 });

@@ -5,30 +5,19 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
-
 use std::sync::{Arc, Mutex};
 
 use padan_backend::{auth::totp, config::Config, web::redact};
+use padan_protocol::v1::Role;
 use padan_sim_dukcapil::{Faults, special};
 use serde_json::{Value, json};
-use support::{Engine, Options, PASSWORD, TestApp};
 use time::Duration;
 
-fn with(extra: Value) -> Options {
-    Options { extra, ..Options::default() }
-}
+use crate::support::{Builder, Engine, PASSWORD, Session, TestApp, process, session_cookie};
 
-fn totp_options() -> Options {
-    with(json!({ "security": { "totp_required_roles": ["admin", "auditor"] } }))
-}
-
-/// The `padan_session` cookie value a response sets.
-fn session_cookie(r: &reqwest::Response) -> Option<String> {
-    r.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).find_map(|c| {
-        let (name, rest) = c.split_once('=')?;
-        name.ends_with("padan_session").then(|| rest.split(';').next().unwrap_or_default().to_owned())
-    })
+/// Admins and auditors sign in with a second factor.
+fn with_totp(engine: Engine) -> Builder {
+    TestApp::on(engine).with_config(json!({ "security": { "totp_required_roles": ["admin", "auditor"] } }))
 }
 
 /// A client without a cookie jar: every cookie is sent by hand.
@@ -37,7 +26,7 @@ fn bare() -> reqwest::Client {
 }
 
 async fn raw_sign_in(app: &TestApp, user: &str, password: &str, ip: Option<&str>) -> reqwest::Response {
-    let mut req = bare().post(app.url("/api/v1/session")).json(&json!({ "username": user, "password": password }));
+    let mut req = app.sign_in_request(user, password);
     if let Some(ip) = ip {
         req = req.header("x-forwarded-for", format!("203.0.113.250, {ip}"));
     }
@@ -66,29 +55,14 @@ async fn post_with(app: &TestApp, path: &str, cookie: &str, csrf: &str, body: &V
         .unwrap()
 }
 
-struct Signed {
-    cookie: String,
-    csrf: String,
-    body: Value,
-}
-
-async fn signed(app: &TestApp, user: &str, password: &str) -> Signed {
-    let r = raw_sign_in(app, user, password, None).await;
-    assert_eq!(r.status(), 200, "sign in as {user}");
-    let cookie = session_cookie(&r).unwrap();
-    let body: Value = r.json().await.unwrap();
-    Signed { cookie, csrf: body["csrf_token"].as_str().unwrap().to_owned(), body }
-}
-
 both_engines!(sign_in_rotates_the_session_and_revoke_all_ends_every_device, |engine| async move {
-    let Some(app) = TestApp::start(engine, Options::default()).await else { return };
+    let Some(app) = TestApp::on(engine).start().await else { return };
     // Fixation: a cookie planted before sign-in is replaced, and the session
     // it named (if any) ends.
-    let first = signed(&app, "petugas", PASSWORD).await;
-    let r = bare()
-        .post(app.url("/api/v1/session"))
+    let first = app.signed_in(Role::Officer).await;
+    let r = app
+        .sign_in_request("petugas", PASSWORD)
         .header("cookie", format!("padan_session={}", first.cookie))
-        .json(&json!({ "username": "petugas", "password": PASSWORD }))
         .send()
         .await
         .unwrap();
@@ -99,17 +73,12 @@ both_engines!(sign_in_rotates_the_session_and_revoke_all_ends_every_device, |eng
     assert_eq!(get_with(&app, "/api/v1/session", &second).await, 200);
 
     // Two devices, then "keluar dari semua perangkat" from one of them.
-    let laptop = signed(&app, "petugas", PASSWORD).await;
-    let desk = signed(&app, "petugas", PASSWORD).await;
-    let other_officer = signed(&app, "supervisor", PASSWORD).await;
-    let no_csrf = bare()
-        .post(app.url("/api/v1/session/revoke-all"))
-        .header("cookie", format!("padan_session={}", laptop.cookie))
-        .send()
-        .await
-        .unwrap();
+    let laptop = app.signed_in(Role::Officer).await;
+    let desk = app.signed_in(Role::Officer).await;
+    let other_officer = app.signed_in(Role::Supervisor).await;
+    let no_csrf = laptop.request(reqwest::Method::POST, "/api/v1/session/revoke-all").send().await.unwrap();
     assert_eq!(no_csrf.status(), 403, "CSRF applies");
-    let r = post_with(&app, "/api/v1/session/revoke-all", &laptop.cookie, &laptop.csrf, &json!({})).await;
+    let r = laptop.post("/api/v1/session/revoke-all", &json!({})).await;
     assert_eq!(r.status(), 204);
     assert!(r.headers()["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
     for cookie in [&laptop.cookie, &desk.cookie, &second] {
@@ -122,12 +91,12 @@ both_engines!(sign_in_rotates_the_session_and_revoke_all_ends_every_device, |eng
 });
 
 both_engines!(sign_in_is_rate_limited_per_account_and_per_address, |engine| async move {
-    let options = with(json!({
+    let options = TestApp::on(engine).with_config(json!({
         "server": { "client_ip_header": "x-forwarded-for" },
         "security": { "sign_in_max_failures_per_account": 3, "sign_in_max_delay_seconds": 600,
                       "sign_in_max_failures_per_address": 5, "sign_in_window_minutes": 15 },
     }));
-    let Some(app) = TestApp::start(engine, options).await else { return };
+    let Some(app) = options.start().await else { return };
     // Per account: three failures free, then each attempt waits 1 s, 2 s …
     // after the latest failure, from any address.
     for _ in 0..3 {
@@ -174,18 +143,12 @@ both_engines!(sign_in_is_rate_limited_per_account_and_per_address, |engine| asyn
 });
 
 both_engines!(password_policy_applies_when_changing_it, |engine| async move {
-    let Some(app) = TestApp::start(engine, Options::default()).await else { return };
-    let me = signed(&app, "petugas", PASSWORD).await;
-    let other_device = signed(&app, "petugas", PASSWORD).await;
+    let Some(app) = TestApp::on(engine).start().await else { return };
+    let me = app.signed_in(Role::Officer).await;
+    let other_device = app.signed_in(Role::Officer).await;
     let change = |current: &str, new: &str| {
         let body = json!({ "current_password": current, "new_password": new });
-        let (cookie, csrf) = (me.cookie.clone(), me.csrf.clone());
-        let app = &app;
-        async move {
-            let r = post_with(app, "/api/v1/account/password", &cookie, &csrf, &body).await;
-            let status = r.status().as_u16();
-            (status, r.json::<Value>().await.unwrap_or(Value::Null))
-        }
+        me.post_json("/api/v1/account/password", Some(body))
     };
     let cases = [
         ("salah-sekali-ini", "kuda-lari-di-pantai-parangtritis", "current_password", "saat ini salah"),
@@ -219,25 +182,23 @@ fn demo_code(app: &TestApp) -> String {
 }
 
 both_engines!(admins_sign_in_with_a_second_factor, |engine| async move {
-    let Some(app) = TestApp::start(engine, totp_options()).await else { return };
-    let pending = signed(&app, "admin", PASSWORD).await;
+    let Some(app) = with_totp(engine).start().await else { return };
+    let pending = app.password_step("admin", PASSWORD).await;
     assert_eq!(pending.body["stage"], "totp_required");
     // Nothing else works with the password alone.
     for path in ["/api/v1/session", "/api/v1/admin/alerts", "/api/v1/mechanisms", "/api/v1/account"] {
         assert_eq!(get_with(&app, path, &pending.cookie).await, 403, "{path}");
     }
-    let r = post_with(&app, "/api/v1/account/totp/enrolment", &pending.cookie, &pending.csrf, &json!({})).await;
+    let r = pending.post("/api/v1/account/totp/enrolment", &json!({})).await;
     assert_eq!(r.status(), 403, "the password alone never replaces the factor");
-    let r = post_with(&app, "/api/v1/session/totp", &pending.cookie, &pending.csrf, &json!({ "code": "000000" })).await;
+    let r = pending.post("/api/v1/session/totp", &json!({ "code": "000000" })).await;
     assert_eq!(r.status(), 401);
     assert_eq!(r.json::<Value>().await.unwrap()["code"], "totp_invalid");
     // CSRF applies to the second step too.
     let r = post_with(&app, "/api/v1/session/totp", &pending.cookie, "x", &json!({ "code": demo_code(&app) })).await;
     assert_eq!(r.status(), 403);
 
-    let r =
-        post_with(&app, "/api/v1/session/totp", &pending.cookie, &pending.csrf, &json!({ "code": demo_code(&app) }))
-            .await;
+    let r = pending.post("/api/v1/session/totp", &json!({ "code": demo_code(&app) })).await;
     assert_eq!(r.status(), 200);
     let full = session_cookie(&r).unwrap();
     let body: Value = r.json().await.unwrap();
@@ -248,22 +209,19 @@ both_engines!(admins_sign_in_with_a_second_factor, |engine| async move {
     assert_eq!(get_with(&app, "/api/v1/admin/alerts", &full).await, 200);
 
     // The same code does not work twice (replay), the next step's does.
-    let again = signed(&app, "admin", PASSWORD).await;
-    let r =
-        post_with(&app, "/api/v1/session/totp", &again.cookie, &again.csrf, &json!({ "code": demo_code(&app) })).await;
+    let again = app.password_step("admin", PASSWORD).await;
+    let r = again.post("/api/v1/session/totp", &json!({ "code": demo_code(&app) })).await;
     assert_eq!(r.status(), 401, "replayed code");
     app.clock.advance(Duration::seconds(30));
-    let r =
-        post_with(&app, "/api/v1/session/totp", &again.cookie, &again.csrf, &json!({ "code": demo_code(&app) })).await;
+    let r = again.post("/api/v1/session/totp", &json!({ "code": demo_code(&app) })).await;
     assert_eq!(r.status(), 200);
     // A pending session expires after 5 minutes.
-    let late = signed(&app, "auditor", PASSWORD).await;
+    let late = app.password_step("auditor", PASSWORD).await;
     app.clock.advance(Duration::minutes(6));
-    let r =
-        post_with(&app, "/api/v1/session/totp", &late.cookie, &late.csrf, &json!({ "code": demo_code(&app) })).await;
+    let r = late.post("/api/v1/session/totp", &json!({ "code": demo_code(&app) })).await;
     assert_eq!(r.status(), 401);
     // Officers (not in totp_required_roles, not enrolled) sign in in one step.
-    assert_eq!(signed(&app, "petugas", PASSWORD).await.body["stage"], "complete");
+    assert_eq!(app.signed_in(Role::Officer).await.body["stage"], "complete");
     let events: Vec<_> = app.audit().await.into_iter().map(|r| (r.event, r.outcome)).collect();
     assert!(events.contains(&("sign_in".into(), "second_factor_pending".into())), "{events:?}");
     assert!(events.contains(&("sign_in_totp".into(), "wrong_code".into())), "{events:?}");
@@ -271,7 +229,7 @@ both_engines!(admins_sign_in_with_a_second_factor, |engine| async move {
 });
 
 both_engines!(auditors_without_a_factor_must_enrol_first, |engine| async move {
-    let Some(app) = TestApp::start(engine, totp_options()).await else { return };
+    let Some(app) = with_totp(engine).start().await else { return };
     let hash = padan_backend::auth::password::hash(PASSWORD).unwrap();
     let new = padan_backend::store::officers::NewOfficer {
         username: "auditor2",
@@ -282,19 +240,12 @@ both_engines!(auditors_without_a_factor_must_enrol_first, |engine| async move {
         password_hash: &hash,
     };
     let id = padan_backend::store::officers::insert(app.state.store().pool(), &new, 0).await.unwrap();
-    let pending = signed(&app, "auditor2", PASSWORD).await;
+    let pending = app.password_step("auditor2", PASSWORD).await;
     assert_eq!(pending.body["stage"], "totp_enrolment_required");
     assert_eq!(get_with(&app, "/api/v1/admin/agreements", &pending.cookie).await, 403);
-    let r = post_with(
-        &app,
-        "/api/v1/account/totp/enrolment/confirm",
-        &pending.cookie,
-        &pending.csrf,
-        &json!({"code": "123456"}),
-    )
-    .await;
+    let r = pending.post("/api/v1/account/totp/enrolment/confirm", &json!({"code": "123456"})).await;
     assert_eq!(r.status(), 400, "nothing to confirm yet");
-    let r = post_with(&app, "/api/v1/account/totp/enrolment", &pending.cookie, &pending.csrf, &json!({})).await;
+    let r = pending.post("/api/v1/account/totp/enrolment", &json!({})).await;
     assert_eq!(r.status(), 200);
     let enrolment: Value = r.json().await.unwrap();
     let secret_b32 = enrolment["secret"].as_str().unwrap().to_owned();
@@ -310,24 +261,10 @@ both_engines!(auditors_without_a_factor_must_enrol_first, |engine| async move {
     let stored = stored.unwrap();
     assert!(stored.starts_with("v2:") && !stored.contains(&secret_b32) && !stored.contains(&hex::encode(&secret)));
 
-    let wrong = post_with(
-        &app,
-        "/api/v1/account/totp/enrolment/confirm",
-        &pending.cookie,
-        &pending.csrf,
-        &json!({"code": "999999"}),
-    )
-    .await;
+    let wrong = pending.post("/api/v1/account/totp/enrolment/confirm", &json!({"code": "999999"})).await;
     assert_eq!(wrong.status(), 401);
     let code = totp::code_at(&secret, app.state.clock().now_millis());
-    let r = post_with(
-        &app,
-        "/api/v1/account/totp/enrolment/confirm",
-        &pending.cookie,
-        &pending.csrf,
-        &json!({ "code": code }),
-    )
-    .await;
+    let r = pending.post("/api/v1/account/totp/enrolment/confirm", &json!({ "code": code })).await;
     assert_eq!(r.status(), 200);
     let full = session_cookie(&r).unwrap();
     assert_eq!(r.json::<Value>().await.unwrap()["stage"], "complete");
@@ -345,11 +282,11 @@ both_engines!(auditors_without_a_factor_must_enrol_first, |engine| async move {
     assert_eq!(account["totp_enrolled"], true);
     assert_eq!(account["totp_required"], true);
     // Next sign-in asks for the code of the new app.
-    let next = signed(&app, "auditor2", PASSWORD).await;
+    let next = app.password_step("auditor2", PASSWORD).await;
     assert_eq!(next.body["stage"], "totp_required");
     app.clock.advance(Duration::seconds(30));
     let code = totp::code_at(&secret, app.state.clock().now_millis());
-    let r = post_with(&app, "/api/v1/session/totp", &next.cookie, &next.csrf, &json!({ "code": code })).await;
+    let r = next.post("/api/v1/session/totp", &json!({ "code": code })).await;
     assert_eq!(r.status(), 200);
 });
 
@@ -357,8 +294,7 @@ both_engines!(auditors_without_a_factor_must_enrol_first, |engine| async move {
 async fn security_headers_on_documents_and_api() {
     let dist = tempfile::tempdir().unwrap();
     std::fs::write(dist.path().join("index.html"), "<!doctype html><html><head></head></html>").unwrap();
-    let options = Options { spa_dir: Some(dist.path().to_owned()), ..Options::default() };
-    let app = TestApp::start(Engine::Sqlite, options).await.unwrap();
+    let app = TestApp::sqlite().spa_dir(dist.path()).start().await.unwrap();
     let doc = app.get("/verifikasi/wajah").await;
     let api = app.get("/api/v1/session").await;
     for r in [&doc, &api] {
@@ -409,7 +345,7 @@ async fn the_backend_serves_tls_itself_with_hsts_and_secure_cookies() {
     // HTTPS needs the public origin on record (requests for other hosts are refused).
     let extra = json!({ "server": { "tls_cert": cert, "tls_key_file": dir.path().join("key.pem"),
                                     "public_origins": [format!("https://localhost:{port}")] } });
-    let app = TestApp::start(Engine::Sqlite, with(extra)).await.unwrap();
+    let app = TestApp::sqlite().with_config(extra).start().await.unwrap();
     assert!(app.state.config().server.https, "TLS implies https");
     let config = app.state.config();
     let tls = padan_backend::web::tls::server_config(
@@ -471,9 +407,13 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
 /// Canary NIK/KK/name strings go through every log path — request spans of
 /// unmatched paths, refused requests, sign-in with an NIK as the user name,
 /// verification and upstream failures, a careless `tracing` call, a panic
-/// — and none reaches the written log (nor the audit trail).
+/// — and none reaches the written log (nor the audit trail). In a process
+/// of its own: it sets the global subscriber and the panic hook.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn log_canaries_never_reach_the_log() {
+    if !process::alone("security::log_canaries_never_reach_the_log") {
+        return;
+    }
     const NIK: &str = special::ACTIVE;
     const KK: &str = "3171010101090042";
     const NAME: &str = "KANARI SUPRIYADI";
@@ -484,7 +424,7 @@ async fn log_canaries_never_reach_the_log() {
     };
     tracing::subscriber::set_global_default(padan_backend::web::telemetry::subscriber(&log, capture.clone())).unwrap();
 
-    let Some(mut app) = TestApp::start(Engine::Sqlite, Options::default()).await else { return };
+    let Some(mut app) = TestApp::sqlite().start().await else { return };
     // Unmatched paths (their span carries the path) and a query string.
     app.get(&format!("/api/v1/nik/{NIK}?kk={KK}")).await;
     app.get(&format!("/warga/{NIK}")).await;
@@ -587,8 +527,8 @@ fn secrets_never_print() {
 both_engines!(failed_sign_ins_never_lock_the_owner_out_nor_tell_which_accounts_exist, |engine| async move {
     // The review's finding: five wrong passwords for a known name answered
     // 423 "Account locked … until", an unknown name 401 forever.
-    let options = with(json!({ "server": { "client_ip_header": "x-forwarded-for" } }));
-    let Some(app) = TestApp::start(engine, options).await else { return };
+    let options = TestApp::on(engine).with_config(json!({ "server": { "client_ip_header": "x-forwarded-for" } }));
+    let Some(app) = options.start().await else { return };
     let answer = |r: reqwest::Response| async move {
         let status = r.status().as_u16();
         let retry = r.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned());
@@ -636,29 +576,22 @@ async fn session_json(app: &TestApp, cookie: &str) -> Value {
 }
 
 /// Signs in with the password and then a code for `secret`.
-async fn signed_with_code(app: &TestApp, user: &str, secret: &[u8]) -> Signed {
-    let pending = signed(app, user, PASSWORD).await;
-    assert_eq!(pending.body["stage"], "totp_required", "{user}");
-    let code = totp::code_at(secret, app.state.clock().now_millis());
-    let r = post_with(app, "/api/v1/session/totp", &pending.cookie, &pending.csrf, &json!({ "code": code })).await;
-    assert_eq!(r.status(), 200, "second step as {user}");
-    let cookie = session_cookie(&r).unwrap();
-    let body: Value = r.json().await.unwrap();
-    Signed { cookie, csrf: body["csrf_token"].as_str().unwrap().to_owned(), body }
+async fn signed_with_code(app: &TestApp, user: &str, secret: &[u8]) -> Session {
+    app.password_step(user, PASSWORD).await.second_factor(app, secret).await
 }
 
 both_engines!(replacing_the_second_factor_takes_the_current_code_and_tells_the_owner, |engine| async move {
     // The review's finding: a signed-in auditor started a new enrolment and
     // confirmed it without the current code or the password.
-    let Some(app) = TestApp::start(engine, totp_options()).await else { return };
+    let Some(app) = with_totp(engine).start().await else { return };
     let demo = totp::base32_decode(totp::DEMO_SECRET).unwrap();
     let laptop = signed_with_code(&app, "auditor", &demo).await;
     app.clock.advance(Duration::seconds(30));
     let borrowed = signed_with_code(&app, "auditor", &demo).await;
     app.clock.advance(Duration::seconds(30));
     let start = |proof: Value| {
-        let (app, borrowed) = (&app, &borrowed);
-        async move { post_with(app, "/api/v1/account/totp/enrolment", &borrowed.cookie, &borrowed.csrf, &proof).await }
+        let borrowed = &borrowed;
+        async move { borrowed.post("/api/v1/account/totp/enrolment", &proof).await }
     };
     // The session alone does not start a re-enrolment.
     let r = start(json!({})).await;
@@ -678,14 +611,12 @@ both_engines!(replacing_the_second_factor_takes_the_current_code_and_tells_the_o
     let r = start(json!({ "current_code": totp::code_at(&demo, app.state.clock().now_millis()) })).await;
     assert_eq!(r.status(), 200);
     let fresh = totp::base32_decode(r.json::<Value>().await.unwrap()["secret"].as_str().unwrap()).unwrap();
-    let r = post_with(
-        &app,
-        "/api/v1/account/totp/enrolment/confirm",
-        &borrowed.cookie,
-        &borrowed.csrf,
-        &json!({ "code": totp::code_at(&fresh, app.state.clock().now_millis()) }),
-    )
-    .await;
+    let r = borrowed
+        .post(
+            "/api/v1/account/totp/enrolment/confirm",
+            &json!({ "code": totp::code_at(&fresh, app.state.clock().now_millis()) }),
+        )
+        .await;
     assert_eq!(r.status(), 200);
     // Like a password change, the officer's other sessions end.
     assert_eq!(get_with(&app, "/api/v1/session", &laptop.cookie).await, 401, "other sessions end");
@@ -706,17 +637,17 @@ both_engines!(replacing_the_second_factor_takes_the_current_code_and_tells_the_o
     assert_eq!(notices[0]["kind"], "second_factor_replaced");
     assert_eq!(notices[0]["address"], "127.0.0.1");
     let ack = json!({ "up_to_id": notices[0]["id"] });
-    let r = post_with(&app, "/api/v1/account/notices/ack", &owner.cookie, &owner.csrf, &ack).await;
+    let r = owner.post("/api/v1/account/notices/ack", &ack).await;
     assert_eq!(r.status(), 204);
     let after: Value = session_json(&app, &owner.cookie).await;
     assert!(after.get("notices").is_none(), "{after}");
     assert!(app.audit().await.iter().any(|r| r.event == "account_notices_read"));
 
     // A first enrolment outside sign-in takes the password.
-    let officer = signed(&app, "petugas", PASSWORD).await;
+    let officer = app.signed_in(Role::Officer).await;
     let first = |proof: Value| {
-        let (app, officer) = (&app, &officer);
-        async move { post_with(app, "/api/v1/account/totp/enrolment", &officer.cookie, &officer.csrf, &proof).await }
+        let officer = &officer;
+        async move { officer.post("/api/v1/account/totp/enrolment", &proof).await }
     };
     let r = first(json!({})).await;
     assert_eq!(r.status(), 422);
@@ -746,13 +677,7 @@ async fn to_host(
 
 /// The cookie a sign-in through `host` sets, under whichever name.
 async fn sign_in_via(app: &TestApp, host: &str, user: &str) -> (String, String) {
-    let r = bare()
-        .post(app.url("/api/v1/session"))
-        .header("host", host)
-        .json(&json!({ "username": user, "password": PASSWORD }))
-        .send()
-        .await
-        .unwrap();
+    let r = app.sign_in_request(user, PASSWORD).header("host", host).send().await.unwrap();
     assert_eq!(r.status(), 200, "sign in as {user} via {host}");
     let set = r.headers()["set-cookie"].to_str().unwrap().to_owned();
     let (name, rest) = set.split_once('=').unwrap();
@@ -763,8 +688,9 @@ both_engines!(under_https_only_the_host_prefixed_session_cookie_counts, |engine|
     // The review's finding: with both `padan_session` and
     // `__Host-padan_session` sent, the first won — so a cookie planted by a
     // sibling host or a plain-HTTP answer chose the session.
-    let options = with(json!({ "server": { "https": true, "public_origins": ["https://padan.test"] } }));
-    let Some(app) = TestApp::start(engine, options).await else { return };
+    let options = TestApp::on(engine)
+        .with_config(json!({ "server": { "https": true, "public_origins": ["https://padan.test"] } }));
+    let Some(app) = options.start().await else { return };
     let (name, victim) = sign_in_via(&app, "padan.test", "petugas").await;
     assert_eq!(name, "__Host-padan_session");
     let (_, planted) = sign_in_via(&app, "padan.test", "supervisor").await;
@@ -787,7 +713,7 @@ both_engines!(under_https_only_the_host_prefixed_session_cookie_counts, |engine|
 both_engines!(only_the_configured_hosts_and_origins_are_served, |engine| async move {
     // The review's finding: any Host was accepted, and the Origin check
     // compared with that Host — which the sender chooses.
-    let Some(app) = TestApp::start(engine, Options::default()).await else { return };
+    let Some(app) = TestApp::on(engine).start().await else { return };
     let local = app.base.trim_start_matches("http://").to_owned();
     let get = reqwest::Method::GET;
     let post = reqwest::Method::POST;
@@ -802,8 +728,9 @@ both_engines!(only_the_configured_hosts_and_origins_are_served, |engine| async m
     assert_eq!(r.status(), 200, "the loopback page itself");
 
     // With public_origins: exactly those, scheme included.
-    let options = with(json!({ "server": { "public_origins": ["https://padan.test", "http://10.1.2.3:8080"] } }));
-    let Some(app) = TestApp::start(engine, options).await else { return };
+    let options = TestApp::on(engine)
+        .with_config(json!({ "server": { "public_origins": ["https://padan.test", "http://10.1.2.3:8080"] } }));
+    let Some(app) = options.start().await else { return };
     let local = app.base.trim_start_matches("http://").to_owned();
     assert_eq!(to_host(&app, get.clone(), "/api/v1/openapi.json", &local, None, None).await.status(), 421);
     assert_eq!(to_host(&app, get.clone(), "/api/v1/openapi.json", "padan.test", None, None).await.status(), 200);
@@ -818,11 +745,11 @@ both_engines!(only_the_configured_hosts_and_origins_are_served, |engine| async m
 });
 
 both_engines!(wrong_service_keys_are_throttled_and_audited, |engine| async move {
-    let options = with(json!({
+    let options = TestApp::on(engine).with_config(json!({
         "server": { "client_ip_header": "x-forwarded-for" },
         "security": { "sign_in_max_failures_per_address": 5 },
     }));
-    let Some(app) = TestApp::start(engine, options).await else { return };
+    let Some(app) = options.start().await else { return };
     let (nik, _) = (padan_sim_dukcapil::special::ACTIVE, ());
     let body = json!({ "nik": nik, "purpose": "data_casn_asn" });
     let call = |key: &str, ip: &str| {
@@ -852,7 +779,7 @@ both_engines!(wrong_service_keys_are_throttled_and_audited, |engine| async move 
 both_engines!(the_role_is_checked_before_the_body_is_read, |engine| async move {
     // The review's finding: a caller without the role got the body's schema
     // in a 400 ("missing field …") before the role check's 403.
-    let Some(auditor) = TestApp::signed_in(engine, "auditor").await else { return };
+    let Some(auditor) = TestApp::on(engine).start_signed_in(Role::Auditor).await else { return };
     for (path, body) in [
         ("/api/v1/verify/elements", json!({})),
         ("/api/v1/verify/face", json!({ "nik": 1 })),
@@ -867,7 +794,7 @@ both_engines!(the_role_is_checked_before_the_body_is_read, |engine| async move {
         let text = answer.to_string();
         assert!(!text.contains("field") && !text.contains("missing"), "{path} tells the schema: {text}");
     }
-    let Some(officer) = TestApp::signed_in(engine, "petugas").await else { return };
+    let Some(officer) = TestApp::on(engine).start_signed_in(Role::Officer).await else { return };
     let r = officer.get("/api/v1/audit/records?from=bukan-tanggal").await;
     assert_eq!(r.status(), 403, "the audit query is not parsed for an officer");
 });
@@ -929,7 +856,7 @@ fn host(app: &TestApp) -> &str {
 async fn slow_headers_and_bodies_are_cut_off_while_others_are_served() {
     let extra = json!({ "server": { "header_read_timeout_secs": 2, "body_read_timeout_secs": 3,
                                     "max_connections_per_address": 0 } });
-    let app = TestApp::start(Engine::Sqlite, with(extra)).await.unwrap();
+    let app = TestApp::sqlite().with_config(extra).start().await.unwrap();
     let host = host(&app);
     let give_up = std::time::Duration::from_secs(10);
     let mut headers = Vec::new();
@@ -996,7 +923,7 @@ async fn slow_headers_and_bodies_are_cut_off_while_others_are_served() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_declared_body_above_the_limit_is_refused_before_it_is_read() {
     let extra = json!({ "server": { "max_body_bytes": 4096 } });
-    let mut app = TestApp::start(Engine::Sqlite, with(extra)).await.unwrap();
+    let mut app = TestApp::sqlite().with_config(extra).start().await.unwrap();
     let host = host(&app).to_owned();
     // 100 MiB declared, 2 bytes sent: answered at once, not waited for.
     let head = format!(
@@ -1036,7 +963,7 @@ async fn a_declared_body_above_the_limit_is_refused_before_it_is_read() {
 async fn connections_above_the_per_address_cap_are_closed_while_others_are_served() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let extra = json!({ "server": { "max_connections_per_address": 4, "header_read_timeout_secs": 60 } });
-    let app = TestApp::start(Engine::Sqlite, with(extra)).await.unwrap();
+    let app = TestApp::sqlite().with_config(extra).start().await.unwrap();
     let port = app.base.rsplit(':').next().unwrap().parse::<u16>().unwrap();
     let host = host(&app);
     // Four idle connections from 127.0.0.1: the cap.
@@ -1088,7 +1015,7 @@ async fn connections_above_the_per_address_cap_are_closed_while_others_are_serve
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_are_served_on_the_management_listener_only() {
     let extra = json!({ "server": { "management_listen": "127.0.0.1:0" } });
-    let app = TestApp::start(Engine::Sqlite, with(extra)).await.unwrap();
+    let app = TestApp::sqlite().with_config(extra).start().await.unwrap();
     assert!(app.state.metrics().is_some(), "the app has metrics to serve");
     // The officers' listener: health checks public, /metrics like any unknown path.
     assert_eq!(app.get("/livez").await.status(), 200);
@@ -1111,7 +1038,7 @@ async fn metrics_are_served_on_the_management_listener_only() {
     assert_eq!(reqwest::get(format!("{management}/livez")).await.unwrap().status(), 200);
     assert_eq!(reqwest::get(format!("{management}/healthz")).await.unwrap().status(), 200);
     // Without server.management_listen there is none.
-    let plain = TestApp::start(Engine::Sqlite, Options::default()).await.unwrap();
+    let plain = TestApp::sqlite().start().await.unwrap();
     assert!(plain.management_base.is_none() && plain.state.metrics().is_none());
     assert!(!plain.get("/metrics").await.text().await.unwrap().contains("padan_http_requests_total"));
 }
@@ -1157,7 +1084,7 @@ async fn plant(app: &TestApp, user: &str, secret: Option<&str>, pending: Option<
 }
 
 both_engines!(secrets_sealed_the_old_way_are_sealed_again_on_first_use, |engine| async move {
-    let Some(app) = TestApp::start(engine, totp_options()).await else { return };
+    let Some(app) = with_totp(engine).start().await else { return };
     let key = app.state.nik_key();
     let demo = totp::base32_decode(totp::DEMO_SECRET).unwrap();
     let (admin, seeded, _) = sealed_row(&app, "admin").await;
@@ -1167,43 +1094,40 @@ both_engines!(secrets_sealed_the_old_way_are_sealed_again_on_first_use, |engine|
     // and so does the code step, which is where sign-in needs the secret.
     let old = sealed_the_old_way(key, admin, &demo);
     plant(&app, "admin", Some(&old), None).await;
-    let pending = signed(&app, "admin", PASSWORD).await;
+    let pending = app.password_step("admin", PASSWORD).await;
     assert_eq!(pending.body["stage"], "totp_required", "the old value opens");
     assert!(sealed_row(&app, "admin").await.1.unwrap().starts_with("v2:"), "sealed anew at the password step");
     let old = sealed_the_old_way(key, admin, &demo);
     plant(&app, "admin", Some(&old), None).await;
-    let r =
-        post_with(&app, "/api/v1/session/totp", &pending.cookie, &pending.csrf, &json!({ "code": demo_code(&app) }))
-            .await;
+    let r = pending.post("/api/v1/session/totp", &json!({ "code": demo_code(&app) })).await;
     assert_eq!(r.status(), 200, "sign-in with a code works");
     let stored = sealed_row(&app, "admin").await.1.unwrap();
     assert!(stored.starts_with("v2:") && stored != old, "{stored}");
     assert_eq!(totp::open(key, admin, &stored).unwrap(), demo, "the same secret, sealed the new way");
     app.clock.advance(Duration::seconds(30));
-    let again = signed(&app, "admin", PASSWORD).await;
-    let r =
-        post_with(&app, "/api/v1/session/totp", &again.cookie, &again.csrf, &json!({ "code": demo_code(&app) })).await;
+    let again = app.password_step("admin", PASSWORD).await;
+    let r = again.post("/api/v1/session/totp", &json!({ "code": demo_code(&app) })).await;
     assert_eq!(r.status(), 200, "and the next sign-in with it");
 
     // A value that does not open (sealed for another officer) is left as it
     // is: the officer enrols again, as after a key rotation.
     let foreign = sealed_the_old_way(key, admin, &demo);
     plant(&app, "auditor", Some(&foreign), None).await;
-    assert_eq!(signed(&app, "auditor", PASSWORD).await.body["stage"], "totp_enrolment_required");
+    assert_eq!(app.password_step("auditor", PASSWORD).await.body["stage"], "totp_enrolment_required");
     assert_eq!(sealed_row(&app, "auditor").await.1.as_deref(), Some(foreign.as_str()), "not sealed anew");
 
     // A pending enrolment sealed the old way: confirming opens it, seals it
     // anew, and the new factor is stored the new way.
-    let officer = signed(&app, "petugas", PASSWORD).await;
+    let officer = app.signed_in(Role::Officer).await;
     let (petugas, _, _) = sealed_row(&app, "petugas").await;
     let fresh = totp::new_secret();
     let old_pending = sealed_the_old_way(key, petugas, &fresh);
     plant(&app, "petugas", None, Some(&old_pending)).await;
     let confirm = |code: String| {
-        let (app, officer) = (&app, &officer);
+        let officer = &officer;
         async move {
             let body = json!({ "code": code });
-            post_with(app, "/api/v1/account/totp/enrolment/confirm", &officer.cookie, &officer.csrf, &body).await
+            officer.post("/api/v1/account/totp/enrolment/confirm", &body).await
         }
     };
     assert_eq!(confirm("000000".into()).await.status(), 401);

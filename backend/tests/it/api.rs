@@ -4,17 +4,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
-
+use crate::support::{PASSWORD, TestApp};
+use padan_protocol::v1::Role;
 use padan_sim_dukcapil::{Faults, special};
 use serde_json::{Value, json};
-use support::{Engine, Options, PASSWORD, TestApp};
 use time::Duration;
 
 /// A generated, active person from the simulator's population, as the
 /// claims an officer would type.
 fn person_claims(index: usize) -> (String, Value) {
-    let pop = support::population();
+    let pop = crate::support::population();
     let p = pop
         .persons()
         .iter()
@@ -53,7 +52,7 @@ fn verdicts(body: &Value) -> Vec<(String, String, Option<u64>)> {
 }
 
 both_engines!(sign_in_session_and_sign_out, |engine| async move {
-    let Some(mut app) = TestApp::start(engine, Options::default()).await else { return };
+    let Some(mut app) = TestApp::on(engine).start().await else { return };
     assert_eq!(app.get("/api/v1/session").await.status(), 401);
     let (status, body) = app.sign_in("petugas", PASSWORD).await;
     assert_eq!(status, 200, "{body}");
@@ -81,7 +80,7 @@ both_engines!(sign_in_session_and_sign_out, |engine| async move {
 });
 
 both_engines!(wrong_password_and_unknown_name_are_answered_alike, |engine| async move {
-    let Some(mut app) = TestApp::start(engine, Options::default()).await else { return };
+    let Some(mut app) = TestApp::on(engine).start().await else { return };
     let (status, body) = app.sign_in("petugas", "salah").await;
     assert_eq!(status, 401);
     assert_eq!(body["code"], "invalid_credentials");
@@ -99,7 +98,7 @@ both_engines!(wrong_password_and_unknown_name_are_answered_alike, |engine| async
 });
 
 both_engines!(session_idle_and_absolute_expiry, |engine| async move {
-    let Some(app) = TestApp::signed_in(engine, "petugas").await else { return };
+    let Some(app) = TestApp::on(engine).start_signed_in(Role::Officer).await else { return };
     app.clock.advance(Duration::minutes(14));
     assert_eq!(app.get("/api/v1/session").await.status(), 200);
     app.clock.advance(Duration::minutes(16));
@@ -109,7 +108,7 @@ both_engines!(session_idle_and_absolute_expiry, |engine| async move {
     assert!(body["message"].as_str().unwrap().contains("Sesi berakhir"), "{body}");
 
     // Active all day long, the session still ends after 8 hours.
-    let Some(app) = TestApp::signed_in(engine, "petugas").await else { return };
+    let Some(app) = TestApp::on(engine).start_signed_in(Role::Officer).await else { return };
     for _ in 0..47 {
         app.clock.advance(Duration::minutes(10));
         assert_eq!(app.get("/api/v1/session").await.status(), 200);
@@ -119,7 +118,7 @@ both_engines!(session_idle_and_absolute_expiry, |engine| async move {
 });
 
 both_engines!(csrf_is_required_on_state_changes, |engine| async move {
-    let Some(app) = TestApp::signed_in(engine, "petugas").await else { return };
+    let Some(app) = TestApp::on(engine).start_signed_in(Role::Officer).await else { return };
     let (nik, claims) = person_claims(0);
     let body = json!({ "nik": nik, "purpose": "data_casn_asn", "elements": claims });
     let missing = app.http.post(app.url("/api/v1/verify/elements")).json(&body).send().await.unwrap();
@@ -150,8 +149,8 @@ both_engines!(csrf_is_required_on_state_changes, |engine| async move {
 });
 
 both_engines!(roles_that_do_not_verify_are_refused, |engine| async move {
-    for user in ["admin", "auditor"] {
-        let Some(app) = TestApp::signed_in(engine, user).await else { return };
+    for (user, role) in [("admin", Role::Admin), ("auditor", Role::Auditor)] {
+        let Some(app) = TestApp::on(engine).start_signed_in(role).await else { return };
         let (nik, claims) = person_claims(0);
         let (status, body) = app.verify(&json!({ "nik": nik, "purpose": "data_casn_asn", "elements": claims })).await;
         assert_eq!((status, body["code"].as_str()), (403, Some("forbidden")), "{user}");
@@ -159,7 +158,7 @@ both_engines!(roles_that_do_not_verify_are_refused, |engine| async move {
 });
 
 both_engines!(verify_match_mismatch_and_fuzzy, |engine| async move {
-    let Some(app) = TestApp::signed_in(engine, "petugas").await else { return };
+    let Some(app) = TestApp::on(engine).start_signed_in(Role::Officer).await else { return };
     let (nik, claims) = person_claims(3);
     let (status, body) = app.verify(&json!({ "nik": nik, "purpose": "pelamar_casn", "elements": claims })).await;
     assert_eq!(status, 200, "{body}");
@@ -209,7 +208,7 @@ both_engines!(verify_match_mismatch_and_fuzzy, |engine| async move {
 });
 
 both_engines!(verify_special_records, |engine| async move {
-    let Some(app) = TestApp::signed_in(engine, "petugas").await else { return };
+    let Some(app) = TestApp::on(engine).start_signed_in(Role::Officer).await else { return };
     let cases = [
         (special::NOT_FOUND, "not_found", "nik_tidak_terdaftar"),
         (special::BAD_FORMAT, "not_found", "format_nik_tidak_sesuai"),
@@ -229,7 +228,7 @@ both_engines!(verify_special_records, |engine| async move {
 });
 
 both_engines!(bad_input_is_refused_precisely_and_never_sent, |engine| async move {
-    let Some(app) = TestApp::signed_in(engine, "petugas").await else { return };
+    let Some(app) = TestApp::on(engine).start_signed_in(Role::Officer).await else { return };
     let quota_before = app.sim.quota_remaining();
     let send_raw = |body: &'static str| {
         app.http
@@ -285,7 +284,7 @@ both_engines!(bad_input_is_refused_precisely_and_never_sent, |engine| async move
 });
 
 both_engines!(upstream_faults_become_clear_errors, |engine| async move {
-    let Some(app) = TestApp::signed_in(engine, "petugas").await else { return };
+    let Some(app) = TestApp::on(engine).start_signed_in(Role::Officer).await else { return };
     let body = json!({ "nik": special::ACTIVE, "purpose": "data_casn_asn", "elements": { "AGAMA": "ISLAM" } });
     let cases: [(Faults, u16, &str); 5] = [
         (Faults { force_response_code: Some("03".into()), ..Faults::default() }, 502, "upstream_rejected"),
@@ -319,7 +318,7 @@ both_engines!(upstream_faults_become_clear_errors, |engine| async move {
 });
 
 both_engines!(quota_runs_out, |engine| async move {
-    let Some(mut app) = TestApp::signed_in(engine, "petugas").await else { return };
+    let Some(mut app) = TestApp::on(engine).start_signed_in(Role::Officer).await else { return };
     app.sim.set_quota_remaining(1);
     let body = json!({ "nik": special::ACTIVE, "purpose": "data_casn_asn" });
     assert_eq!(app.verify(&body).await.0, 200);
@@ -347,8 +346,7 @@ both_engines!(quota_runs_out, |engine| async move {
 });
 
 both_engines!(real_agreements_have_expired_today, |engine| async move {
-    let options = Options { demo: false, ..Options::default() };
-    let Some(mut app) = TestApp::start(engine, options).await else { return };
+    let Some(mut app) = TestApp::on(engine).demo(false).start().await else { return };
     // Without the demo there are no demo accounts: create one officer.
     let hash = padan_backend::auth::password::hash(PASSWORD).unwrap();
     let officer = padan_backend::store::officers::NewOfficer {
@@ -395,8 +393,7 @@ async fn headers_spa_and_openapi_snapshot() {
     .unwrap();
     std::fs::write(dist.path().join("app-0123456789abcdef.js"), "export default function init() {}".repeat(40))
         .unwrap();
-    let options = Options { spa_dir: Some(dist.path().to_owned()), ..Options::default() };
-    let app = TestApp::start(Engine::Sqlite, options).await.unwrap();
+    let app = TestApp::sqlite().spa_dir(dist.path()).start().await.unwrap();
 
     // Client routes get index.html, never cached; the CSP pins its inline script.
     let r = app.get("/verifikasi/elemen").await;
@@ -437,7 +434,7 @@ async fn headers_spa_and_openapi_snapshot() {
 // their plain forms; control and format characters are refused per field
 // before anything is sent.
 both_engines!(claims_are_compared_after_nfkc_and_refuse_control_characters, |engine| async move {
-    let Some(app) = TestApp::signed_in(engine, "petugas").await else { return };
+    let Some(app) = TestApp::on(engine).start_signed_in(Role::Officer).await else { return };
     let (nik, claims) = person_claims(3);
     let fullwidth = |s: &str| -> String {
         s.chars()

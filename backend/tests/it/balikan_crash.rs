@@ -10,74 +10,35 @@
 
 use std::{
     collections::{HashMap, HashSet},
-    process::{Child, Command, Stdio},
+    net::SocketAddr,
+    process::Command,
     sync::Arc,
     time::{Duration, Instant},
 };
 
-use padan_protocol::validate::{Sex, parse_nik};
 use padan_sim_dukcapil::{Population, RecordStatus, SimConfig};
+use padan_testkit::{Group, Output, Process, free_addr, wait_http_ok};
 use serde_json::{Value, json};
 use sqlx::Row;
 
+use crate::support::{PASSWORD, nip_for, session};
+
 const KEY_HEX: &str = "1111111111111111111111111111111111111111111111111111111111111111";
-const PASSWORD: &str = "padan-demo-2026";
 
-fn nip_for(nik: &str, serial: usize) -> String {
-    let n = parse_nik(nik).unwrap();
-    let yy = u16::from(n.birth_date.year_2digit);
-    let year = if yy > 26 { 1900 + yy } else { 2000 + yy };
-    let sex = if n.sex == Sex::Female { 2 } else { 1 };
-    format!("{year:04}{:02}{:02}{:04}03{sex}{:03}", n.birth_date.month, n.birth_date.day, year + 20, serial % 999 + 1)
+/// `padan serve --config config`, once it answers on `/livez`.
+fn start(config: &std::path::Path, addr: SocketAddr) -> Process {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_padan"));
+    cmd.args(["serve", "--config"]).arg(config);
+    let mut backend = Process::spawn("padan", &mut cmd, Output::Null, Group::Same).expect("start padan");
+    wait_http_ok(&mut backend, addr, "/livez", Duration::from_secs(30)).expect("padan did not start");
+    backend
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-struct Backend(Child);
-
-impl Drop for Backend {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-async fn start(config: &std::path::Path, base: &str, http: &reqwest::Client) -> Backend {
-    let child = Command::new(env!("CARGO_BIN_EXE_padan"))
-        .args(["serve", "--config"])
-        .arg(config)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start padan");
-    let backend = Backend(child);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if http.get(format!("{base}/livez")).send().await.is_ok_and(|r| r.status().is_success()) {
-            return backend;
-        }
-        assert!(Instant::now() < deadline, "padan did not start");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// SIGKILL: no shutdown hook runs.
-fn kill(mut b: Backend) {
-    b.0.kill().unwrap();
-    b.0.wait().unwrap();
-}
-
+/// Signs the officer in (the client keeps the cookie); the CSRF token.
 async fn sign_in(http: &reqwest::Client, base: &str) -> String {
-    let r = http
-        .post(format!("{base}/api/v1/session"))
-        .json(&json!({ "username": "petugas", "password": PASSWORD }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    r.json::<Value>().await.unwrap()["csrf_token"].as_str().unwrap().to_owned()
+    let (status, body) = session::sign_in_at(http, base, "petugas", PASSWORD).await;
+    assert_eq!(status, 200);
+    body["csrf_token"].as_str().unwrap().to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -110,15 +71,15 @@ async fn sigkill_while_batches_are_in_flight_loses_nothing() {
     let csv_path = dir.path().join("asn.csv");
     std::fs::write(&csv_path, csv).unwrap();
 
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
+    let addr = free_addr().unwrap();
+    let base = format!("http://{addr}");
     let db = dir.path().join("padan.db");
     let config = dir.path().join("padan.toml");
     std::fs::write(
         &config,
         format!(
             r#"[server]
-listen = "127.0.0.1:{port}"
+listen = "{addr}"
 spa_dir = "{spa}"
 [database]
 url = "sqlite://{db}"
@@ -163,7 +124,7 @@ backoff_max_secs = 2
     let mut kills = 0;
     for (round, chunk) in persons.chunks(40).enumerate() {
         let http = reqwest::Client::builder().cookie_store(true).build().unwrap();
-        let backend = start(&config, &base, &http).await;
+        let mut backend = start(&config, addr);
         let csrf = sign_in(&http, &base).await;
         for p in chunk {
             let body = json!({ "nik": p.nik, "purpose": "data_casn_asn",
@@ -179,13 +140,13 @@ backoff_max_secs = 2
         }
         // Let batches leave, then kill mid-flight (the receiver takes 220 ms).
         tokio::time::sleep(Duration::from_millis(150 + 90 * round as u64)).await;
-        kill(backend);
+        // SIGKILL: no shutdown hook runs.
+        backend.kill();
         kills += 1;
     }
 
     // Restart and let the outbox drain (expired leases are taken over).
-    let http = reqwest::Client::new();
-    let backend = start(&config, &base, &http).await;
+    let mut backend = start(&config, addr);
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let l: Value =
@@ -198,7 +159,7 @@ backoff_max_secs = 2
     }
     // A little longer: the last answers must be settled before comparing.
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    kill(backend);
+    backend.kill();
 
     let ledger: Value =
         sim_http.get(format!("{}/_sim/balikan/ledger", sim.base_url())).send().await.unwrap().json().await.unwrap();

@@ -6,32 +6,21 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
-
+use crate::support::{PASSWORD, TestApp, nip_for};
 use padan_backend::{
     AppState,
     services::balikan::{self, Sender},
     store::outbox,
 };
-use padan_protocol::validate::{Sex, parse_nik};
+use padan_protocol::v1::Role;
 use serde_json::{Value, json};
-use support::{Engine, TestApp};
 use time::Duration;
 
 const HEADER: &str = "NIP;NIK;NAMA;STATUS_KEPEGAWAIAN;KEDUDUKAN_HUKUM;INSTANSI;KANREG;TGL_UPDATE";
 
-/// A NIP consistent with the NIK's birth date and sex (TMT 20 years after birth).
-fn nip_for(nik: &str, serial: u32) -> String {
-    let n = parse_nik(nik).unwrap();
-    let yy = u16::from(n.birth_date.year_2digit);
-    let year = if yy > 26 { 1900 + yy } else { 2000 + yy };
-    let sex = if n.sex == Sex::Female { 2 } else { 1 };
-    format!("{year:04}{:02}{:02}{:04}03{sex}{:03}", n.birth_date.month, n.birth_date.day, year + 20, serial % 999 + 1)
-}
-
 /// Active simulated persons (their NIKs are found by Dukcapil).
 fn people(skip: usize, n: usize) -> Vec<padan_sim_dukcapil::Person> {
-    support::population()
+    crate::support::population()
         .persons()
         .iter()
         .filter(|p| p.record_status == padan_sim_dukcapil::RecordStatus::Active)
@@ -41,7 +30,7 @@ fn people(skip: usize, n: usize) -> Vec<padan_sim_dukcapil::Person> {
         .collect()
 }
 
-fn csv_line(nik: &str, serial: u32, kedudukan: &str) -> String {
+fn csv_line(nik: &str, serial: usize, kedudukan: &str) -> String {
     format!(
         "{};\"{nik}\";\"Nama; Contoh\";PNS;{kedudukan};Badan Kepegawaian Negara;KANREG-V;2026-11-01",
         nip_for(nik, serial)
@@ -81,12 +70,12 @@ async fn set_balikan_faults(app: &TestApp, faults: Value) {
 }
 
 both_engines!(registry_import_report_all_or_nothing_and_update_in_place, |engine| async move {
-    let Some(app) = TestApp::signed_in(engine, "admin").await else { return };
+    let Some(app) = TestApp::on(engine).start_signed_in(Role::Admin).await else { return };
     let ps = people(0, 4);
     // A real export: BOM, `;`, quoted fields with the separator inside, CRLF.
     let mut csv = format!("\u{feff}{HEADER}\r\n");
     for (i, p) in ps.iter().enumerate() {
-        csv.push_str(&csv_line(&p.nik, i as u32, "Aktif"));
+        csv.push_str(&csv_line(&p.nik, i, "Aktif"));
         csv.push_str("\r\n");
     }
     let (status, body) = upload(&app, &csv, "").await;
@@ -101,7 +90,7 @@ both_engines!(registry_import_report_all_or_nothing_and_update_in_place, |engine
     let mut csv2 = format!("{HEADER}\n");
     csv2.push_str(&format!("{}\n", csv_line(&ps[0].nik, 0, "Tugas Belajar")));
     for (i, p) in ps.iter().enumerate().skip(1) {
-        csv2.push_str(&format!("{}\n", csv_line(&p.nik, i as u32, "aktif")));
+        csv2.push_str(&format!("{}\n", csv_line(&p.nik, i, "aktif")));
     }
     csv2.push_str(&format!("{}\n", csv_line(&extra.nik, 9, "01")));
     let (_, body) = upload(&app, &csv2, "").await;
@@ -181,7 +170,7 @@ both_engines!(registry_import_report_all_or_nothing_and_update_in_place, |engine
     assert_eq!(body["problems"][0]["kind"], "missing_column", "{body}");
     assert!(body["problems"][0]["message"].as_str().unwrap().contains("NIP"));
     // Officers may not import.
-    let Some(officer) = TestApp::signed_in(engine, "petugas").await else { return };
+    let Some(officer) = TestApp::on(engine).start_signed_in(Role::Officer).await else { return };
     assert_eq!(upload(&officer, &one, "").await.0, 403);
 });
 
@@ -192,11 +181,11 @@ async fn verify(app: &TestApp, p: &padan_sim_dukcapil::Person) -> u16 {
 }
 
 both_engines!(accesses_enter_the_outbox_with_their_audit_record_and_are_delivered, |engine| async move {
-    let Some(mut app) = TestApp::signed_in(engine, "admin").await else { return };
+    let Some(mut app) = TestApp::on(engine).start_signed_in(Role::Admin).await else { return };
     let ps = people(10, 4);
     let csv = format!("{HEADER}\n{}\n{}\n", csv_line(&ps[0].nik, 1, "aktif"), csv_line(&ps[1].nik, 2, "MPP"));
     assert_eq!(upload(&app, &csv, "").await.1["status"], "applied");
-    let (status, _) = app.sign_in("petugas", support::PASSWORD).await;
+    let (status, _) = app.sign_in("petugas", PASSWORD).await;
     assert_eq!(status, 200);
     for p in &ps[..3] {
         assert_eq!(verify(&app, p).await, 200);
@@ -239,19 +228,19 @@ both_engines!(accesses_enter_the_outbox_with_their_audit_record_and_are_delivere
     assert_eq!(entry["status_kepegawaian"], "PNS");
 
     // The waiting NIK gets its NIP from the next import and is sent.
-    app.sign_in("admin", support::PASSWORD).await;
+    app.sign_in("admin", PASSWORD).await;
     let (_, report) = upload(&app, &format!("{HEADER}\n{}\n", csv_line(&ps[2].nik, 3, "aktif")), "").await;
     assert_eq!(report["outbox_joined"], 1, "{report}");
     let cycle = balikan::run_cycle(&app.state, &sender).await.unwrap();
     assert_eq!(cycle.delivered, 1);
     // Accessed again after delivery: settled as delivered earlier, not sent twice.
-    app.sign_in("petugas", support::PASSWORD).await;
+    app.sign_in("petugas", PASSWORD).await;
     assert_eq!(verify(&app, &ps[0]).await, 200);
     balikan::join(&app.state).await.unwrap();
     let rows = outbox::states(pool).await.unwrap();
     assert_eq!(rows.last().unwrap().2.as_deref(), Some("earlier"), "{rows:?}");
     assert_eq!(ledger(&app).await["duplicates"], 0);
-    app.sign_in("admin", support::PASSWORD).await;
+    app.sign_in("admin", PASSWORD).await;
     let (_, d) = app.get_json("/api/v1/admin/balikan").await;
     assert_eq!((&d["counts"]["delivered"], &d["counts"]["waiting"]), (&json!(4), &json!(1)), "{d}");
     assert_eq!(d["per_office"][0]["key"], "KANREG-V", "{d}");
@@ -270,7 +259,7 @@ async fn seed_outbox(state: &AppState, niks: &[String]) {
 async fn import_registry(state: &AppState, niks: &[String]) {
     let mut csv = format!("{HEADER}\n");
     for nik in niks {
-        let serial: u32 = nik[12..].parse::<u32>().unwrap() - 1;
+        let serial: usize = nik[12..].parse::<usize>().unwrap() - 1;
         csv.push_str(&format!("{}\n", csv_line(nik, serial, "aktif")));
     }
     let req = padan_backend::services::registry::ImportRequest {
@@ -321,7 +310,7 @@ async fn outbox_states(state: &AppState) -> padan_protocol::v1::OutboxCounts {
 }
 
 both_engines!(join_goes_slice_by_slice_and_misses_no_row, |engine| async move {
-    let Some(app) = TestApp::signed_in(engine, "admin").await else { return };
+    let Some(app) = TestApp::on(engine).start_signed_in(Role::Admin).await else { return };
     // More rows than two slices, accessed before any is in the registry.
     let n = outbox::JOIN_SLICE * 2 + 500;
     let niks = synthetic_niks(n, 5_000);
@@ -348,7 +337,7 @@ both_engines!(join_goes_slice_by_slice_and_misses_no_row, |engine| async move {
 });
 
 both_engines!(worker_backs_off_isolates_and_parks_a_poison_record, |engine| async move {
-    let Some(mut app) = TestApp::signed_in(engine, "admin").await else { return };
+    let Some(mut app) = TestApp::on(engine).start_signed_in(Role::Admin).await else { return };
     let niks = synthetic_niks(10, 0);
     seed_outbox(&app.state, &niks).await;
     let sender = Sender::new(&app.state).unwrap().unwrap();
@@ -372,7 +361,7 @@ both_engines!(worker_backs_off_isolates_and_parks_a_poison_record, |engine| asyn
         }
     }
     assert_eq!(parked, 1);
-    app.sign_in("admin", support::PASSWORD).await;
+    app.sign_in("admin", PASSWORD).await;
     let counts = outbox::counts(app.state.store().pool()).await.unwrap();
     assert_eq!((counts.delivered, counts.parked), (9, 1), "{counts:?}");
     let l = ledger(&app).await;
@@ -386,7 +375,7 @@ both_engines!(worker_backs_off_isolates_and_parks_a_poison_record, |engine| asyn
     assert!(!d.to_string().contains(&niks[3]));
     app.clock.advance(Duration::hours(i64::from(cfg.alert_after_hours) + 1));
     balikan::check_backlog(&app.state).await.unwrap();
-    app.sign_in("admin", support::PASSWORD).await;
+    app.sign_in("admin", PASSWORD).await;
     let (_, alerts) = app.get_json("/api/v1/admin/alerts").await;
     assert!(alerts["alerts"].as_array().unwrap().iter().any(|a| a["kind"] == "balikan_backlog"), "{alerts}");
 
@@ -400,7 +389,7 @@ both_engines!(worker_backs_off_isolates_and_parks_a_poison_record, |engine| asyn
 });
 
 both_engines!(refusals_split_at_once_garbage_retries_and_horizon_closes, |engine| async move {
-    let Some(mut app) = TestApp::signed_in(engine, "admin").await else { return };
+    let Some(mut app) = TestApp::on(engine).start_signed_in(Role::Admin).await else { return };
     let niks = synthetic_niks(6, 100);
     seed_outbox(&app.state, &niks).await;
     let sender = Sender::new(&app.state).unwrap().unwrap();
@@ -446,7 +435,7 @@ both_engines!(refusals_split_at_once_garbage_retries_and_horizon_closes, |engine
         .await
         .unwrap();
     assert!(reason.contains("registri ASN"), "{reason}");
-    app.sign_in("admin", support::PASSWORD).await;
+    app.sign_in("admin", PASSWORD).await;
     let (_, d) = app.get_json("/api/v1/admin/balikan").await;
     assert_eq!(d["per_office"].as_array().unwrap().iter().filter(|g| g["key"] == "SIASN").count(), 1, "{d}");
 });
@@ -455,7 +444,7 @@ both_engines!(refusals_split_at_once_garbage_retries_and_horizon_closes, |engine
 async fn two_instances_on_postgres_never_send_a_record_twice() {
     // PostgreSQL only (SQLite is a single-instance engine); in CI
     // TestApp::start panics when PADAN_TEST_POSTGRES_URL is missing.
-    let Some(app) = TestApp::start(Engine::Postgres, support::Options::default()).await else { return };
+    let Some(app) = TestApp::postgres().start().await else { return };
     let niks = synthetic_niks(3000, 1000);
     seed_outbox(&app.state, &niks).await;
     let second = AppState::build(app.state.config().clone(), app.clock.clone(), None).await.unwrap();

@@ -5,12 +5,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
-
+use crate::support::TestApp;
 use base64::Engine as _;
+use padan_protocol::v1::Role;
 use padan_sim_dukcapil::{Faults, special};
 use serde_json::{Value, json};
-use support::TestApp;
 
 const SIASN_KEY: &str = "padan-demo-siasn-key-0000000000000000";
 
@@ -33,7 +32,7 @@ fn gateway_calls(nik: &str) -> Vec<(&'static str, Value, Option<&'static str>)> 
 }
 
 both_engines!(every_gateway_code_for_every_mechanism, |engine| async move {
-    let Some(app) = TestApp::signed_in(engine, "petugas").await else { return };
+    let Some(app) = TestApp::on(engine).start_signed_in(Role::Officer).await else { return };
     // Configuration faults: 502 upstream_rejected, generic to the caller.
     for code in ["03", "04", "06", "07", "09", "10", "16", "17"] {
         app.sim.set_faults(Faults { force_response_code: Some(code.into()), ..Faults::default() });
@@ -72,7 +71,7 @@ both_engines!(every_gateway_code_for_every_mechanism, |engine| async move {
 });
 
 both_engines!(every_format_variant_for_every_mechanism, |engine| async move {
-    let Some(app) = TestApp::signed_in(engine, "petugas").await else { return };
+    let Some(app) = TestApp::on(engine).start_signed_in(Role::Officer).await else { return };
     let baseline: Vec<Value> = {
         let mut out = Vec::new();
         for (path, body, bearer) in gateway_calls(special::ACTIVE) {
@@ -100,8 +99,8 @@ both_engines!(every_format_variant_for_every_mechanism, |engine| async move {
 });
 
 both_engines!(every_face_recognition_code, |engine| async move {
-    let Some(app) = TestApp::signed_in(engine, "petugas").await else { return };
-    let p = support::population().get(special::ACTIVE).cloned().unwrap();
+    let Some(app) = TestApp::on(engine).start_signed_in(Role::Officer).await else { return };
+    let p = crate::support::population().get(special::ACTIVE).cloned().unwrap();
     let image = base64::engine::general_purpose::STANDARD.encode(padan_sim_dukcapil::face_jpeg(&p));
     let body = json!({ "nik": special::ACTIVE, "purpose": "data_casn_asn", "image_jpeg_base64": image });
     // (forced code, HTTP status, API code); at most four availability

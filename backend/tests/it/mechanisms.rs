@@ -4,19 +4,18 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
-
+use crate::support::{PASSWORD, TestApp};
 use base64::Engine as _;
+use padan_protocol::v1::Role;
 use padan_sim_dukcapil::{Faults, RecordStatus, special};
 use serde_json::{Value, json};
-use support::{Options, PASSWORD, TestApp};
 use time::Duration;
 
 const SIASN_KEY: &str = "padan-demo-siasn-key-0000000000000000";
 
 /// A generated, active, married person (so every element has a value).
 fn married_person(index: usize) -> padan_sim_dukcapil::Person {
-    support::population()
+    crate::support::population()
         .persons()
         .iter()
         .filter(|p| p.record_status == RecordStatus::Active && p.status_kawin == "KAWIN" && !p.no_akta_kwn.is_empty())
@@ -42,7 +41,7 @@ fn ungranted_values(p: &padan_sim_dukcapil::Person) -> Vec<String> {
 }
 
 both_engines!(portal_lookup_is_stripped_watermarked_and_needs_a_reason, |engine| async move {
-    let Some(app) = TestApp::signed_in(engine, "petugas").await else { return };
+    let Some(app) = TestApp::on(engine).start_signed_in(Role::Officer).await else { return };
     let p = married_person(0);
     let (status, body) =
         app.post_as("/api/v1/lookup/portal", &json!({ "nik": p.nik, "purpose": "data_casn_asn" }), None).await;
@@ -92,7 +91,7 @@ both_engines!(portal_lookup_is_stripped_watermarked_and_needs_a_reason, |engine|
 });
 
 both_engines!(ikd_lookup_returns_its_nine_elements, |engine| async move {
-    let Some(app) = TestApp::signed_in(engine, "petugas").await else { return };
+    let Some(app) = TestApp::on(engine).start_signed_in(Role::Officer).await else { return };
     let p = married_person(1);
     let (status, body) =
         app.post_as("/api/v1/lookup/ikd", &json!({ "nik": p.nik, "purpose": "pelamar_casn" }), None).await;
@@ -112,7 +111,7 @@ both_engines!(ikd_lookup_returns_its_nine_elements, |engine| async move {
 });
 
 both_engines!(lookups_survive_format_variants, |engine| async move {
-    let Some(app) = TestApp::signed_in(engine, "petugas").await else { return };
+    let Some(app) = TestApp::on(engine).start_signed_in(Role::Officer).await else { return };
     let p = married_person(2);
     let req = json!({ "nik": p.nik, "purpose": "pelamar_casn" });
     let (_, plain) = app.post_as("/api/v1/lookup/ikd", &req, None).await;
@@ -130,7 +129,7 @@ both_engines!(lookups_survive_format_variants, |engine| async move {
 });
 
 both_engines!(siasn_is_a_service_api, |engine| async move {
-    let Some(app) = TestApp::signed_in(engine, "petugas").await else { return };
+    let Some(app) = TestApp::on(engine).start_signed_in(Role::Officer).await else { return };
     let p = married_person(3);
     let req = json!({ "nik": p.nik, "purpose": "data_casn_asn", "siasn_user": "operator.siasn.01" });
     // An officer's session is not a service credential.
@@ -155,8 +154,8 @@ both_engines!(siasn_is_a_service_api, |engine| async move {
 });
 
 both_engines!(face_match_bands_and_bad_photos, |engine| async move {
-    let Some(app) = TestApp::signed_in(engine, "petugas").await else { return };
-    let pop = support::population();
+    let Some(app) = TestApp::on(engine).start_signed_in(Role::Officer).await else { return };
+    let pop = crate::support::population();
     let p = married_person(4);
     let other = married_person(5);
     let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
@@ -221,7 +220,7 @@ both_engines!(face_match_bands_and_bad_photos, |engine| async move {
 });
 
 both_engines!(breaker_fails_fast_then_recovers, |engine| async move {
-    let Some(app) = TestApp::signed_in(engine, "petugas").await else { return };
+    let Some(app) = TestApp::on(engine).start_signed_in(Role::Officer).await else { return };
     let body = json!({ "nik": special::ACTIVE, "purpose": "data_casn_asn" });
     app.sim.set_faults(Faults { http_500: true, ..Faults::default() });
     for _ in 0..5 {
@@ -245,7 +244,7 @@ both_engines!(breaker_fails_fast_then_recovers, |engine| async move {
 });
 
 both_engines!(configuration_faults_alert_admins_not_officers, |engine| async move {
-    let Some(mut app) = TestApp::signed_in(engine, "petugas").await else { return };
+    let Some(mut app) = TestApp::on(engine).start_signed_in(Role::Officer).await else { return };
     app.sim.set_faults(Faults { force_response_code: Some("04".into()), ..Faults::default() });
     let (status, v) = app.verify(&json!({ "nik": special::ACTIVE, "purpose": "data_casn_asn" })).await;
     assert_eq!((status, v["code"].as_str()), (502, Some("upstream_rejected")));
@@ -267,21 +266,9 @@ both_engines!(configuration_faults_alert_admins_not_officers, |engine| async mov
 });
 
 both_engines!(admin_records_an_extension_that_reopens_mechanisms, |engine| async move {
-    let options = Options { demo: false, ..Options::default() };
-    let Some(mut app) = TestApp::start(engine, options).await else { return };
-    let pool = app.state.store().pool().clone();
-    for (username, role) in [("admin1", padan_protocol::v1::Role::Admin), ("rina", padan_protocol::v1::Role::Officer)] {
-        let hash = padan_backend::auth::password::hash(PASSWORD).unwrap();
-        let officer = padan_backend::store::officers::NewOfficer {
-            username,
-            display_name: username,
-            nip: None,
-            role,
-            office_code: "PUSAT",
-            password_hash: &hash,
-        };
-        padan_backend::store::officers::insert(&pool, &officer, 0).await.unwrap();
-    }
+    let Some(mut app) = TestApp::on(engine).demo(false).start().await else { return };
+    app.add_officer("admin1", Role::Admin, "PUSAT").await;
+    app.add_officer("rina", Role::Officer, "PUSAT").await;
     assert_eq!(app.sign_in("rina", PASSWORD).await.0, 200);
     assert_eq!(app.get_json("/api/v1/admin/agreements").await.0, 403, "officers do not administer agreements");
     let (_, m) = app.get_json("/api/v1/mechanisms").await;
@@ -334,8 +321,7 @@ both_engines!(admin_records_an_extension_that_reopens_mechanisms, |engine| async
 });
 
 both_engines!(siasn_closes_with_its_agreement, |engine| async move {
-    let options = Options { demo: false, ..Options::default() };
-    let Some(app) = TestApp::start(engine, options).await else { return };
+    let Some(app) = TestApp::on(engine).demo(false).start().await else { return };
     let key_hash = padan_backend::auth::token_hash(SIASN_KEY);
     padan_backend::store::service_clients::insert(app.state.store().pool(), "siasn", "siasn", &key_hash, 0)
         .await
@@ -350,7 +336,7 @@ both_engines!(siasn_closes_with_its_agreement, |engine| async move {
 // override is refused on its field before anything is sent or recorded;
 // so is a SIASN user name with control characters.
 both_engines!(reasons_refuse_control_and_format_characters, |engine| async move {
-    let Some(app) = TestApp::signed_in(engine, "petugas").await else { return };
+    let Some(app) = TestApp::on(engine).start_signed_in(Role::Officer).await else { return };
     let p = married_person(0);
     let quota = app.sim.quota_remaining();
     for (reason, code_point) in [

@@ -8,15 +8,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
-
 use std::collections::BTreeMap;
 
-use padan_backend::{auth::totp, store::seed::DEMO_SIASN_KEY};
+use padan_backend::store::seed::DEMO_SIASN_KEY;
+use padan_protocol::v1::Role;
 use padan_sim_dukcapil::special;
 use serde_json::{Value, json};
-use support::{Options, PASSWORD, TestApp};
-use time::Duration;
+
+use crate::support::{PASSWORD, Session, TestApp, demo_username};
 
 /// Who is calling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -44,13 +43,14 @@ const CALLERS: [Caller; 8] = [
 ];
 
 impl Caller {
-    fn username(self) -> Option<&'static str> {
+    /// The role of the officer calling (the pending one is an admin).
+    fn role(self) -> Option<Role> {
         match self {
-            Caller::Officer => Some("petugas"),
-            Caller::Supervisor => Some("supervisor"),
-            Caller::Helpdesk => Some("helpdesk"),
-            Caller::Admin | Caller::PendingSecondFactor => Some("admin"),
-            Caller::Auditor => Some("auditor"),
+            Caller::Officer => Some(Role::Officer),
+            Caller::Supervisor => Some(Role::Supervisor),
+            Caller::Helpdesk => Some(Role::Helpdesk),
+            Caller::Admin | Caller::PendingSecondFactor => Some(Role::Admin),
+            Caller::Auditor => Some(Role::Auditor),
             Caller::Anonymous | Caller::Siasn => None,
         }
     }
@@ -216,51 +216,15 @@ fn expect(access: Access, caller: Caller) -> Expect {
     }
 }
 
-struct Session {
-    cookie: String,
-    csrf: String,
-}
-
-fn session_cookie(r: &reqwest::Response) -> Option<String> {
-    r.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).find_map(|c| {
-        let (name, rest) = c.split_once('=')?;
-        name.ends_with("padan_session").then(|| rest.split(';').next().unwrap_or_default().to_owned())
-    })
-}
-
 /// Signs `caller` in (with the demo TOTP code for admins and auditors,
 /// unless the caller is the pending one).
 async fn sign_in(app: &TestApp, caller: Caller) -> Option<Session> {
-    let user = caller.username()?;
-    let http = reqwest::Client::new();
-    let r = http
-        .post(app.url("/api/v1/session"))
-        .json(&json!({ "username": user, "password": PASSWORD }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200, "sign in as {user}");
-    let mut cookie = session_cookie(&r).unwrap();
-    let body: Value = r.json().await.unwrap();
-    let mut csrf = body["csrf_token"].as_str().unwrap().to_owned();
-    if body["stage"] == "totp_required" && caller != Caller::PendingSecondFactor {
-        // Each code works once: move to a fresh 30-second step first.
-        app.clock.advance(Duration::seconds(30));
-        let secret = totp::base32_decode(totp::DEMO_SECRET).unwrap();
-        let code = totp::code_at(&secret, app.state.clock().now_millis());
-        let r = http
-            .post(app.url("/api/v1/session/totp"))
-            .header("cookie", format!("padan_session={cookie}"))
-            .header("x-csrf-token", &csrf)
-            .json(&json!({ "code": code }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200, "second factor for {user}");
-        cookie = session_cookie(&r).unwrap();
-        csrf = r.json::<Value>().await.unwrap()["csrf_token"].as_str().unwrap().to_owned();
-    }
-    Some(Session { cookie, csrf })
+    let role = caller.role()?;
+    Some(if caller == Caller::PendingSecondFactor {
+        app.password_step(demo_username(role), PASSWORD).await
+    } else {
+        app.signed_in(role).await
+    })
 }
 
 fn concrete(path: &str) -> String {
@@ -296,9 +260,12 @@ async fn call(
     session: Option<&Session>,
     csrf: Csrf<'_>,
 ) -> (u16, String) {
-    let http = reqwest::Client::new();
-    let url = app.url(&concrete(path));
-    let mut req = http.request(method.parse().unwrap(), url);
+    let method = method.parse().unwrap();
+    let path = concrete(path);
+    let mut req = match session {
+        Some(s) => s.request(method, &path),
+        None => reqwest::Client::new().request(method, app.url(&path)),
+    };
     if let Some(body) = body {
         req = req.json(body);
     }
@@ -306,7 +273,6 @@ async fn call(
         req = req.header("authorization", format!("Bearer {DEMO_SIASN_KEY}"));
     }
     if let Some(s) = session {
-        req = req.header("cookie", format!("padan_session={}", s.cookie));
         match csrf {
             Csrf::Right => req = req.header("x-csrf-token", &s.csrf),
             Csrf::Missing => {}
@@ -329,12 +295,12 @@ fn classify(status: u16, code: &str) -> Expect {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_route_has_a_rule_and_every_rule_holds() {
-    let options = Options {
-        extra: json!({ "security": { "totp_required_roles": ["admin", "auditor"],
-                                     "sign_in_max_failures_per_account": 1000 } }),
-        ..Options::default()
-    };
-    let app = TestApp::start(support::Engine::Sqlite, options).await.unwrap();
+    let app = TestApp::sqlite()
+        .with_config(json!({ "security": { "totp_required_roles": ["admin", "auditor"],
+                                           "sign_in_max_failures_per_account": 1000 } }))
+        .start()
+        .await
+        .unwrap();
     let rules = rules();
     let table = padan_backend::routes::route_table();
 
@@ -342,7 +308,7 @@ async fn every_route_has_a_rule_and_every_rule_holds() {
         table.iter().map(|(m, p)| format!("{m} {p}")).filter(|k| !rules.contains_key(k.as_str())).collect();
     assert!(
         missing.is_empty(),
-        "routes without an authorization rule in backend/tests/authz.rs — declare who may call them:\n  {}",
+        "routes without an authorization rule in backend/tests/it/authz.rs — declare who may call them:\n  {}",
         missing.join("\n  ")
     );
     let served: Vec<String> = table.iter().map(|(m, p)| format!("{m} {p}")).collect();
@@ -378,7 +344,7 @@ async fn every_route_has_a_rule_and_every_rule_holds() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_state_changing_route_refuses_a_missing_or_wrong_csrf_token() {
-    let app = TestApp::start(support::Engine::Sqlite, Options::default()).await.unwrap();
+    let app = TestApp::sqlite().start().await.unwrap();
     let rules = rules();
     let mut checked = Vec::new();
     for (method, path) in padan_backend::routes::route_table() {
@@ -405,12 +371,6 @@ async fn every_state_changing_route_refuses_a_missing_or_wrong_csrf_token() {
     assert!(checked.len() >= 15, "{checked:?}");
     // Sign-in itself has no session to bind a token to: a foreign page's
     // Origin is refused instead (login CSRF).
-    let r = reqwest::Client::new()
-        .post(app.url("/api/v1/session"))
-        .header("origin", "http://evil.example")
-        .json(&json!({ "username": "petugas", "password": PASSWORD }))
-        .send()
-        .await
-        .unwrap();
+    let r = app.sign_in_request("petugas", PASSWORD).header("origin", "http://evil.example").send().await.unwrap();
     assert_eq!(r.status(), 403);
 }
