@@ -247,7 +247,7 @@ impl Stack {
         let mut backend = Backend::new(prerequisites.backend(), dir.path(), loopback(port))
             .caller_env(CallerEnv::DropAll)
             // The browser tests sign in as admin/auditor with a password only;
-            // the second factor is covered by backend/tests/security.rs and, in
+            // the second factor is covered by backend/tests/it/security.rs and, in
             // the browser, with [`SECOND_FACTOR_FOR_ADMINS`] (set after this, so it wins).
             .env("PADAN_SECURITY__TOTP_REQUIRED_ROLES", "[]")
             .spa_dir(&prerequisites.dist)

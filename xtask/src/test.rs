@@ -106,8 +106,8 @@ pub(crate) fn run_all(root: &Path) -> anyhow::Result<()> {
         "--features",
         "bench-tools",
         "--test",
-        "audit",
-        "the_bench_data_binary",
+        "it",
+        "audit::the_bench_data_binary",
     ]))?;
     Ok(())
 }

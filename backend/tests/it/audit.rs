@@ -822,7 +822,7 @@ fn the_padan_binary_offers_no_benchmark_commands() {
 
 /// `padan-bench-data` (only in builds with `bench-tools`, as `cargo xtask
 /// bench` makes them: `cargo test -p padan-backend --features bench-tools
-/// --test audit bench_data`) fills a trail that `padan audit verify` accepts
+/// --test it audit::the_bench_data_binary`) fills a trail that `padan audit verify` accepts
 /// and an outbox, and refuses outside demo mode and on a used trail.
 #[test]
 #[cfg_attr(not(feature = "bench-tools"), ignore = "needs the bench-tools feature, as release builds lack it")]
