@@ -49,7 +49,8 @@ pub struct Text {
     pub en: &'static str,
 }
 
-const fn text(id: &'static str, en: &'static str) -> Text {
+/// A [`Text`], for `const` items.
+pub const fn text(id: &'static str, en: &'static str) -> Text {
     Text { id, en }
 }
 
@@ -371,6 +372,19 @@ pub const NAV_AUDIT: Text = text("Audit", "Audit");
 pub const FORBIDDEN_TITLE: Text = text("Tidak diizinkan", "Not allowed");
 pub const FORBIDDEN_LEAD: Text =
     text("Peran Anda tidak diizinkan membuka halaman ini.", "Your role is not allowed to open this page.");
+
+/// A role's name in `lang`.
+pub fn role_label(role: padan_protocol::v1::Role, lang: Lang) -> &'static str {
+    use padan_protocol::v1::Role;
+    let en = match role {
+        Role::Officer => "Officer",
+        Role::Supervisor => "Supervisor",
+        Role::Helpdesk => "Helpdesk",
+        Role::Admin => "Administrator",
+        Role::Auditor => "Auditor",
+    };
+    lang.pick(role.label_id(), en)
+}
 
 // Mechanisms
 pub const IS_CLOSED: Text = text("sedang ditutup", "is closed");

@@ -33,7 +33,7 @@ pub mod pages;
 pub mod session;
 
 use leptos::prelude::*;
-use leptos_router::components::{Redirect, Route, Router, Routes};
+use leptos_router::components::{Outlet, ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::path;
 
 use crate::components::layout::Shell;
@@ -57,6 +57,10 @@ pub const AUDIT: &str = "/audit";
 /// The first page of a role.
 pub fn home_for(role: Role) -> &'static str {
     if role.may_verify() { HOME } else { AGREEMENTS }
+}
+
+fn anyone(_: Role) -> bool {
+    true
 }
 
 fn admin_or_auditor(role: Role) -> bool {
@@ -85,108 +89,28 @@ pub fn App() -> impl IntoView {
                 <Shell>
                     <Routes fallback=NotFound>
                         <Route path=path!("/masuk") view=SignIn />
-                        <Route
-                            path=path!("/verifikasi/elemen")
-                            view=|| view! { <RequireSession><VerifyElements /></RequireSession> }
-                        />
-                        <Route
-                            path=path!("/verifikasi/wajah")
-                            view=|| view! { <RequireSession><FaceMatch /></RequireSession> }
-                        />
-                        <Route
-                            path=path!("/portal")
-                            view=|| view! { <RequireSession><PortalLookup /></RequireSession> }
-                        />
-                        <Route path=path!("/ikd") view=|| view! { <RequireSession><IkdLookup /></RequireSession> } />
-                        <Route path=path!("/ktp-el") view=|| view! { <RequireSession><CardRead /></RequireSession> } />
-                        <Route
-                            path=path!("/admin/perjanjian")
-                            view=|| {
-                                view! {
-                                    <RequireSession>
-                                        <RequireRole allow=admin_or_auditor>
-                                            <Agreements />
-                                        </RequireRole>
-                                    </RequireSession>
-                                }
-                            }
-                        />
-                        <Route
-                            path=path!("/admin/peringatan")
-                            view=|| {
-                                view! {
-                                    <RequireSession>
-                                        <RequireRole allow=admin_only>
-                                            <Alerts />
-                                        </RequireRole>
-                                    </RequireSession>
-                                }
-                            }
-                        />
-                        <Route
-                            path=path!("/admin/registri-asn")
-                            view=|| {
-                                view! {
-                                    <RequireSession>
-                                        <RequireRole allow=admin_only>
-                                            <RegistryImport />
-                                        </RequireRole>
-                                    </RequireSession>
-                                }
-                            }
-                        />
-                        <Route
-                            path=path!("/admin/data-balikan")
-                            view=|| {
-                                view! {
-                                    <RequireSession>
-                                        <RequireRole allow=admin_only>
-                                            <Balikan />
-                                        </RequireRole>
-                                    </RequireSession>
-                                }
-                            }
-                        />
-                        <Route
-                            path=path!("/admin/petugas")
-                            view=|| {
-                                view! {
-                                    <RequireSession>
-                                        <RequireRole allow=admin_only>
-                                            <pages::officers::Officers />
-                                        </RequireRole>
-                                    </RequireSession>
-                                }
-                            }
-                        />
-                        <Route
-                            path=path!("/admin/pembaca")
-                            view=|| {
-                                view! {
-                                    <RequireSession>
-                                        <RequireRole allow=admin_only>
-                                            <Readers />
-                                        </RequireRole>
-                                    </RequireSession>
-                                }
-                            }
-                        />
-                        <Route
-                            path=path!("/audit")
-                            view=|| {
-                                view! {
-                                    <RequireSession>
-                                        <RequireRole allow=audit_reader>
-                                            <Audit />
-                                        </RequireRole>
-                                    </RequireSession>
-                                }
-                            }
-                        />
-                        <Route
-                            path=path!("/akun")
-                            view=|| view! { <RequireSession><pages::account::Account /></RequireSession> }
-                        />
+                        // Everything else is for a signed-in officer of the group's roles.
+                        <ParentRoute path=path!("") view=|| guard(anyone)>
+                            <Route path=path!("/verifikasi/elemen") view=VerifyElements />
+                            <Route path=path!("/verifikasi/wajah") view=FaceMatch />
+                            <Route path=path!("/portal") view=PortalLookup />
+                            <Route path=path!("/ikd") view=IkdLookup />
+                            <Route path=path!("/ktp-el") view=CardRead />
+                            <Route path=path!("/akun") view=pages::account::Account />
+                        </ParentRoute>
+                        <ParentRoute path=path!("") view=|| guard(admin_or_auditor)>
+                            <Route path=path!("/admin/perjanjian") view=Agreements />
+                        </ParentRoute>
+                        <ParentRoute path=path!("") view=|| guard(audit_reader)>
+                            <Route path=path!("/audit") view=Audit />
+                        </ParentRoute>
+                        <ParentRoute path=path!("") view=|| guard(admin_only)>
+                            <Route path=path!("/admin/peringatan") view=Alerts />
+                            <Route path=path!("/admin/registri-asn") view=RegistryImport />
+                            <Route path=path!("/admin/data-balikan") view=Balikan />
+                            <Route path=path!("/admin/petugas") view=pages::officers::Officers />
+                            <Route path=path!("/admin/pembaca") view=Readers />
+                        </ParentRoute>
                         <Route path=path!("/") view=Home />
                     </Routes>
                 </Shell>
@@ -195,14 +119,16 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// Renders its children only for a signed-in officer; otherwise (including
-/// the moment a session expires) goes to the sign-in page.
-#[component]
-fn RequireSession(children: ChildrenFn) -> impl IntoView {
+/// A group's nested routes: the sign-in page unless an officer is signed
+/// in (also the moment a session expires), then the page for the roles
+/// `allow` lets in, and why not for the others.
+fn guard(allow: fn(Role) -> bool) -> impl IntoView {
     let auth = use_auth();
     view! {
         <Show when=move || auth.is_signed_in() fallback=|| view! { <Redirect path=SIGN_IN /> }>
-            {children()}
+            <RequireRole allow=allow>
+                <Outlet />
+            </RequireRole>
         </Show>
     }
 }

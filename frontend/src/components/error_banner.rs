@@ -78,11 +78,6 @@ fn field_label(field: &str, lang: Lang) -> String {
     }
 }
 
-/// What a page shows while its request is on the way.
-pub fn loading() -> impl IntoView {
-    view! { <p class="loading" role="status">{tr(i18n::LOADING)}</p> }
-}
-
 /// How a page shows a failed request: nothing when the session has ended
 /// (a 401 already sent the officer to the sign-in page), else the banner.
 pub fn failure_view(id: impl Into<String>, failure: ApiFailure) -> AnyView {
@@ -133,6 +128,27 @@ pub fn ErrorBanner(#[prop(into)] id: String, failure: ApiFailure) -> impl IntoVi
                 })}
             {request_id.map(|rid| view! { <RequestId id=rid /> })}
         </div>
+    }
+}
+
+/// What went wrong with a form: found before sending, or the backend's answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Problem {
+    Local(Text),
+    Api(ApiFailure),
+}
+
+/// An error panel for a [`Problem`]; `id` as for [`ErrorBanner`].
+#[component]
+pub fn ProblemView(#[prop(into)] id: String, problem: Problem) -> impl IntoView {
+    match problem {
+        Problem::Local(text) => view! {
+            <div id=id class="alert alert--error" role="alert">
+                <p class="alert__title">{tr(text)}</p>
+            </div>
+        }
+        .into_any(),
+        Problem::Api(failure) => view! { <ErrorBanner id=id failure=failure /> }.into_any(),
     }
 }
 

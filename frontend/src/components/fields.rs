@@ -6,6 +6,8 @@ use leptos::prelude::*;
 use padan_protocol::v1::Purpose;
 use padan_protocol::validate::parse_nik;
 
+use crate::components::form::field;
+use crate::dom::focus;
 use crate::i18n::{self, Text, tr, use_i18n};
 
 /// A NIK input checked with the shared validator as the officer types; the
@@ -23,31 +25,12 @@ pub fn NikField(
     let error = Memo::new(move |_| {
         let shown = !value.with(|n| n.trim().is_empty()) || touched.get() || submitted.get();
         match parse_nik(&value.get()) {
-            Err(e) if shown => Some(e),
+            Err(e) if shown => Some(i18n.lang().pick(e.message_id(), e.message_en())),
             _ => None,
         }
     });
-    let hint_id = format!("{id}-hint");
-    let error_id = format!("{id}-error");
-    let described = {
-        let (h, e) = (hint_id.clone(), error_id.clone());
-        move || if error.with(Option::is_some) { format!("{h} {e}") } else { h.clone() }
-    };
-    view! {
-        <div class="field" class:field--error=move || error.with(Option::is_some)>
-            <label class="field__label" for=id>{tr(label)}</label>
-            <p id=hint_id class="field__hint">{tr(i18n::NIK_HINT)}</p>
-            {move || {
-                error
-                    .get()
-                    .map(|e| {
-                        view! {
-                            <p id=error_id.clone() class="field__error" role="alert">
-                                {move || i18n.lang().pick(e.message_id(), e.message_en())}
-                            </p>
-                        }
-                    })
-            }}
+    field(id, label, Some(i18n::NIK_HINT), error.into(), false, move |aria| {
+        view! {
             <input
                 id=id
                 name="nik"
@@ -59,39 +42,32 @@ pub fn NikField(
                 spellcheck="false"
                 required
                 autofocus
-                aria-describedby=described
-                aria-invalid=move || error.with(Option::is_some).to_string()
+                aria-describedby=aria.described_by()
+                aria-invalid=aria.invalid()
                 prop:value=move || value.get()
                 on:input=move |ev| value.set(event_target_value(&ev))
                 on:blur=move |_| touched.set(true)
             />
-        </div>
-    }
+        }
+    })
 }
 
 /// The purpose of use (PKS 2024 Pasal 1), required.
 #[component]
 pub fn PurposeField(id: &'static str, value: RwSignal<String>, submitted: RwSignal<bool>) -> impl IntoView {
     let i18n = use_i18n();
-    let error = Memo::new(move |_| submitted.get() && Purpose::parse(&value.get()).is_none());
-    let hint_id = format!("{id}-hint");
-    let error_id = format!("{id}-error");
-    view! {
-        <div class="field" class:field--error=move || error.get()>
-            <label class="field__label" for=id>{tr(i18n::PURPOSE_LABEL)}</label>
-            <p id=hint_id.clone() class="field__hint">{tr(i18n::PURPOSE_HINT)}</p>
-            <Show when=move || error.get()>
-                <p id=error_id.clone() class="field__error" role="alert">
-                    {tr(i18n::PURPOSE_REQUIRED)}
-                </p>
-            </Show>
+    let error = Signal::derive(move || {
+        (submitted.get() && Purpose::parse(&value.get()).is_none()).then(|| i18n.t(i18n::PURPOSE_REQUIRED).to_owned())
+    });
+    field(id, i18n::PURPOSE_LABEL, Some(i18n::PURPOSE_HINT), error, false, move |aria| {
+        view! {
             <select
                 id=id
                 name="purpose"
                 class="select"
                 required
-                aria-describedby=hint_id
-                aria-invalid=move || error.get().to_string()
+                aria-describedby=aria.described_by()
+                aria-invalid=aria.invalid()
                 on:change=move |ev| value.set(event_target_value(&ev))
             >
                 <option value="" prop:selected=move || value.with(String::is_empty)>
@@ -108,6 +84,25 @@ pub fn PurposeField(id: &'static str, value: RwSignal<String>, submitted: RwSign
                     })
                     .collect_view()}
             </select>
-        </div>
-    }
+        }
+    })
+}
+
+/// The NIK and the purpose a submitted form holds, once both are valid;
+/// otherwise the focus moves to the first wrong one and this is `None`.
+pub fn valid_nik_and_purpose(
+    nik: RwSignal<String>,
+    nik_id: &str,
+    purpose: RwSignal<String>,
+    purpose_id: &str,
+) -> Option<(String, Purpose)> {
+    let Ok(parsed) = parse_nik(&nik.get_untracked()) else {
+        focus(nik_id);
+        return None;
+    };
+    let Some(purpose) = Purpose::parse(&purpose.get_untracked()) else {
+        focus(purpose_id);
+        return None;
+    };
+    Some((parsed.as_str().to_owned(), purpose))
 }

@@ -117,24 +117,13 @@ fn OfficerBadge() -> impl IntoView {
                     <span class="visually-hidden">{tr(i18n::SIGNED_IN_AS)}</span>
                     <span id="officer-name" class="officer__name">{officer.display_name}</span>
                     <span class="officer__meta">
-                        <span id="officer-role">{move || i18n.lang().pick(role.label_id(), role_label_en(role))}</span>
+                        <span id="officer-role">{move || i18n::role_label(role, i18n.lang())}</span>
                         " · "
                         <span id="officer-office" title=officer.office.code>{officer.office.name}</span>
                     </span>
                 </div>
             }
         })
-    }
-}
-
-fn role_label_en(role: padan_protocol::v1::Role) -> &'static str {
-    use padan_protocol::v1::Role;
-    match role {
-        Role::Officer => "Officer",
-        Role::Supervisor => "Supervisor",
-        Role::Helpdesk => "Helpdesk",
-        Role::Admin => "Administrator",
-        Role::Auditor => "Auditor",
     }
 }
 

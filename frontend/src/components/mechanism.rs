@@ -7,8 +7,8 @@ use leptos::prelude::*;
 use padan_protocol::v1::{AgreementRef, Mechanism, MechanismStatus};
 
 use crate::api;
-use crate::components::error_banner::failure_view;
-use crate::i18n::{self, tr, use_i18n};
+use crate::components::page::{Page, ResourceView};
+use crate::i18n::{self, Text, tr, use_i18n};
 use crate::session::use_auth;
 
 /// Renders `form` with the mechanism's status when the officer's role may
@@ -38,34 +38,43 @@ pub fn MechanismGate(
     }
 }
 
+/// A mechanism's page: heading and lead, `children` (notes, if any), then
+/// the [`MechanismGate`].
+#[component]
+pub fn MechanismPage(
+    title_id: &'static str,
+    title: Text,
+    lead: Text,
+    mechanism: Mechanism,
+    /// Id of the error banner when the mechanisms cannot be loaded.
+    error_id: &'static str,
+    form: fn(MechanismStatus) -> AnyView,
+    #[prop(optional)] children: Option<Children>,
+) -> impl IntoView {
+    view! {
+        <Page title_id=title_id title=title lead=lead>
+            {children.map(|c| c())}
+            <MechanismGate mechanism=mechanism error_id=error_id form=form />
+        </Page>
+    }
+}
+
 #[component]
 fn Gate(mechanism: Mechanism, error_id: &'static str, form: fn(MechanismStatus) -> AnyView) -> impl IntoView {
     let mechanisms = LocalResource::new(api::mechanisms);
     view! {
-        <Suspense fallback=move || {
-            view! { <p class="loading" role="status">{tr(i18n::MECHANISMS_LOADING)}</p> }
-        }>
-            {move || {
-                mechanisms
-                    .get()
-                    .map(|result| match result {
-                        Ok(response) => {
-                            match response.mechanisms.into_iter().find(|m| m.mechanism == mechanism) {
-                                Some(status) if status.open => {
-                                    view! {
-                                        <AgreementInfo status=status.clone() />
-                                        {form(status)}
-                                    }
-                                        .into_any()
-                                }
-                                status => view! { <MechanismClosed mechanism=mechanism status=status /> }.into_any(),
-                            }
-                        }
-                        // A 401 already sent the officer to the sign-in page.
-                        Err(failure) => failure_view(error_id, failure),
-                    })
+        <ResourceView resource=mechanisms error_id=error_id loading=i18n::MECHANISMS_LOADING let:response>
+            {match response.mechanisms.into_iter().find(|m| m.mechanism == mechanism) {
+                Some(status) if status.open => {
+                    view! {
+                        <AgreementInfo status=status.clone() />
+                        {form(status)}
+                    }
+                        .into_any()
+                }
+                status => view! { <MechanismClosed mechanism=mechanism status=status /> }.into_any(),
             }}
-        </Suspense>
+        </ResourceView>
     }
 }
 

@@ -5,4 +5,6 @@ pub mod fields;
 pub mod form;
 pub mod layout;
 pub mod mechanism;
+pub mod page;
 pub mod result_table;
+pub mod table;

@@ -8,6 +8,7 @@ use padan_protocol::v1::{
 };
 
 use crate::components::error_banner::RequestId;
+use crate::components::table::{Caption, Col, DataTable};
 use crate::i18n::{self, Text, tr, use_i18n};
 
 #[component]
@@ -62,6 +63,8 @@ pub fn PersonStatusBanner(status: PersonStatus) -> impl IntoView {
     }
 }
 
+const VERDICT_COLUMNS: &[Col] = &[Col::Text(i18n::COL_ELEMENT), Col::Text(i18n::COL_VERDICT)];
+
 #[component]
 fn VerdictTable(verdicts: Vec<ElementVerdict>, threshold: u8) -> impl IntoView {
     if verdicts.is_empty() {
@@ -69,18 +72,12 @@ fn VerdictTable(verdicts: Vec<ElementVerdict>, threshold: u8) -> impl IntoView {
     }
     let has_fuzzy = verdicts.iter().any(|v| v.element.is_fuzzy() || v.similarity.is_some());
     view! {
-        <table class="result-table">
-            <caption class="visually-hidden">{tr(i18n::RESULT_TITLE)}</caption>
-            <thead>
-                <tr>
-                    <th scope="col">{tr(i18n::COL_ELEMENT)}</th>
-                    <th scope="col">{tr(i18n::COL_VERDICT)}</th>
-                </tr>
-            </thead>
-            <tbody>
-                {verdicts.into_iter().map(|v| view! { <VerdictRow verdict=v /> }).collect_view()}
-            </tbody>
-        </table>
+        <DataTable
+            caption=Caption::Hidden(i18n::RESULT_TITLE)
+            columns=VERDICT_COLUMNS
+            rows=verdicts
+            row=|v| view! { <VerdictRow verdict=v /> }
+        />
         {has_fuzzy
             .then(|| {
                 view! {

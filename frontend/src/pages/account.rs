@@ -6,11 +6,13 @@ use padan_protocol::v1::{
     ChangePasswordRequest, PASSWORD_MIN_LENGTH, StartTotpEnrolmentRequest, TotpEnrolment, is_totp_code,
 };
 
-use crate::api::{self, ApiFailure};
-use crate::components::error_banner::{ErrorBanner, loading};
+use crate::api;
+use crate::components::error_banner::{Problem, ProblemView};
+use crate::components::form::TextField;
+use crate::components::page::{Page, ResourceView};
 use crate::dom::focus;
 use crate::i18n::{Text, tr};
-use crate::pages::sign_in::{ENROL_KEY, ENROL_URI};
+use crate::pages::sign_in::{ENROL_TITLE, EnrolmentKey, TOTP_CODE_FORMAT, TOTP_TITLE};
 use crate::session::{Notice, use_auth};
 
 const TITLE: Text = Text { id: "Akun saya", en: "My account" };
@@ -32,17 +34,14 @@ const CHANGED: Text = Text {
     id: "Kata sandi diganti. Sesi di perangkat lain telah diakhiri.",
     en: "Password changed. Sessions on other devices have ended.",
 };
-const TOTP_TITLE: Text = Text { id: "Verifikasi dua langkah", en: "Two-step verification" };
 const TOTP_ON: Text = Text {
     id: "Aktif: kode aplikasi autentikator diminta setiap masuk.",
     en: "On: the authenticator code is asked at every sign-in.",
 };
 const TOTP_OFF: Text = Text { id: "Belum aktif.", en: "Not set up." };
 const TOTP_REQUIRED: Text = Text { id: "Wajib untuk peran Anda.", en: "Required for your role." };
-const TOTP_START: Text = Text { id: "Daftarkan aplikasi autentikator", en: "Enrol an authenticator app" };
 const TOTP_CODE: Text = Text { id: "Kode dari aplikasi", en: "Code from the app" };
 const TOTP_CONFIRM: Text = Text { id: "Konfirmasi", en: "Confirm" };
-const TOTP_BAD: Text = Text { id: "Kode terdiri dari 6 angka.", en: "The code has 6 digits." };
 const TOTP_DONE: Text = Text { id: "Aplikasi autentikator terdaftar.", en: "Authenticator app enrolled." };
 const TOTP_REPLACE: Text = Text { id: "Ganti aplikasi autentikator", en: "Replace the authenticator app" };
 const TOTP_CURRENT_CODE: Text =
@@ -60,34 +59,14 @@ const EVERYWHERE_HINT: Text = Text {
     en: "Ends every session of this account, this one included. Use it if you forgot to sign out elsewhere.",
 };
 
-#[derive(Debug, Clone, PartialEq)]
-enum Problem {
-    Local(Text),
-    Api(ApiFailure),
-}
-
-#[component]
-fn ProblemView(#[prop(into)] id: String, problem: Problem) -> impl IntoView {
-    match problem {
-        Problem::Local(text) => view! {
-            <div id=id class="alert alert--error" role="alert">
-                <p class="alert__title">{tr(text)}</p>
-            </div>
-        }
-        .into_any(),
-        Problem::Api(failure) => view! { <ErrorBanner id=id failure=failure /> }.into_any(),
-    }
-}
-
 #[component]
 pub fn Account() -> impl IntoView {
     view! {
-        <section class="page page--narrow" aria-labelledby="account-title">
-            <h1 id="account-title">{tr(TITLE)}</h1>
+        <Page title_id="account-title" title=TITLE narrow=true>
             <ChangePassword />
             <SecondFactor />
             <SignOutEverywhere />
-        </section>
+        </Page>
     }
 }
 
@@ -132,19 +111,7 @@ fn ChangePassword() -> impl IntoView {
         save.dispatch(ChangePasswordRequest { current_password: c, new_password: n });
     };
     let field = |id: &'static str, label: Text, value: RwSignal<String>, autocomplete: &'static str| {
-        view! {
-            <div class="field">
-                <label class="field__label" for=id>{tr(label)}</label>
-                <input
-                    id=id
-                    class="input"
-                    type="password"
-                    autocomplete=autocomplete
-                    prop:value=move || value.get()
-                    on:input=move |ev| value.set(event_target_value(&ev))
-                />
-            </div>
-        }
+        view! { <TextField id=id label=label value=value input_type="password" autocomplete=autocomplete /> }
     };
     view! {
         <div class="card">
@@ -198,7 +165,7 @@ fn SecondFactor() -> impl IntoView {
         let request = if enrolled() {
             let code: String = given.chars().filter(|c| !c.is_whitespace()).collect();
             if !is_totp_code(&code) {
-                problem.set(Some(Problem::Local(TOTP_BAD)));
+                problem.set(Some(Problem::Local(TOTP_CODE_FORMAT)));
                 focus("totp-proof");
                 return;
             }
@@ -230,7 +197,7 @@ fn SecondFactor() -> impl IntoView {
         ev.prevent_default();
         let value: String = code.get_untracked().chars().filter(|c| !c.is_whitespace()).collect();
         if !is_totp_code(&value) {
-            problem.set(Some(Problem::Local(TOTP_BAD)));
+            problem.set(Some(Problem::Local(TOTP_CODE_FORMAT)));
             return;
         }
         problem.set(None);
@@ -239,21 +206,13 @@ fn SecondFactor() -> impl IntoView {
     view! {
         <div class="card">
             <h2>{tr(TOTP_TITLE)}</h2>
-            <Suspense fallback=loading>
-                {move || {
-                    account.get().map(|result| match result {
-                        Ok(info) => view! {
-                            <p id="totp-status" data-enrolled=info.totp_enrolled.to_string()>
-                                {tr(if info.totp_enrolled { TOTP_ON } else { TOTP_OFF })}
-                                " "
-                                {info.totp_required.then(|| tr(TOTP_REQUIRED))}
-                            </p>
-                        }
-                        .into_any(),
-                        Err(failure) => view! { <ErrorBanner id="account-error" failure=failure /> }.into_any(),
-                    })
-                }}
-            </Suspense>
+            <ResourceView resource=account error_id="account-error" let:info>
+                <p id="totp-status" data-enrolled=info.totp_enrolled.to_string()>
+                    {tr(if info.totp_enrolled { TOTP_ON } else { TOTP_OFF })}
+                    " "
+                    {info.totp_required.then(|| tr(TOTP_REQUIRED))}
+                </p>
+            </ResourceView>
             {move || problem.get().map(|p| view! { <ProblemView id="totp-error" problem=p /> })}
             <Show when=move || done.get()>
                 <div id="totp-enrolled" class="alert alert--info" role="status">
@@ -287,20 +246,13 @@ fn SecondFactor() -> impl IntoView {
                             class="button button--secondary"
                             disabled=move || start.pending().get()
                         >
-                            {move || tr(if enrolled() { TOTP_REPLACE } else { TOTP_START })}
+                            {move || tr(if enrolled() { TOTP_REPLACE } else { ENROL_TITLE })}
                         </button>
                     </form>
                 }
                 .into_any(),
                 Some(e) => view! {
-                    <div class="field">
-                        <span class="field__label">{tr(ENROL_KEY)}</span>
-                        <code id="totp-secret" class="secret">{e.secret}</code>
-                    </div>
-                    <details class="field">
-                        <summary>{tr(ENROL_URI)}</summary>
-                        <code id="totp-uri" class="secret">{e.otpauth_uri}</code>
-                    </details>
+                    <EnrolmentKey enrolment=e />
                     <form class="form" on:submit=on_confirm novalidate>
                         <div class="field">
                             <label class="field__label" for="enrol-code">{tr(TOTP_CODE)}</label>

@@ -10,9 +10,13 @@ use padan_protocol::v1::{
 use padan_protocol::validate::{Lines, check_text};
 
 use crate::api;
-use crate::components::error_banner::{ErrorBanner, failure_view, loading};
-use crate::components::form::{field_error, text_error};
+use crate::components::error_banner::failure_view;
+use crate::components::form::{
+    TextField, backend_error, field, local_error, local_or_backend, on_success, outcome_view,
+};
 use crate::components::mechanism::DemoTag;
+use crate::components::page::{Page, ResourceView};
+use crate::components::table::{Caption, Col, DataTable};
 use crate::i18n::{self, Text, tr, use_i18n};
 use crate::session::use_auth;
 
@@ -39,6 +43,12 @@ pub fn RequireRole(allow: fn(Role) -> bool, children: ChildrenFn) -> impl IntoVi
     }
 }
 
+/// Whether the signed-in officer is an admin: the others only read these pages.
+fn is_admin() -> impl Fn() -> bool + Copy + Send + Sync + 'static {
+    let auth = use_auth();
+    move || auth.officer().is_some_and(|o| o.role == Role::Admin)
+}
+
 fn state_info(state: AgreementState) -> (&'static str, Text, &'static str) {
     match state {
         AgreementState::Active => ("active", i18n::STATE_ACTIVE, "badge badge--ok"),
@@ -51,39 +61,25 @@ fn state_info(state: AgreementState) -> (&'static str, Text, &'static str) {
 
 #[component]
 pub fn Agreements() -> impl IntoView {
-    let auth = use_auth();
-    let can_edit = move || auth.officer().is_some_and(|o| o.role == Role::Admin);
+    let can_edit = is_admin();
     let data = LocalResource::new(api::agreements);
     view! {
-        <section class="page" aria-labelledby="agreements-title">
-            <h1 id="agreements-title">{tr(i18n::AGREEMENTS_TITLE)}</h1>
-            <p class="lead">{tr(i18n::AGREEMENTS_LEAD)}</p>
-            <Suspense fallback=loading>
-                {move || {
-                    data.get()
-                        .map(|result| match result {
-                            Ok(response) => {
-                                view! {
-                                    <AgreementsTable response=response.clone() />
-                                    {can_edit()
-                                        .then(|| {
-                                            view! {
-                                                <AgreementForm
-                                                    response=response
-                                                    on_saved=move || data.refetch()
-                                                />
-                                            }
-                                        })}
-                                }
-                                    .into_any()
-                            }
-                            Err(failure) => failure_view("agreements-error", failure),
-                        })
-                }}
-            </Suspense>
-        </section>
+        <Page title_id="agreements-title" title=i18n::AGREEMENTS_TITLE lead=i18n::AGREEMENTS_LEAD>
+            <ResourceView resource=data error_id="agreements-error" let:response>
+                <AgreementsTable response=response.clone() />
+                {can_edit().then(|| view! { <AgreementForm response=response on_saved=move || data.refetch() /> })}
+            </ResourceView>
+        </Page>
     }
 }
+
+const AGREEMENT_COLUMNS: &[Col] = &[
+    Col::Text(i18n::COL_AGREEMENT),
+    Col::Text(i18n::COL_VALIDITY),
+    Col::Text(i18n::COL_STATE),
+    Col::Text(i18n::COL_DAYS_LEFT),
+    Col::Hidden(i18n::DETAILS),
+];
 
 #[component]
 fn AgreementsTable(response: AgreementsResponse) -> impl IntoView {
@@ -92,27 +88,14 @@ fn AgreementsTable(response: AgreementsResponse) -> impl IntoView {
     let today = response.today.clone();
     view! {
         <p class="muted">{tr(i18n::TODAY)} ": " {move || i18n::format_date(&today, i18n.lang())}</p>
-        <table id="agreements-table" class="result-table agreements-table">
-            <caption class="visually-hidden">{tr(i18n::AGREEMENTS_TITLE)}</caption>
-            <thead>
-                <tr>
-                    <th scope="col">{tr(i18n::COL_AGREEMENT)}</th>
-                    <th scope="col">{tr(i18n::COL_VALIDITY)}</th>
-                    <th scope="col">{tr(i18n::COL_STATE)}</th>
-                    <th scope="col">{tr(i18n::COL_DAYS_LEFT)}</th>
-                    <th scope="col">
-                        <span class="visually-hidden">{tr(i18n::DETAILS)}</span>
-                    </th>
-                </tr>
-            </thead>
-            <tbody>
-                {response
-                    .agreements
-                    .into_iter()
-                    .map(|a| view! { <AgreementRow agreement=a expanded=expanded /> })
-                    .collect_view()}
-            </tbody>
-        </table>
+        <DataTable
+            id="agreements-table"
+            class="result-table agreements-table"
+            caption=Caption::Hidden(i18n::AGREEMENTS_TITLE)
+            columns=AGREEMENT_COLUMNS
+            rows=response.agreements
+            row=move |a| view! { <AgreementRow agreement=a expanded=expanded /> }
+        />
     }
 }
 
@@ -178,45 +161,41 @@ fn AgreementDetail(agreement: AgreementView) -> impl IntoView {
                     </div>
                 }
             })}
-        <table class="result-table grants-table">
-            <caption>{tr(i18n::GRANTS)}</caption>
-            <thead>
-                <tr>
-                    <th scope="col">{tr(i18n::COL_MECHANISM)}</th>
-                    <th scope="col">{tr(i18n::COL_CLIENT)}</th>
-                    <th scope="col">{tr(i18n::COL_CLAUSE)}</th>
-                    <th scope="col">{tr(i18n::COL_ELEMENTS)}</th>
-                </tr>
-            </thead>
-            <tbody>
-                {agreement
-                    .grants
-                    .into_iter()
-                    .map(|g| {
-                        let m = g.mechanism;
-                        let elements = g.elements.clone();
-                        view! {
-                            <tr data-mechanism=m.as_str()>
-                                <th scope="row">{tr(i18n::mechanism_label(m))}</th>
-                                <td>{g.client}</td>
-                                <td>{g.clause}</td>
-                                <td>
-                                    {move || {
-                                        elements
-                                            .iter()
-                                            .map(|e| i18n.lang().pick(e.label_id(), e.label_en()))
-                                            .collect::<Vec<_>>()
-                                            .join(", ")
-                                    }}
-                                </td>
-                            </tr>
-                        }
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
+        <DataTable
+            class="result-table grants-table"
+            caption=Caption::Shown(i18n::GRANTS)
+            columns=GRANT_COLUMNS
+            rows=agreement.grants
+            row=move |g| {
+                let m = g.mechanism;
+                let elements = g.elements.clone();
+                view! {
+                    <tr data-mechanism=m.as_str()>
+                        <th scope="row">{tr(i18n::mechanism_label(m))}</th>
+                        <td>{g.client}</td>
+                        <td>{g.clause}</td>
+                        <td>
+                            {move || {
+                                elements
+                                    .iter()
+                                    .map(|e| i18n.lang().pick(e.label_id(), e.label_en()))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            }}
+                        </td>
+                    </tr>
+                }
+            }
+        />
     }
 }
+
+const GRANT_COLUMNS: &[Col] = &[
+    Col::Text(i18n::COL_MECHANISM),
+    Col::Text(i18n::COL_CLIENT),
+    Col::Text(i18n::COL_CLAUSE),
+    Col::Text(i18n::COL_ELEMENTS),
+];
 
 #[component]
 fn AgreementForm(response: AgreementsResponse, on_saved: impl Fn() + Copy + 'static) -> impl IntoView {
@@ -234,11 +213,7 @@ fn AgreementForm(response: AgreementsResponse, on_saved: impl Fn() + Copy + 'sta
     let save = Action::new_local(|request: &NewAgreementRequest| api::create_agreement(request.clone()));
     let pending = save.pending();
     let outcome = save.value();
-    Effect::new(move |_| {
-        if matches!(&*outcome.read(), Some(Ok(_))) {
-            on_saved();
-        }
-    });
+    on_success(outcome, on_saved);
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -279,63 +254,51 @@ fn AgreementForm(response: AgreementsResponse, on_saved: impl Fn() + Copy + 'sta
         });
     };
 
-    let text_field = move |id: &'static str,
-                           field: &'static str,
-                           label: Text,
-                           kind: &'static str,
-                           value: RwSignal<String>| {
-        let error_id = format!("{id}-error");
-        // The shared character rule as the admin types, then the backend's answer.
-        let error = move || {
-            value
-                .with(|v| text_error(v, Lines::Single, i18n.lang()))
-                .or_else(|| outcome.with(|o| field_error(o, field, i18n.lang())))
+    // The shared character rule as the admin types, then the backend's answer.
+    let text_field =
+        move |id: &'static str, field: &'static str, label: Text, input_type: &'static str, value: RwSignal<String>| {
+            let error = local_or_backend(value, backend_error(outcome, field));
+            view! { <TextField id=id label=label value=value error=error input_type=input_type /> }
         };
-        view! {
-            <div class="field" class:field--error=move || error().is_some()>
-                <label class="field__label" for=id>{tr(label)}</label>
-                {move || error().map(|e| view! { <p id=error_id.clone() class="field__error" role="alert">{e}</p> })}
-                <input
-                    id=id
-                    class="input"
-                    type=kind
-                    autocomplete="off"
-                    prop:value=move || value.get()
-                    on:input=move |ev| value.set(event_target_value(&ev))
-                />
-            </div>
-        }
-    };
 
     view! {
         <form id="agreement-form" class="form card" novalidate on:submit=on_submit>
             <h2>{tr(i18n::AGREEMENT_FORM_TITLE)}</h2>
             <p class="field__hint">{tr(i18n::AGREEMENT_FORM_HINT)}</p>
-            <div class="field">
-                <label class="field__label" for="agreement-extends">{tr(i18n::EXTENDS_LABEL)}</label>
-                {move || {
-                    field_error(&outcome.get(), "extends", i18n.lang())
-                        .map(|e| view! { <p id="agreement-extends-error" class="field__error" role="alert">{e}</p> })
-                }}
-                <select id="agreement-extends" class="select" on:change=move |ev| extends.set(event_target_value(&ev))>
-                    <option value="" prop:selected=move || extends.with(String::is_empty)>
-                        {tr(i18n::NEW_AGREEMENT)}
-                    </option>
-                    {response
-                        .agreements
-                        .iter()
-                        .map(|a| {
-                            let value = a.id.to_string();
-                            let v2 = value.clone();
-                            view! {
-                                <option value=value prop:selected=move || extends.with(|e| *e == v2)>
-                                    {format!("{} — {}", a.code, a.title)}
-                                </option>
-                            }
-                        })
-                        .collect_view()}
-                </select>
-            </div>
+            {field(
+                "agreement-extends",
+                i18n::EXTENDS_LABEL,
+                None,
+                backend_error(outcome, "extends"),
+                false,
+                move |aria| {
+                    view! {
+                        <select
+                            id="agreement-extends"
+                            class="select"
+                            aria-describedby=aria.described_by()
+                            on:change=move |ev| extends.set(event_target_value(&ev))
+                        >
+                            <option value="" prop:selected=move || extends.with(String::is_empty)>
+                                {tr(i18n::NEW_AGREEMENT)}
+                            </option>
+                            {response
+                                .agreements
+                                .iter()
+                                .map(|a| {
+                                    let value = a.id.to_string();
+                                    let v2 = value.clone();
+                                    view! {
+                                        <option value=value prop:selected=move || extends.with(|e| *e == v2)>
+                                            {format!("{} — {}", a.code, a.title)}
+                                        </option>
+                                    }
+                                })
+                                .collect_view()}
+                        </select>
+                    }
+                },
+            )}
             <div class="grid">
                 {text_field("agreement-code", "code", i18n::AGREEMENT_CODE, "text", code)}
                 {text_field("agreement-numbers", "numbers", i18n::AGREEMENT_NUMBERS, "text", numbers)}
@@ -358,31 +321,10 @@ fn AgreementForm(response: AgreementsResponse, on_saved: impl Fn() + Copy + 'sta
                             .map(|(i, &m)| {
                                 let clause = clauses.with_value(|c| c[i]);
                                 let clause_id = format!("grant-{}-clause", m.as_str());
-                                let clause_error_id = format!("{clause_id}-error");
-                                let clause_error = move || clause.with(|v| text_error(v, Lines::Single, i18n.lang()));
                                 view! {
                                     <fieldset class="fieldset grant-fieldset">
                                         <legend class="fieldset__legend">{tr(i18n::mechanism_label(m))}</legend>
-                                        <div class="field" class:field--error=move || clause_error().is_some()>
-                                            <label class="field__label" for=clause_id.clone()>{tr(i18n::COL_CLAUSE)}</label>
-                                            {move || {
-                                                clause_error()
-                                                    .map(|e| {
-                                                        view! {
-                                                            <p id=clause_error_id.clone() class="field__error" role="alert">
-                                                                {e}
-                                                            </p>
-                                                        }
-                                                    })
-                                            }}
-                                            <input
-                                                id=clause_id
-                                                class="input"
-                                                type="text"
-                                                prop:value=move || clause.get()
-                                                on:input=move |ev| clause.set(event_target_value(&ev))
-                                            />
-                                        </div>
+                                        <TextField id=clause_id label=i18n::COL_CLAUSE value=clause error=local_error(clause) />
                                         <div class="checks">
                                             {known
                                                 .iter()
@@ -426,21 +368,7 @@ fn AgreementForm(response: AgreementsResponse, on_saved: impl Fn() + Copy + 'sta
                     {tr(i18n::SAVE_AGREEMENT)}
                 </button>
             </div>
-            {move || {
-                outcome
-                    .get()
-                    .map(|result| match result {
-                        Ok(view) => {
-                            view! {
-                                <div id="agreement-saved" class="alert alert--info" role="status">
-                                    <p class="alert__title">{tr(i18n::AGREEMENT_SAVED)} " " {view.code}</p>
-                                </div>
-                            }
-                                .into_any()
-                        }
-                        Err(failure) => failure_view("agreement-error", failure),
-                    })
-            }}
+            {outcome_view(outcome, "agreement-saved", "agreement-error", i18n::AGREEMENT_SAVED, |a| a.code)}
         </form>
     }
 }
@@ -457,102 +385,72 @@ pub fn Alerts() -> impl IntoView {
         }
     });
     view! {
-        <section class="page" aria-labelledby="alerts-title">
-            <h1 id="alerts-title">{tr(i18n::ALERTS_TITLE)}</h1>
-            <p class="lead">{tr(i18n::ALERTS_LEAD)}</p>
-            {move || {
-                resolved
-                    .get()
-                    .and_then(Result::err)
-                    .filter(|f| !f.is_unauthenticated())
-                    .map(|failure| view! { <ErrorBanner id="alerts-error" failure=failure /> })
-            }}
-            <Suspense fallback=loading>
-                {move || {
-                    data.get()
-                        .map(|result| match result {
-                            Ok(response) => {
-                                let quota = response.quota_remaining;
-                                view! {
-                                    <p id="quota-remaining" class="agreement">
-                                        {tr(i18n::QUOTA_REMAINING)}
-                                        ": "
-                                        <strong>
-                                            {move || match quota {
-                                                Some(q) => q.to_string(),
-                                                None => i18n.t(i18n::UNKNOWN).to_owned(),
-                                            }}
-                                        </strong>
-                                    </p>
-                                    <AlertsTable alerts=response.alerts resolve=move |id| {
-                                        resolve.dispatch(id);
-                                    } />
-                                }
-                                    .into_any()
-                            }
-                            Err(failure) => failure_view("alerts-error", failure),
-                        })
-                }}
-            </Suspense>
-        </section>
+        <Page title_id="alerts-title" title=i18n::ALERTS_TITLE lead=i18n::ALERTS_LEAD>
+            {move || resolved.get().and_then(Result::err).map(|failure| failure_view("alerts-error", failure))}
+            <ResourceView resource=data error_id="alerts-error" let:response>
+                <p id="quota-remaining" class="agreement">
+                    {tr(i18n::QUOTA_REMAINING)}
+                    ": "
+                    <strong>
+                        {move || match response.quota_remaining {
+                            Some(q) => q.to_string(),
+                            None => i18n.t(i18n::UNKNOWN).to_owned(),
+                        }}
+                    </strong>
+                </p>
+                <AlertsTable
+                    alerts=response.alerts
+                    resolve=move |id| {
+                        resolve.dispatch(id);
+                    }
+                />
+            </ResourceView>
+        </Page>
     }
 }
 
+const ALERT_COLUMNS: &[Col] = &[
+    Col::Text(i18n::COL_TIME),
+    Col::Text(i18n::COL_KIND),
+    Col::Text(i18n::COL_CODE),
+    Col::Text(i18n::COL_MESSAGE),
+    Col::Text(i18n::COL_COUNT),
+    Col::Hidden(i18n::RESOLVE),
+];
+
 #[component]
 fn AlertsTable(alerts: Vec<AdminAlert>, resolve: impl Fn(i64) + Copy + 'static) -> impl IntoView {
-    let empty = alerts.is_empty();
     view! {
-        <table id="alerts-table" class="result-table">
-            <caption class="visually-hidden">{tr(i18n::ALERTS_TITLE)}</caption>
-            <thead>
-                <tr>
-                    <th scope="col">{tr(i18n::COL_TIME)}</th>
-                    <th scope="col">{tr(i18n::COL_KIND)}</th>
-                    <th scope="col">{tr(i18n::COL_CODE)}</th>
-                    <th scope="col">{tr(i18n::COL_MESSAGE)}</th>
-                    <th scope="col">{tr(i18n::COL_COUNT)}</th>
-                    <th scope="col">
-                        <span class="visually-hidden">{tr(i18n::RESOLVE)}</span>
-                    </th>
-                </tr>
-            </thead>
-            <tbody>
-                {empty
-                    .then(|| {
-                        view! {
-                            <tr>
-                                <td colspan="6" class="muted">{tr(i18n::NO_ALERTS)}</td>
-                            </tr>
-                        }
-                    })}
-                {alerts
-                    .into_iter()
-                    .map(|a| {
-                        let id = a.id;
-                        let kind = a.kind.clone();
-                        view! {
-                            <tr data-alert=id data-kind=kind>
-                                <td>{a.at}</td>
-                                <td>{a.kind}</td>
-                                <td>{a.code.unwrap_or_default()}</td>
-                                <td>{a.message}</td>
-                                <td>{a.count}</td>
-                                <td>
-                                    <button
-                                        type="button"
-                                        class="button button--secondary"
-                                        data-resolve=id
-                                        on:click=move |_| resolve(id)
-                                    >
-                                        {tr(i18n::RESOLVE)}
-                                    </button>
-                                </td>
-                            </tr>
-                        }
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
+        <DataTable
+            id="alerts-table"
+            caption=Caption::Hidden(i18n::ALERTS_TITLE)
+            columns=ALERT_COLUMNS
+            empty=i18n::NO_ALERTS
+            rows=alerts
+            row=move |a| {
+                let id = a.id;
+                let kind = a.kind.clone();
+                view! {
+                    <tr data-alert=id data-kind=kind>
+                        <td>{a.at}</td>
+                        <td>{a.kind}</td>
+                        <td>{a.code.unwrap_or_default()}</td>
+                        <td>{a.message}</td>
+                        <td>{a.count}</td>
+                        <td>
+                            <button
+                                type="button"
+                                class="button button--secondary"
+                                data-resolve=id
+                                on:click=move |_| resolve(id)
+                            >
+                                {tr(i18n::RESOLVE)}
+                            </button>
+                        </td>
+                    </tr>
+                }
+            }
+        />
     }
 }
 
@@ -567,89 +465,68 @@ fn reader_state_info(state: ReaderState) -> (&'static str, Text, &'static str) {
 
 #[component]
 pub fn Readers() -> impl IntoView {
-    let auth = use_auth();
-    let can_edit = move || auth.officer().is_some_and(|o| o.role == Role::Admin);
+    let can_edit = is_admin();
     let data = LocalResource::new(api::readers);
     view! {
-        <section class="page" aria-labelledby="readers-title">
-            <h1 id="readers-title">{tr(i18n::READERS_TITLE)}</h1>
-            <p class="lead">{tr(i18n::READERS_LEAD)}</p>
-            <Suspense fallback=loading>
-                {move || {
-                    data.get()
-                        .map(|result| match result {
-                            Ok(readers) => view! { <ReadersTable readers=readers /> }.into_any(),
-                            Err(failure) => failure_view("readers-error", failure),
-                        })
-                }}
-            </Suspense>
+        <Page title_id="readers-title" title=i18n::READERS_TITLE lead=i18n::READERS_LEAD>
+            <ResourceView resource=data error_id="readers-error" let:readers>
+                <ReadersTable readers=readers />
+            </ResourceView>
             {move || can_edit().then(|| view! { <ReaderForm on_saved=move || data.refetch() /> })}
-        </section>
+        </Page>
     }
 }
 
+const READER_COLUMNS: &[Col] = &[
+    Col::Text(i18n::COL_READER_SERIAL),
+    Col::Text(i18n::COL_SAM_SERIAL),
+    Col::Text(i18n::COL_OFFICE),
+    Col::Text(i18n::COL_ACTIVATION_UNTIL),
+    Col::Text(i18n::COL_STATE),
+    Col::Text(i18n::COL_REASON),
+];
+
 #[component]
 fn ReadersTable(readers: Vec<ReaderView>) -> impl IntoView {
-    let empty = readers.is_empty();
     view! {
-        <table id="readers-table" class="result-table">
-            <caption class="visually-hidden">{tr(i18n::READERS_TITLE)}</caption>
-            <thead>
-                <tr>
-                    <th scope="col">{tr(i18n::COL_READER_SERIAL)}</th>
-                    <th scope="col">{tr(i18n::COL_SAM_SERIAL)}</th>
-                    <th scope="col">{tr(i18n::COL_OFFICE)}</th>
-                    <th scope="col">{tr(i18n::COL_ACTIVATION_UNTIL)}</th>
-                    <th scope="col">{tr(i18n::COL_STATE)}</th>
-                    <th scope="col">{tr(i18n::COL_REASON)}</th>
-                </tr>
-            </thead>
-            <tbody>
-                {empty
-                    .then(|| {
-                        view! {
-                            <tr>
-                                <td colspan="6" class="muted">{tr(i18n::NO_READERS)}</td>
-                            </tr>
-                        }
-                    })}
-                {readers
-                    .into_iter()
-                    .map(|r| {
-                        let (state, state_text, badge) = reader_state_info(r.state);
-                        let serial = r.reader_serial.clone();
-                        view! {
-                            <tr data-reader=serial data-state=state>
-                                <th scope="row">
-                                    <code>{r.reader_serial}</code>
-                                </th>
-                                <td>
-                                    <code>{r.sam_serial}</code>
-                                </td>
-                                <td>{r.office_code}</td>
-                                <td>
-                                    {match r.valid_until {
-                                        Some(until) => until.into_any(),
-                                        None => view! { <span class="muted">{tr(i18n::UNKNOWN)}</span> }.into_any(),
-                                    }}
-                                </td>
-                                <td>
-                                    <span class=badge>{tr(state_text)}</span>
-                                </td>
-                                // The backend words the reason in Bahasa Indonesia only.
-                                <td lang="id">{r.reason.unwrap_or_default()}</td>
-                            </tr>
-                        }
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
+        <DataTable
+            id="readers-table"
+            caption=Caption::Hidden(i18n::READERS_TITLE)
+            columns=READER_COLUMNS
+            empty=i18n::NO_READERS
+            rows=readers
+            row=|r| {
+                let (state, state_text, badge) = reader_state_info(r.state);
+                let serial = r.reader_serial.clone();
+                view! {
+                    <tr data-reader=serial data-state=state>
+                        <th scope="row">
+                            <code>{r.reader_serial}</code>
+                        </th>
+                        <td>
+                            <code>{r.sam_serial}</code>
+                        </td>
+                        <td>{r.office_code}</td>
+                        <td>
+                            {match r.valid_until {
+                                Some(until) => until.into_any(),
+                                None => view! { <span class="muted">{tr(i18n::UNKNOWN)}</span> }.into_any(),
+                            }}
+                        </td>
+                        <td>
+                            <span class=badge>{tr(state_text)}</span>
+                        </td>
+                        // The backend words the reason in Bahasa Indonesia only.
+                        <td lang="id">{r.reason.unwrap_or_default()}</td>
+                    </tr>
+                }
+            }
+        />
     }
 }
 
 #[component]
 fn ReaderForm(on_saved: impl Fn() + Copy + 'static) -> impl IntoView {
-    let i18n = use_i18n();
     let reader_serial = RwSignal::new(String::new());
     let office_code = RwSignal::new(String::new());
     let activation_record = RwSignal::new(String::new());
@@ -657,11 +534,7 @@ fn ReaderForm(on_saved: impl Fn() + Copy + 'static) -> impl IntoView {
     let save = Action::new_local(|request: &NewReaderRequest| api::register_reader(request.clone()));
     let pending = save.pending();
     let outcome = save.value();
-    Effect::new(move |_| {
-        if matches!(&*outcome.read(), Some(Ok(_))) {
-            on_saved();
-        }
-    });
+    on_success(outcome, on_saved);
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -675,41 +548,11 @@ fn ReaderForm(on_saved: impl Fn() + Copy + 'static) -> impl IntoView {
         });
     };
 
-    let field = move |id: &'static str, field: &'static str, label: Text, value: RwSignal<String>, multiline: bool| {
-        let error_id = format!("{id}-error");
-        let error = move || outcome.with(|o| field_error(o, field, i18n.lang()));
-        view! {
-            <div class="field" class:field--error=move || error().is_some()>
-                <label class="field__label" for=id>{tr(label)}</label>
-                {move || error().map(|e| view! { <p id=error_id.clone() class="field__error" role="alert">{e}</p> })}
-                {if multiline {
-                    view! {
-                        <textarea
-                            id=id
-                            class="input textarea"
-                            rows="4"
-                            autocomplete="off"
-                            spellcheck="false"
-                            prop:value=move || value.get()
-                            on:input=move |ev| value.set(event_target_value(&ev))
-                        ></textarea>
-                    }
-                        .into_any()
-                } else {
-                    view! {
-                        <input
-                            id=id
-                            class="input"
-                            type="text"
-                            autocomplete="off"
-                            spellcheck="false"
-                            prop:value=move || value.get()
-                            on:input=move |ev| value.set(event_target_value(&ev))
-                        />
-                    }
-                        .into_any()
-                }}
-            </div>
+    let field = move |id: &'static str, field: &'static str, label: Text, value: RwSignal<String>, rows: Option<u8>| {
+        let error = backend_error(outcome, field);
+        match rows {
+            Some(rows) => view! { <TextField id=id label=label value=value error=error rows=rows /> }.into_any(),
+            None => view! { <TextField id=id label=label value=value error=error /> }.into_any(),
         }
     };
 
@@ -718,30 +561,16 @@ fn ReaderForm(on_saved: impl Fn() + Copy + 'static) -> impl IntoView {
             <h2>{tr(i18n::READER_FORM_TITLE)}</h2>
             <p class="field__hint">{tr(i18n::READER_FORM_HINT)}</p>
             <div class="grid">
-                {field("reader-reader-serial", "reader_serial", i18n::COL_READER_SERIAL, reader_serial, false)}
-                {field("reader-office-code", "office_code", i18n::OFFICE_CODE, office_code, false)}
+                {field("reader-reader-serial", "reader_serial", i18n::COL_READER_SERIAL, reader_serial, None)}
+                {field("reader-office-code", "office_code", i18n::OFFICE_CODE, office_code, None)}
             </div>
-            {field("reader-activation-record", "activation_record", i18n::ACTIVATION_RECORD, activation_record, true)}
+            {field("reader-activation-record", "activation_record", i18n::ACTIVATION_RECORD, activation_record, Some(4))}
             <div class="actions">
                 <button id="reader-submit" type="submit" class="button button--primary" disabled=move || pending.get()>
                     {tr(i18n::REGISTER_READER)}
                 </button>
             </div>
-            {move || {
-                outcome
-                    .get()
-                    .map(|result| match result {
-                        Ok(view) => {
-                            view! {
-                                <div id="reader-saved" class="alert alert--info" role="status">
-                                    <p class="alert__title">{tr(i18n::READER_SAVED)} " " {view.reader_serial}</p>
-                                </div>
-                            }
-                                .into_any()
-                        }
-                        Err(failure) => failure_view("reader-error", failure),
-                    })
-            }}
+            {outcome_view(outcome, "reader-saved", "reader-error", i18n::READER_SAVED, |r| r.reader_serial)}
         </form>
     }
 }

@@ -12,13 +12,11 @@ use padan_protocol::validate::{Lines, check_text};
 use wasm_bindgen::JsCast;
 
 use crate::api;
-use crate::components::error_banner::{ErrorBanner, failure_view, loading};
-use crate::components::form::text_error;
-use crate::i18n::{Text, tr, use_i18n};
-
-const fn t(id: &'static str, en: &'static str) -> Text {
-    Text { id, en }
-}
+use crate::components::error_banner::failure_view;
+use crate::components::form::{TextField, field, local_error};
+use crate::components::page::{Page, ResourceView};
+use crate::components::table::{Caption, Col, DataTable};
+use crate::i18n::{Text, text as t, tr, use_i18n};
 
 const TITLE: Text = t("Jejak Audit", "Audit trail");
 const LEAD: Text = t(
@@ -173,9 +171,7 @@ pub fn Audit() -> impl IntoView {
     };
 
     view! {
-        <section class="page" aria-labelledby="audit-title">
-            <h1 id="audit-title">{tr(TITLE)}</h1>
-            <p class="lead">{tr(LEAD)}</p>
+        <Page title_id="audit-title" title=TITLE lead=LEAD>
             <SignalsPanel signals=signals show_ids=show_ids />
             <form
                 id="audit-filters"
@@ -213,57 +209,35 @@ pub fn Audit() -> impl IntoView {
                     </button>
                 </div>
             </form>
-            {move || {
-                csv.value()
-                    .get()
-                    .and_then(Result::err)
-                    .filter(|f| !f.is_unauthenticated())
-                    .map(|failure| view! { <ErrorBanner id="audit-csv-error" failure=failure /> })
-            }}
-            <Suspense fallback=loading>
-                {move || {
-                    records
-                        .get()
-                        .map(|result| match result {
-                            Ok(page) => {
-                                let next = page.next_before_id;
-                                view! {
-                                    {page
-                                        .office_scope
-                                        .map(|office| {
-                                            view! {
-                                                <p id="audit-scope" class="agreement">
-                                                    {tr(SCOPE)} ": " <strong>{office}</strong>
-                                                </p>
-                                            }
-                                        })}
-                                    <RecordsTable records=page.records />
-                                    {next
-                                        .map(|id| {
-                                            view! {
-                                                <div class="actions">
-                                                    <button
-                                                        id="audit-older"
-                                                        type="button"
-                                                        class="button"
-                                                        on:click=move |_| before.set(Some(id))
-                                                    >
-                                                        {tr(OLDER)}
-                                                    </button>
-                                                </div>
-                                            }
-                                        })}
-                                }
-                                    .into_any()
-                            }
-                            Err(failure) => failure_view("audit-error", failure),
-                        })
-                }}
-            </Suspense>
-        </section>
+            {move || csv.value().get().and_then(Result::err).map(|failure| failure_view("audit-csv-error", failure))}
+            <ResourceView resource=records error_id="audit-error" let:page>
+                {page
+                    .office_scope
+                    .map(|office| {
+                        view! {
+                            <p id="audit-scope" class="agreement">
+                                {tr(SCOPE)} ": " <strong>{office}</strong>
+                            </p>
+                        }
+                    })}
+                <RecordsTable records=page.records />
+                {page
+                    .next_before_id
+                    .map(|id| {
+                        view! {
+                            <div class="actions">
+                                <button id="audit-older" type="button" class="button" on:click=move |_| before.set(Some(id))>
+                                    {tr(OLDER)}
+                                </button>
+                            </div>
+                        }
+                    })}
+            </ResourceView>
+        </Page>
     }
 }
 
+/// A free-text filter, checked with the backend's character rule as the auditor types.
 #[component]
 fn TextFilter(
     id: &'static str,
@@ -271,24 +245,7 @@ fn TextFilter(
     value: RwSignal<String>,
     #[prop(default = "text")] input_type: &'static str,
 ) -> impl IntoView {
-    let i18n = use_i18n();
-    // The backend's character rule for filters, shown as the auditor types.
-    let error = move || value.with(|v| text_error(v, Lines::Single, i18n.lang()));
-    let error_id = format!("{id}-error");
-    view! {
-        <div class="field" class:field--error=move || error().is_some()>
-            <label class="field__label" for=id>{tr(label)}</label>
-            {move || error().map(|e| view! { <p id=error_id.clone() class="field__error" role="alert">{e}</p> })}
-            <input
-                id=id
-                class="input"
-                type=input_type
-                autocomplete="off"
-                prop:value=move || value.get()
-                on:input=move |ev| value.set(event_target_value(&ev))
-            />
-        </div>
-    }
+    view! { <TextField id=id label=label value=value error=local_error(value) input_type=input_type /> }
 }
 
 #[component]
@@ -298,66 +255,66 @@ fn ChoiceFilter(
     value: RwSignal<String>,
     options: &'static [&'static str],
 ) -> impl IntoView {
-    view! {
-        <div class="field">
-            <label class="field__label" for=id>{tr(label)}</label>
-            <select id=id class="select" on:change=move |ev| value.set(event_target_value(&ev))>
+    field(id, label, None, Signal::default(), false, move |aria| {
+        view! {
+            <select
+                id=id
+                class="select"
+                aria-describedby=aria.described_by()
+                on:change=move |ev| value.set(event_target_value(&ev))
+            >
                 <option value="">{tr(ANY)}</option>
                 {options.iter().map(|o| view! { <option value=*o>{*o}</option> }).collect_view()}
             </select>
-        </div>
-    }
+        }
+    })
 }
+
+const RECORD_COLUMNS: &[Col] = &[
+    Col::Fixed("#"),
+    Col::Text(TIME),
+    Col::Text(EVENT),
+    Col::Text(OFFICER),
+    Col::Text(OFFICE),
+    Col::Text(MECHANISM),
+    Col::Text(PURPOSE),
+    Col::Text(NIK_TOKEN),
+    Col::Text(OUTCOME),
+    Col::Text(DETAIL),
+];
 
 #[component]
 fn RecordsTable(records: Vec<AuditEntry>) -> impl IntoView {
-    let empty = records.is_empty();
     let opt = |v: Option<String>| v.unwrap_or_else(|| "–".into());
     view! {
-        <table id="audit-table" class="result-table">
-            <caption class="visually-hidden">{tr(TITLE)}</caption>
-            <thead>
-                <tr>
-                    <th scope="col">"#"</th>
-                    <th scope="col">{tr(TIME)}</th>
-                    <th scope="col">{tr(EVENT)}</th>
-                    <th scope="col">{tr(OFFICER)}</th>
-                    <th scope="col">{tr(OFFICE)}</th>
-                    <th scope="col">{tr(MECHANISM)}</th>
-                    <th scope="col">{tr(PURPOSE)}</th>
-                    <th scope="col">{tr(NIK_TOKEN)}</th>
-                    <th scope="col">{tr(OUTCOME)}</th>
-                    <th scope="col">{tr(DETAIL)}</th>
-                </tr>
-            </thead>
-            <tbody>
-                {empty.then(|| view! { <tr><td colspan="10">{tr(NONE)}</td></tr> })}
-                {records
-                    .into_iter()
-                    .map(|r| {
-                        let token = r.nik_token.map(|t| format!("{}…", t.chars().take(12).collect::<String>()));
-                        let detail = match (r.verdicts, r.detail) {
-                            (Some(v), Some(d)) => format!("{v} · {d}"),
-                            (v, d) => v.or(d).unwrap_or_else(|| "–".into()),
-                        };
-                        view! {
-                            <tr class="audit-row">
-                                <td>{r.seq.map(|s| s.to_string()).unwrap_or_else(|| "–".into())}</td>
-                                <td>{r.at}</td>
-                                <td>{r.event}</td>
-                                <td>{opt(r.officer)}</td>
-                                <td>{opt(r.office)}</td>
-                                <td>{opt(r.mechanism)}</td>
-                                <td>{opt(r.purpose)}</td>
-                                <td><code>{opt(token)}</code></td>
-                                <td>{r.outcome}</td>
-                                <td>{detail} " · " <small>{r.request_id}</small></td>
-                            </tr>
-                        }
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
+        <DataTable
+            id="audit-table"
+            caption=Caption::Hidden(TITLE)
+            columns=RECORD_COLUMNS
+            empty=NONE
+            rows=records
+            row=move |r| {
+                let token = r.nik_token.map(|t| format!("{}…", t.chars().take(12).collect::<String>()));
+                let detail = match (r.verdicts, r.detail) {
+                    (Some(v), Some(d)) => format!("{v} · {d}"),
+                    (v, d) => v.or(d).unwrap_or_else(|| "–".into()),
+                };
+                view! {
+                    <tr class="audit-row">
+                        <td>{r.seq.map(|s| s.to_string()).unwrap_or_else(|| "–".into())}</td>
+                        <td>{r.at}</td>
+                        <td>{r.event}</td>
+                        <td>{opt(r.officer)}</td>
+                        <td>{opt(r.office)}</td>
+                        <td>{opt(r.mechanism)}</td>
+                        <td>{opt(r.purpose)}</td>
+                        <td><code>{opt(token)}</code></td>
+                        <td>{r.outcome}</td>
+                        <td>{detail} " · " <small>{r.request_id}</small></td>
+                    </tr>
+                }
+            }
+        />
     }
 }
 
@@ -370,54 +327,46 @@ fn SignalsPanel(
     view! {
         <section id="audit-signals" class="panel" aria-labelledby="audit-signals-title">
             <h2 id="audit-signals-title" class="panel__title">{tr(SIGNALS)}</h2>
-            <Suspense fallback=loading>
-                {move || {
-                    signals
-                        .get()
-                        .map(|result| match result {
-                            Ok(response) => {
-                                let list: Vec<MisuseSignal> = response.signals;
-                                view! {
-                                    <p class="field__hint">
-                                        {tr(PERIOD)} ": " {response.from} " – " {response.to}
-                                    </p>
-                                    {list.is_empty().then(|| view! { <p id="audit-signals-none">{tr(SIGNALS_NONE)}</p> })}
-                                    <ul class="signal-list">
-                                        {list
-                                            .into_iter()
-                                            .map(|s| {
-                                                let ids = s.record_ids.clone();
-                                                let kind = s.kind.clone();
-                                                view! {
-                                                    <li class="signal" data-kind=kind>
-                                                        <strong>{s.kind}</strong>
-                                                        " · "
-                                                        {s.office}
-                                                        " · "
-                                                        {s.message}
-                                                        " "
-                                                        <button
-                                                            type="button"
-                                                            class="button button--small"
-                                                            on:click=move |_| show_ids(ids.clone())
-                                                        >
-                                                            {move || i18n.t(SHOW_RECORDS)}
-                                                            " ("
-                                                            {s.count}
-                                                            ")"
-                                                        </button>
-                                                    </li>
-                                                }
-                                            })
-                                            .collect_view()}
-                                    </ul>
-                                }
-                                    .into_any()
-                            }
-                            Err(failure) => failure_view("audit-signals-error", failure),
-                        })
-                }}
-            </Suspense>
+            <ResourceView resource=signals error_id="audit-signals-error" let:response>
+                {
+                    let list: Vec<MisuseSignal> = response.signals;
+                    view! {
+                        <p class="field__hint">
+                            {tr(PERIOD)} ": " {response.from} " – " {response.to}
+                        </p>
+                        {list.is_empty().then(|| view! { <p id="audit-signals-none">{tr(SIGNALS_NONE)}</p> })}
+                        <ul class="signal-list">
+                            {list
+                                .into_iter()
+                                .map(|s| {
+                                    let ids = s.record_ids.clone();
+                                    let kind = s.kind.clone();
+                                    view! {
+                                        <li class="signal" data-kind=kind>
+                                            <strong>{s.kind}</strong>
+                                            " · "
+                                            {s.office}
+                                            " · "
+                                            {s.message}
+                                            " "
+                                            <button
+                                                type="button"
+                                                class="button button--small"
+                                                on:click=move |_| show_ids(ids.clone())
+                                            >
+                                                {move || i18n.t(SHOW_RECORDS)}
+                                                " ("
+                                                {s.count}
+                                                ")"
+                                            </button>
+                                        </li>
+                                    }
+                                })
+                                .collect_view()}
+                        </ul>
+                    }
+                }
+            </ResourceView>
         </section>
     }
 }

@@ -12,15 +12,13 @@ use padan_protocol::v1::{
 use send_wrapper::SendWrapper;
 
 use crate::api::{self, ApiFailure};
-use crate::components::error_banner::{ErrorBanner, failure_view, loading};
-use crate::i18n::{Text, tr};
+use crate::components::error_banner::{ErrorBanner, failure_view};
+use crate::components::page::{Page, ResourceView};
+use crate::components::table::{Col, DataTable};
+use crate::i18n::{Text, text, tr};
 
 pub const REGISTRY: &str = "/admin/registri-asn";
 pub const BALIKAN: &str = "/admin/data-balikan";
-
-const fn text(id: &'static str, en: &'static str) -> Text {
-    Text { id, en }
-}
 
 pub const NAV_REGISTRY: Text = text("Registri ASN", "ASN registry");
 pub const NAV_BALIKAN: Text = text("Data balikan", "Data feedback");
@@ -169,9 +167,7 @@ pub fn RegistryImport() -> impl IntoView {
         }
     };
     view! {
-        <section class="page" aria-labelledby="registry-title">
-            <h1 id="registry-title">{tr(REGISTRY_TITLE)}</h1>
-            <p class="lead">{tr(REGISTRY_LEAD)}</p>
+        <Page title_id="registry-title" title=REGISTRY_TITLE lead=REGISTRY_LEAD>
             <form id="registry-form" class="form" on:submit=submit>
                 <label for="registry-file">{tr(FILE_LABEL)}</label>
                 <input id="registry-file" type="file" accept=".csv,.txt,text/csv" node_ref=file_input />
@@ -193,24 +189,15 @@ pub fn RegistryImport() -> impl IntoView {
             {move || failure.get().map(|f| view! { <ErrorBanner id="registry-error" failure=f /> })}
             {move || report.get().map(|r| view! { <ReportView report=r /> })}
             <h2>{tr(HISTORY_TITLE)}</h2>
-            <Suspense fallback=loading>
-                {move || {
-                    history
-                        .get()
-                        .map(|result| match result {
-                            Ok(rows) => {
-                                view! {
-                                    <HistoryTable rows=rows show=move |id| {
-                                        show.dispatch(id);
-                                    } />
-                                }
-                                    .into_any()
-                            }
-                            Err(f) => failure_view("history-error", f),
-                        })
-                }}
-            </Suspense>
-        </section>
+            <ResourceView resource=history error_id="history-error" let:rows>
+                <HistoryTable
+                    rows=rows
+                    show=move |id| {
+                        show.dispatch(id);
+                    }
+                />
+            </ResourceView>
+        </Page>
     }
 }
 
@@ -248,19 +235,14 @@ fn ReportView(report: RegistryImportReport) -> impl IntoView {
                     .map(|c| view! { <li data-kind=format!("{:?}", c.kind)>{tr(problem_text(c.kind))} ": " {c.count}</li> })
                     .collect_view()}
             </ul>
-            {(!problems.is_empty()).then(move || view! {
-                <table id="problems-table" class="result-table">
-                    <thead>
-                        <tr>
-                            <th scope="col">{tr(COL_LINE)}</th>
-                            <th scope="col">{tr(COL_PROBLEM)}</th>
-                            <th scope="col">{tr(COL_REASON)}</th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        {problems
-                            .into_iter()
-                            .map(|p| {
+            {(!problems.is_empty())
+                .then(move || {
+                    view! {
+                        <DataTable
+                            id="problems-table"
+                            columns=PROBLEM_COLUMNS
+                            rows=problems
+                            row=|p| {
                                 view! {
                                     <tr>
                                         <td>{p.line}</td>
@@ -268,60 +250,57 @@ fn ReportView(report: RegistryImportReport) -> impl IntoView {
                                         <td>{p.message}</td>
                                     </tr>
                                 }
-                            })
-                            .collect_view()}
-                    </tbody>
-                </table>
-            })}
+                            }
+                        />
+                    }
+                })}
             {(total > listed).then(|| view! { <p class="muted">{tr(MORE_PROBLEMS)}</p> })}
         </div>
     }
 }
 
+const PROBLEM_COLUMNS: &[Col] = &[Col::Text(COL_LINE), Col::Text(COL_PROBLEM), Col::Text(COL_REASON)];
+
+const HISTORY_COLUMNS: &[Col] = &[
+    Col::Text(COL_AT),
+    Col::Text(COL_FILE),
+    Col::Text(COL_BY),
+    Col::Text(COL_STATUS),
+    Col::Text(ROWS),
+    Col::Text(REJECTED_ROWS),
+    Col::Hidden(SHOW_REPORT),
+];
+
 #[component]
 fn HistoryTable(rows: Vec<RegistryImportSummary>, show: impl Fn(i64) + Copy + 'static) -> impl IntoView {
-    let empty = rows.is_empty();
     view! {
-        <table id="import-history" class="result-table">
-            <thead>
-                <tr>
-                    <th scope="col">{tr(COL_AT)}</th>
-                    <th scope="col">{tr(COL_FILE)}</th>
-                    <th scope="col">{tr(COL_BY)}</th>
-                    <th scope="col">{tr(COL_STATUS)}</th>
-                    <th scope="col">{tr(ROWS)}</th>
-                    <th scope="col">{tr(REJECTED_ROWS)}</th>
-                    <th scope="col">
-                        <span class="visually-hidden">{tr(SHOW_REPORT)}</span>
-                    </th>
-                </tr>
-            </thead>
-            <tbody>
-                {empty.then(|| view! { <tr><td colspan="7" class="muted">{tr(NO_IMPORTS)}</td></tr> })}
-                {rows
-                    .into_iter()
-                    .map(|r| {
-                        let (code, label, class) = status_info(r.status);
-                        let id = r.id;
-                        view! {
-                            <tr data-import=id data-status=code>
-                                <td>{r.at}</td>
-                                <td>{r.file_name}</td>
-                                <td>{r.by}</td>
-                                <td><span class=class>{tr(label)}</span></td>
-                                <td>{r.rows_total}</td>
-                                <td>{r.rejected}</td>
-                                <td>
-                                    <button type="button" class="button button--secondary" on:click=move |_| show(id)>
-                                        {tr(SHOW_REPORT)}
-                                    </button>
-                                </td>
-                            </tr>
-                        }
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
+        <DataTable
+            id="import-history"
+            columns=HISTORY_COLUMNS
+            empty=NO_IMPORTS
+            rows=rows
+            row=move |r| {
+                let (code, label, class) = status_info(r.status);
+                let id = r.id;
+                view! {
+                    <tr data-import=id data-status=code>
+                        <td>{r.at}</td>
+                        <td>{r.file_name}</td>
+                        <td>{r.by}</td>
+                        <td>
+                            <span class=class>{tr(label)}</span>
+                        </td>
+                        <td>{r.rows_total}</td>
+                        <td>{r.rejected}</td>
+                        <td>
+                            <button type="button" class="button button--secondary" on:click=move |_| show(id)>
+                                {tr(SHOW_REPORT)}
+                            </button>
+                        </td>
+                    </tr>
+                }
+            }
+        />
     }
 }
 
@@ -336,36 +315,20 @@ pub fn Balikan() -> impl IntoView {
         }
     });
     view! {
-        <section class="page" aria-labelledby="balikan-title">
-            <h1 id="balikan-title">{tr(BALIKAN_TITLE)}</h1>
-            <p class="lead">{tr(BALIKAN_LEAD)}</p>
+        <Page title_id="balikan-title" title=BALIKAN_TITLE lead=BALIKAN_LEAD>
             <button id="balikan-refresh" type="button" class="button button--secondary" on:click=move |_| data.refetch()>
                 {tr(REFRESH)}
             </button>
-            {move || {
-                retried
-                    .get()
-                    .and_then(Result::err)
-                    .filter(|f| !f.is_unauthenticated())
-                    .map(|f| view! { <ErrorBanner id="balikan-error" failure=f /> })
-            }}
-            <Suspense fallback=loading>
-                {move || {
-                    data.get()
-                        .map(|result| match result {
-                            Ok(d) => {
-                                view! {
-                                    <DashboardView d=d retry=move |ids| {
-                                        retry.dispatch(ids);
-                                    } />
-                                }
-                                    .into_any()
-                            }
-                            Err(f) => failure_view("balikan-error", f),
-                        })
-                }}
-            </Suspense>
-        </section>
+            {move || retried.get().and_then(Result::err).map(|f| failure_view("balikan-error", f))}
+            <ResourceView resource=data error_id="balikan-error" let:d>
+                <DashboardView
+                    d=d
+                    retry=move |ids| {
+                        retry.dispatch(ids);
+                    }
+                />
+            </ResourceView>
+        </Page>
     }
 }
 
@@ -413,44 +376,50 @@ fn DashboardView(d: BalikanDashboard, retry: impl Fn(Vec<i64>) + Copy + 'static)
     }
 }
 
+const GROUP_COLUMNS: &[Col] = &[
+    Col::Text(COL_KEY),
+    Col::Text(WAITING),
+    Col::Text(READY),
+    Col::Text(IN_FLIGHT),
+    Col::Text(DELIVERED),
+    Col::Text(PARKED),
+    Col::Text(CLOSED),
+];
+
 #[component]
 fn GroupTable(id: &'static str, groups: Vec<OutboxGroup>) -> impl IntoView {
     view! {
-        <table id=id class="result-table">
-            <thead>
-                <tr>
-                    <th scope="col">{tr(COL_KEY)}</th>
-                    <th scope="col">{tr(WAITING)}</th>
-                    <th scope="col">{tr(READY)}</th>
-                    <th scope="col">{tr(IN_FLIGHT)}</th>
-                    <th scope="col">{tr(DELIVERED)}</th>
-                    <th scope="col">{tr(PARKED)}</th>
-                    <th scope="col">{tr(CLOSED)}</th>
-                </tr>
-            </thead>
-            <tbody>
-                {groups
-                    .into_iter()
-                    .map(|g| {
-                        let c: OutboxCounts = g.counts;
-                        let key = g.key.clone();
-                        view! {
-                            <tr data-key=key>
-                                <th scope="row">{g.key}</th>
-                                <td>{c.waiting}</td>
-                                <td>{c.ready}</td>
-                                <td>{c.in_flight}</td>
-                                <td>{c.delivered}</td>
-                                <td>{c.parked}</td>
-                                <td>{c.closed}</td>
-                            </tr>
-                        }
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
+        <DataTable
+            id=id
+            columns=GROUP_COLUMNS
+            rows=groups
+            row=|g| {
+                let c: OutboxCounts = g.counts;
+                let key = g.key.clone();
+                view! {
+                    <tr data-key=key>
+                        <th scope="row">{g.key}</th>
+                        <td>{c.waiting}</td>
+                        <td>{c.ready}</td>
+                        <td>{c.in_flight}</td>
+                        <td>{c.delivered}</td>
+                        <td>{c.parked}</td>
+                        <td>{c.closed}</td>
+                    </tr>
+                }
+            }
+        />
     }
 }
+
+const PARKED_COLUMNS: &[Col] = &[
+    Col::Text(COL_NIK),
+    Col::Text(COL_OFFICE),
+    Col::Text(COL_AT),
+    Col::Text(COL_ATTEMPTS),
+    Col::Text(COL_REASON),
+    Col::Hidden(RETRY),
+];
 
 #[component]
 fn ParkedTable(parked: Vec<ParkedRecord>, retry: impl Fn(Vec<i64>) + Copy + 'static) -> impl IntoView {
@@ -466,41 +435,27 @@ fn ParkedTable(parked: Vec<ParkedRecord>, retry: impl Fn(Vec<i64>) + Copy + 'sta
             }
                 .into_any()
         }}
-        <table id="parked-table" class="result-table">
-            <thead>
-                <tr>
-                    <th scope="col">{tr(COL_NIK)}</th>
-                    <th scope="col">{tr(COL_OFFICE)}</th>
-                    <th scope="col">{tr(COL_AT)}</th>
-                    <th scope="col">{tr(COL_ATTEMPTS)}</th>
-                    <th scope="col">{tr(COL_REASON)}</th>
-                    <th scope="col">
-                        <span class="visually-hidden">{tr(RETRY)}</span>
-                    </th>
-                </tr>
-            </thead>
-            <tbody>
-                {parked
-                    .into_iter()
-                    .map(|p| {
-                        let id = p.id;
-                        view! {
-                            <tr data-parked=id>
-                                <td>{p.nik_masked}</td>
-                                <td>{p.office_code}</td>
-                                <td>{p.accessed_at}</td>
-                                <td>{p.attempts}</td>
-                                <td>{p.reason}</td>
-                                <td>
-                                    <button type="button" class="button button--secondary" on:click=move |_| retry(vec![id])>
-                                        {tr(RETRY)}
-                                    </button>
-                                </td>
-                            </tr>
-                        }
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
+        <DataTable
+            id="parked-table"
+            columns=PARKED_COLUMNS
+            rows=parked
+            row=move |p| {
+                let id = p.id;
+                view! {
+                    <tr data-parked=id>
+                        <td>{p.nik_masked}</td>
+                        <td>{p.office_code}</td>
+                        <td>{p.accessed_at}</td>
+                        <td>{p.attempts}</td>
+                        <td>{p.reason}</td>
+                        <td>
+                            <button type="button" class="button button--secondary" on:click=move |_| retry(vec![id])>
+                                {tr(RETRY)}
+                            </button>
+                        </td>
+                    </tr>
+                }
+            }
+        />
     }
 }

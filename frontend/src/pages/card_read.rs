@@ -32,7 +32,7 @@ use crate::agent::{self, Connection, Event, Incoming};
 use crate::api::{self, ApiFailure};
 use crate::components::error_banner::ErrorBanner;
 use crate::components::fields::PurposeField;
-use crate::components::mechanism::MechanismGate;
+use crate::components::mechanism::MechanismPage;
 use crate::components::result_table::VerifyResultView;
 use crate::dom::focus;
 use crate::i18n::{self, Text, tr, use_i18n};
@@ -46,15 +46,14 @@ const TICKET_RETRIES: u8 = 2;
 #[component]
 pub fn CardRead() -> impl IntoView {
     view! {
-        <section class="page" aria-labelledby="card-title">
-            <h1 id="card-title">{tr(i18n::CARD_TITLE)}</h1>
-            <p class="lead">{tr(i18n::CARD_LEAD)}</p>
-            <MechanismGate
-                mechanism=Mechanism::VerifyElements
-                error_id="card-mechanisms-error"
-                form=|_| view! { <CardReader /> }.into_any()
-            />
-        </section>
+        <MechanismPage
+            title_id="card-title"
+            title=i18n::CARD_TITLE
+            lead=i18n::CARD_LEAD
+            mechanism=Mechanism::VerifyElements
+            error_id="card-mechanisms-error"
+            form=|_| view! { <CardReader /> }.into_any()
+        />
     }
 }
 

@@ -11,18 +11,15 @@ use std::cell::{Cell, RefCell};
 
 use leptos::html;
 use leptos::prelude::*;
-use padan_protocol::v1::{
-    FACE_MAX_JPEG_BYTES, FaceBand, FaceMatchRequest, FaceMatchResponse, FaceOutcome, Mechanism, Purpose,
-};
-use padan_protocol::validate::parse_nik;
+use padan_protocol::v1::{FACE_MAX_JPEG_BYTES, FaceBand, FaceMatchRequest, FaceMatchResponse, FaceOutcome, Mechanism};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlImageElement, HtmlInputElement, MediaStream};
 
 use crate::api;
 use crate::components::error_banner::{RequestId, failure_view};
-use crate::components::fields::{NikField, PurposeField};
-use crate::components::mechanism::MechanismGate;
+use crate::components::fields::{NikField, PurposeField, valid_nik_and_purpose};
+use crate::components::mechanism::MechanismPage;
 use crate::dom::focus;
 use crate::i18n::{self, Text, tr, use_i18n};
 
@@ -50,15 +47,14 @@ fn stop_camera() {
 #[component]
 pub fn FaceMatch() -> impl IntoView {
     view! {
-        <section class="page" aria-labelledby="face-title">
-            <h1 id="face-title">{tr(i18n::FACE_TITLE)}</h1>
-            <p class="lead">{tr(i18n::FACE_LEAD)}</p>
-            <MechanismGate
-                mechanism=Mechanism::FaceMatch
-                error_id="face-error"
-                form=|_| view! { <FaceForm /> }.into_any()
-            />
-        </section>
+        <MechanismPage
+            title_id="face-title"
+            title=i18n::FACE_TITLE
+            lead=i18n::FACE_LEAD
+            mechanism=Mechanism::FaceMatch
+            error_id="face-error"
+            form=|_| view! { <FaceForm /> }.into_any()
+        />
     }
 }
 
@@ -216,12 +212,7 @@ fn FaceForm() -> impl IntoView {
         if pending.get_untracked() {
             return;
         }
-        let Ok(parsed) = parse_nik(&nik.get_untracked()) else {
-            focus("face-nik");
-            return;
-        };
-        let Some(purpose) = Purpose::parse(&purpose.get_untracked()) else {
-            focus("face-purpose");
+        let Some((parsed_nik, purpose)) = valid_nik_and_purpose(nik, "face-nik", purpose, "face-purpose") else {
             return;
         };
         let Some(image) =
@@ -231,7 +222,7 @@ fn FaceForm() -> impl IntoView {
             focus("face-camera-start");
             return;
         };
-        match_face.dispatch(FaceMatchRequest { nik: parsed.as_str().to_owned(), purpose, image_jpeg_base64: image });
+        match_face.dispatch(FaceMatchRequest { nik: parsed_nik, purpose, image_jpeg_base64: image });
     };
 
     let reset = move |_| {

@@ -11,17 +11,17 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 use padan_protocol::v1::{
-    ElementValue, FamilyMember, LookupOutcome, LookupRequest, LookupResponse, Mechanism, MechanismStatus, Purpose,
-    Watermark,
+    ElementValue, FamilyMember, LookupOutcome, LookupRequest, LookupResponse, Mechanism, MechanismStatus, Watermark,
 };
-use padan_protocol::validate::{Lines, check_text, parse_nik};
+use padan_protocol::validate::{Lines, check_text};
 
 use crate::api;
 use crate::components::error_banner::{RequestId, failure_view};
-use crate::components::fields::{NikField, PurposeField};
-use crate::components::form::text_error;
-use crate::components::mechanism::MechanismGate;
+use crate::components::fields::{NikField, PurposeField, valid_nik_and_purpose};
+use crate::components::form::{field, text_error};
+use crate::components::mechanism::MechanismPage;
 use crate::components::result_table::{NotFoundPanel, PersonStatusBanner};
+use crate::components::table::{Caption, Col, DataTable};
 use crate::dom::focus;
 use crate::i18n::{self, tr, use_i18n};
 
@@ -31,33 +31,32 @@ const REASON_MAX: usize = 500;
 #[component]
 pub fn PortalLookup() -> impl IntoView {
     view! {
-        <section class="page" aria-labelledby="portal-title">
-            <h1 id="portal-title">{tr(i18n::PORTAL_TITLE)}</h1>
-            <p class="lead">{tr(i18n::PORTAL_LEAD)}</p>
-            <MechanismGate
-                mechanism=Mechanism::PortalLookup
-                error_id="portal-error"
-                form=|status| view! { <LookupForm ikd=false status=status /> }.into_any()
-            />
-        </section>
+        <MechanismPage
+            title_id="portal-title"
+            title=i18n::PORTAL_TITLE
+            lead=i18n::PORTAL_LEAD
+            mechanism=Mechanism::PortalLookup
+            error_id="portal-error"
+            form=|status| view! { <LookupForm ikd=false status=status /> }.into_any()
+        />
     }
 }
 
 #[component]
 pub fn IkdLookup() -> impl IntoView {
     view! {
-        <section class="page" aria-labelledby="ikd-title">
-            <h1 id="ikd-title">{tr(i18n::IKD_TITLE)}</h1>
-            <p class="lead">{tr(i18n::IKD_LEAD)}</p>
+        <MechanismPage
+            title_id="ikd-title"
+            title=i18n::IKD_TITLE
+            lead=i18n::IKD_LEAD
+            mechanism=Mechanism::IkdLookup
+            error_id="ikd-error"
+            form=|status| view! { <LookupForm ikd=true status=status /> }.into_any()
+        >
             <div id="ikd-qr-note" class="note" role="note">
                 <p>{tr(i18n::IKD_QR_NOTE)}</p>
             </div>
-            <MechanismGate
-                mechanism=Mechanism::IkdLookup
-                error_id="ikd-error"
-                form=|status| view! { <LookupForm ikd=true status=status /> }.into_any()
-            />
-        </section>
+        </MechanismPage>
     }
 }
 
@@ -132,12 +131,9 @@ fn LookupForm(ikd: bool, status: MechanismStatus) -> impl IntoView {
         if pending.get_untracked() {
             return;
         }
-        let Ok(parsed) = parse_nik(&nik.get_untracked()) else {
-            focus(&format!("{prefix}-nik"));
-            return;
-        };
-        let Some(purpose) = Purpose::parse(&purpose.get_untracked()) else {
-            focus(&format!("{prefix}-purpose"));
+        let Some((parsed_nik, purpose)) =
+            valid_nik_and_purpose(nik, &format!("{prefix}-nik"), purpose, &format!("{prefix}-purpose"))
+        else {
             return;
         };
         let reason = reason.get_untracked().trim().to_owned();
@@ -147,7 +143,7 @@ fn LookupForm(ikd: bool, status: MechanismStatus) -> impl IntoView {
         }
         cleared.set(false);
         lookup.clear();
-        lookup.dispatch(LookupRequest { nik: parsed.as_str().to_owned(), purpose, reason: (!ikd).then_some(reason) });
+        lookup.dispatch(LookupRequest { nik: parsed_nik, purpose, reason: (!ikd).then_some(reason) });
     };
     let close = move || {
         lookup.clear();
@@ -166,33 +162,7 @@ fn LookupForm(ikd: bool, status: MechanismStatus) -> impl IntoView {
                     label=if ikd { i18n::IKD_NIK_LABEL } else { i18n::NIK_LABEL }
                 />
                 <PurposeField id=if ikd { "ikd-purpose" } else { "portal-purpose" } value=purpose submitted=submitted />
-                {(!ikd)
-                    .then(|| {
-                        view! {
-                            <div class="field field--wide" class:field--error=move || reason_error.get()>
-                                <label class="field__label" for="portal-reason">{tr(i18n::REASON_LABEL)}</label>
-                                <p id="portal-reason-hint" class="field__hint">{tr(i18n::REASON_HINT)}</p>
-                                <Show when=move || reason_error.get()>
-                                    <p id="portal-reason-error" class="field__error" role="alert">
-                                        {move || reason_chars.get().unwrap_or_else(|| i18n.t(i18n::REASON_INVALID).to_owned())}
-                                    </p>
-                                </Show>
-                                <textarea
-                                    id="portal-reason"
-                                    name="reason"
-                                    class="input textarea"
-                                    rows="3"
-                                    minlength="10"
-                                    maxlength="500"
-                                    required
-                                    aria-describedby="portal-reason-hint"
-                                    aria-invalid=move || reason_error.get().to_string()
-                                    prop:value=move || reason.get()
-                                    on:input=move |ev| reason.set(event_target_value(&ev))
-                                ></textarea>
-                            </div>
-                        }
-                    })}
+                {(!ikd).then(|| reason_field(reason, reason_error, reason_chars))}
             </fieldset>
             <p class="muted">{move || format!("{} {granted}", i18n.t(i18n::GRANTED_COUNT))}</p>
             <div class="actions">
@@ -216,6 +186,32 @@ fn LookupForm(ikd: bool, status: MechanismStatus) -> impl IntoView {
                 })
         }}
     }
+}
+
+/// The portal's reason for access: the length rule on submit, the shared
+/// character rule as the officer types.
+fn reason_field(reason: RwSignal<String>, shown: Memo<bool>, chars: Memo<Option<String>>) -> AnyView {
+    let i18n = use_i18n();
+    let error = Signal::derive(move || {
+        shown.get().then(|| chars.get().unwrap_or_else(|| i18n.t(i18n::REASON_INVALID).to_owned()))
+    });
+    field("portal-reason", i18n::REASON_LABEL, Some(i18n::REASON_HINT), error, true, move |aria| {
+        view! {
+            <textarea
+                id="portal-reason"
+                name="reason"
+                class="input textarea"
+                rows="3"
+                minlength="10"
+                maxlength="500"
+                required
+                aria-describedby=aria.described_by()
+                aria-invalid=aria.invalid()
+                prop:value=move || reason.get()
+                on:input=move |ev| reason.set(event_target_value(&ev))
+            ></textarea>
+        }
+    })
 }
 
 /// The answer: display only, watermarked.
@@ -310,32 +306,26 @@ fn ElementList(elements: Vec<ElementValue>) -> impl IntoView {
     }
 }
 
+const FAMILY_COLUMNS: &[Col] = &[Col::Fixed("NIK"), Col::Text(i18n::COL_NAME), Col::Text(i18n::COL_RELATION)];
+
 #[component]
 fn FamilyTable(id: String, members: Vec<FamilyMember>) -> impl IntoView {
     view! {
-        <table id=id class="result-table family-table">
-            <caption>{tr(i18n::FAMILY_TITLE)}</caption>
-            <thead>
-                <tr>
-                    <th scope="col">"NIK"</th>
-                    <th scope="col">{tr(i18n::COL_NAME)}</th>
-                    <th scope="col">{tr(i18n::COL_RELATION)}</th>
-                </tr>
-            </thead>
-            <tbody>
-                {members
-                    .into_iter()
-                    .map(|m| {
-                        view! {
-                            <tr>
-                                <td>{m.nik}</td>
-                                <td>{m.nama_lgkp}</td>
-                                <td>{m.stat_hbkel}</td>
-                            </tr>
-                        }
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
+        <DataTable
+            id=id
+            class="result-table family-table"
+            caption=Caption::Shown(i18n::FAMILY_TITLE)
+            columns=FAMILY_COLUMNS
+            rows=members
+            row=|m| {
+                view! {
+                    <tr>
+                        <td>{m.nik}</td>
+                        <td>{m.nama_lgkp}</td>
+                        <td>{m.stat_hbkel}</td>
+                    </tr>
+                }
+            }
+        />
     }
 }

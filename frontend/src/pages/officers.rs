@@ -9,16 +9,15 @@ use padan_protocol::v1::{ChangeRoleRequest, NewOfficerRequest, Office, OfficerVi
 use padan_protocol::validate::Lines;
 
 use crate::api::{self, ApiFailure};
-use crate::components::error_banner::{failure_view, loading};
-use crate::components::form::{TextField, field_error, local_or_backend, text_error};
-use crate::i18n::{self, Text, tr, use_i18n};
+use crate::components::form::{
+    TextField, backend_error, field, local_or_backend, on_success, outcome_view, text_error,
+};
+use crate::components::page::{Page, ResourceView};
+use crate::components::table::{Caption, Col, DataTable};
+use crate::i18n::{self, Text, text, tr, use_i18n};
 use crate::session::use_auth;
 
 pub const OFFICERS: &str = "/admin/petugas";
-
-const fn text(id: &'static str, en: &'static str) -> Text {
-    Text { id, en }
-}
 
 pub const NAV_OFFICERS: Text = text("Petugas", "Officers");
 const TITLE: Text = text("Akun petugas", "Officer accounts");
@@ -76,17 +75,6 @@ const INITIAL_PASSWORD: Text = text("Kata sandi awal", "Initial password");
 const CREATE: Text = text("Buat akun", "Create account");
 const CREATED: Text = text("Akun dibuat:", "Account created:");
 
-fn role_label(role: Role, lang: i18n::Lang) -> &'static str {
-    let en = match role {
-        Role::Officer => "Officer",
-        Role::Supervisor => "Supervisor",
-        Role::Helpdesk => "Helpdesk",
-        Role::Admin => "Administrator",
-        Role::Auditor => "Auditor",
-    };
-    lang.pick(role.label_id(), en)
-}
-
 /// An action waiting for the admin's confirmation.
 #[derive(Debug, Clone, PartialEq)]
 enum Pending {
@@ -121,8 +109,8 @@ impl Pending {
                 let mut parts = Vec::new();
                 if *role != officer.role {
                     parts.push(lang.pick(
-                        format!("peran {} → {}", role_label(officer.role, lang), role_label(*role, lang)),
-                        format!("role {} → {}", role_label(officer.role, lang), role_label(*role, lang)),
+                        format!("peran {} → {}", i18n::role_label(officer.role, lang), i18n::role_label(*role, lang)),
+                        format!("role {} → {}", i18n::role_label(officer.role, lang), i18n::role_label(*role, lang)),
                     ));
                 }
                 if *office != officer.office.code {
@@ -170,12 +158,10 @@ pub fn Officers() -> impl IntoView {
     let act = Action::new_local(|p: &Pending| perform(p.clone()));
     let acting = act.pending();
     let outcome = act.value();
-    Effect::new(move |_| {
-        if matches!(&*outcome.read(), Some(Ok(_))) {
-            pending.set(None);
-            editing.set(None);
-            data.refetch();
-        }
+    on_success(outcome, move || {
+        pending.set(None);
+        editing.set(None);
+        data.refetch();
     });
     // The offices and roles the create form offers, from the first answer.
     let choices = RwSignal::new(None::<(Vec<Office>, Vec<Role>)>);
@@ -192,55 +178,32 @@ pub fn Officers() -> impl IntoView {
     };
 
     view! {
-        <section class="page" aria-labelledby="officers-title">
-            <h1 id="officers-title">{tr(TITLE)}</h1>
-            <p class="lead">{tr(LEAD)}</p>
-            {move || {
-                outcome
-                    .get()
-                    .map(|result| match result {
-                        Ok(view) => {
-                            view! {
-                                <div id="officer-action-done" class="alert alert--info" role="status">
-                                    <p class="alert__title">{tr(DONE)} " " {view.username}</p>
-                                </div>
-                            }
-                                .into_any()
-                        }
-                        Err(failure) => failure_view("officer-action-error", failure),
-                    })
-            }}
-            <Suspense fallback=loading>
-                {move || {
-                    data.get()
-                        .map(|result| match result {
-                            Ok(response) => {
-                                let offices = response.offices.clone();
-                                let roles = response.roles.clone();
-                                view! {
-                                    <OfficersTable response=response.clone() editing=editing ask=ask />
-                                    {move || {
-                                        editing
-                                            .get()
-                                            .map(|officer| {
-                                                view! {
-                                                    <EditPanel
-                                                        officer=officer
-                                                        roles=roles.clone()
-                                                        offices=offices.clone()
-                                                        editing=editing
-                                                        ask=ask
-                                                    />
-                                                }
-                                            })
-                                    }}
-                                }
-                                    .into_any()
-                            }
-                            Err(failure) => failure_view("officers-error", failure),
-                        })
-                }}
-            </Suspense>
+        <Page title_id="officers-title" title=TITLE lead=LEAD>
+            {outcome_view(outcome, "officer-action-done", "officer-action-error", DONE, |o| o.username)}
+            <ResourceView resource=data error_id="officers-error" let:response>
+                {
+                    let offices = response.offices.clone();
+                    let roles = response.roles.clone();
+                    view! {
+                        <OfficersTable response=response editing=editing ask=ask />
+                        {move || {
+                            editing
+                                .get()
+                                .map(|officer| {
+                                    view! {
+                                        <EditPanel
+                                            officer=officer
+                                            roles=roles.clone()
+                                            offices=offices.clone()
+                                            editing=editing
+                                            ask=ask
+                                        />
+                                    }
+                                })
+                        }}
+                    }
+                }
+            </ResourceView>
             // Outside the list's Suspense, so a refetch after saving does not
             // re-create the form (and drop its outcome).
             <Show when=move || choices.with(Option::is_some)>
@@ -294,9 +257,21 @@ pub fn Officers() -> impl IntoView {
                         }
                     })
             }}
-        </section>
+        </Page>
     }
 }
+
+const OFFICER_COLUMNS: &[Col] = &[
+    Col::Text(COL_USERNAME),
+    Col::Text(COL_NAME),
+    Col::Text(COL_NIP),
+    Col::Text(COL_ROLE),
+    Col::Text(COL_OFFICE),
+    Col::Text(COL_STATUS),
+    Col::Text(COL_SECOND_FACTOR),
+    Col::Text(COL_LAST_SIGN_IN),
+    Col::Text(COL_ACTIONS),
+];
 
 #[component]
 fn OfficersTable(
@@ -308,122 +283,106 @@ fn OfficersTable(
     let auth = use_auth();
     let me = auth.officer().map(|o| o.username).unwrap_or_default();
     view! {
-        <table id="officers-table" class="result-table">
-            <caption class="visually-hidden">{tr(TITLE)}</caption>
-            <thead>
-                <tr>
-                    <th scope="col">{tr(COL_USERNAME)}</th>
-                    <th scope="col">{tr(COL_NAME)}</th>
-                    <th scope="col">{tr(COL_NIP)}</th>
-                    <th scope="col">{tr(COL_ROLE)}</th>
-                    <th scope="col">{tr(COL_OFFICE)}</th>
-                    <th scope="col">{tr(COL_STATUS)}</th>
-                    <th scope="col">{tr(COL_SECOND_FACTOR)}</th>
-                    <th scope="col">{tr(COL_LAST_SIGN_IN)}</th>
-                    <th scope="col">{tr(COL_ACTIONS)}</th>
-                </tr>
-            </thead>
-            <tbody>
-                {response
-                    .officers
-                    .into_iter()
-                    .map(|o| {
-                        let own = o.username == me;
-                        let role = o.role;
-                        let (for_edit, for_active, for_reset) = (o.clone(), o.clone(), o.clone());
-                        let failed = (o.failed_sign_ins > 0).then_some(o.failed_sign_ins);
-                        view! {
-                            <tr
-                                data-officer=o.username.clone()
-                                data-role=role.as_str()
-                                data-office=o.office.code.clone()
-                                data-active=if o.active { "true" } else { "false" }
-                            >
-                                <th scope="row">
-                                    <code>{o.username.clone()}</code>
-                                    {own.then(|| view! { " " <span class="muted">{tr(YOU)}</span> })}
-                                </th>
-                                <td>{o.display_name.clone()}</td>
-                                <td>
-                                    <code>{o.nip.clone().unwrap_or_default()}</code>
-                                </td>
-                                <td class="officer-role">{move || role_label(role, i18n.lang())}</td>
-                                <td title=o.office.name.clone()>{o.office.code.clone()}</td>
-                                <td>
-                                    {if o.active {
-                                        view! { <span class="badge badge--ok">{tr(ACTIVE)}</span> }.into_any()
-                                    } else {
-                                        view! { <span class="badge badge--bad">{tr(INACTIVE)}</span> }.into_any()
-                                    }}
-                                    {failed
-                                        .map(|n| {
-                                            view! {
-                                                <br />
-                                                <span class="muted" data-failed-sign-ins=n>
-                                                    {n} " " {tr(FAILED_SIGN_INS)}
-                                                </span>
+        <DataTable
+            id="officers-table"
+            caption=Caption::Hidden(TITLE)
+            columns=OFFICER_COLUMNS
+            rows=response.officers
+            row=move |o| {
+                let own = o.username == me;
+                let role = o.role;
+                let (for_edit, for_active, for_reset) = (o.clone(), o.clone(), o.clone());
+                let failed = (o.failed_sign_ins > 0).then_some(o.failed_sign_ins);
+                view! {
+                    <tr
+                        data-officer=o.username.clone()
+                        data-role=role.as_str()
+                        data-office=o.office.code.clone()
+                        data-active=if o.active { "true" } else { "false" }
+                    >
+                        <th scope="row">
+                            <code>{o.username.clone()}</code>
+                            {own.then(|| view! { " " <span class="muted">{tr(YOU)}</span> })}
+                        </th>
+                        <td>{o.display_name.clone()}</td>
+                        <td>
+                            <code>{o.nip.clone().unwrap_or_default()}</code>
+                        </td>
+                        <td class="officer-role">{move || i18n::role_label(role, i18n.lang())}</td>
+                        <td title=o.office.name.clone()>{o.office.code.clone()}</td>
+                        <td>
+                            {if o.active {
+                                view! { <span class="badge badge--ok">{tr(ACTIVE)}</span> }.into_any()
+                            } else {
+                                view! { <span class="badge badge--bad">{tr(INACTIVE)}</span> }.into_any()
+                            }}
+                            {failed
+                                .map(|n| {
+                                    view! {
+                                        <br />
+                                        <span class="muted" data-failed-sign-ins=n>
+                                            {n} " " {tr(FAILED_SIGN_INS)}
+                                        </span>
+                                    }
+                                })}
+                        </td>
+                        <td>
+                            {if o.totp_enrolled { tr(ENROLLED).into_any() } else { tr(NOT_ENROLLED).into_any() }}
+                        </td>
+                        <td>
+                            {match o.last_sign_in.clone() {
+                                Some(at) => at.into_any(),
+                                None => view! { <span class="muted">{tr(NEVER)}</span> }.into_any(),
+                            }}
+                        </td>
+                        <td class="actions">
+                            {(!own)
+                                .then(|| {
+                                    let active = for_active.active;
+                                    let enrolled = for_reset.totp_enrolled;
+                                    view! {
+                                        <button
+                                            type="button"
+                                            class="button button--small officer-edit"
+                                            on:click=move |_| editing.set(Some(for_edit.clone()))
+                                        >
+                                            {tr(EDIT)}
+                                        </button>
+                                        <button
+                                            type="button"
+                                            class="button button--small officer-toggle-active"
+                                            on:click=move |_| {
+                                                ask(Pending::Active {
+                                                    officer: for_active.clone(),
+                                                    active: !active,
+                                                })
                                             }
-                                        })}
-                                </td>
-                                <td>
-                                    {if o.totp_enrolled { tr(ENROLLED).into_any() } else { tr(NOT_ENROLLED).into_any() }}
-                                </td>
-                                <td>
-                                    {match o.last_sign_in.clone() {
-                                        Some(at) => at.into_any(),
-                                        None => view! { <span class="muted">{tr(NEVER)}</span> }.into_any(),
-                                    }}
-                                </td>
-                                <td class="actions">
-                                    {(!own)
-                                        .then(|| {
-                                            let active = for_active.active;
-                                            let enrolled = for_reset.totp_enrolled;
-                                            view! {
-                                                <button
-                                                    type="button"
-                                                    class="button button--small officer-edit"
-                                                    on:click=move |_| editing.set(Some(for_edit.clone()))
-                                                >
-                                                    {tr(EDIT)}
-                                                </button>
-                                                <button
-                                                    type="button"
-                                                    class="button button--small officer-toggle-active"
-                                                    on:click=move |_| {
-                                                        ask(Pending::Active {
-                                                            officer: for_active.clone(),
-                                                            active: !active,
-                                                        })
-                                                    }
-                                                >
-                                                    {if active { tr(DEACTIVATE) } else { tr(REACTIVATE) }}
-                                                </button>
-                                                {enrolled
-                                                    .then(|| {
-                                                        view! {
-                                                            <button
-                                                                type="button"
-                                                                class="button button--small officer-reset-second-factor"
-                                                                on:click=move |_| {
-                                                                    ask(Pending::ResetSecondFactor {
-                                                                        officer: for_reset.clone(),
-                                                                    })
-                                                                }
-                                                            >
-                                                                {tr(RESET_SECOND_FACTOR)}
-                                                            </button>
+                                        >
+                                            {if active { tr(DEACTIVATE) } else { tr(REACTIVATE) }}
+                                        </button>
+                                        {enrolled
+                                            .then(|| {
+                                                view! {
+                                                    <button
+                                                        type="button"
+                                                        class="button button--small officer-reset-second-factor"
+                                                        on:click=move |_| {
+                                                            ask(Pending::ResetSecondFactor {
+                                                                officer: for_reset.clone(),
+                                                            })
                                                         }
-                                                    })}
-                                            }
-                                        })}
-                                </td>
-                            </tr>
-                        }
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
+                                                    >
+                                                        {tr(RESET_SECOND_FACTOR)}
+                                                    </button>
+                                                }
+                                            })}
+                                    }
+                                })}
+                        </td>
+                    </tr>
+                }
+            }
+        />
     }
 }
 
@@ -436,10 +395,8 @@ fn EditPanel(
     editing: RwSignal<Option<OfficerView>>,
     ask: impl Fn(Pending) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
-    let i18n = use_i18n();
-    let (initial_role, initial_office) = (officer.role, officer.office.code.clone());
-    let role = RwSignal::new(initial_role);
-    let office = RwSignal::new(initial_office.clone());
+    let role = RwSignal::new(officer.role);
+    let office = RwSignal::new(officer.office.code.clone());
     let heading = format!("{} ({})", officer.display_name, officer.username);
     let unchanged = {
         let (r, o) = (officer.role, officer.office.code.clone());
@@ -453,51 +410,8 @@ fn EditPanel(
         <form id="officer-edit" class="form card" novalidate on:submit=on_submit>
             <h2>{tr(EDIT_TITLE)} ": " {heading}</h2>
             <div class="grid">
-                <div class="field">
-                    <label class="field__label" for="officer-edit-role">{tr(COL_ROLE)}</label>
-                    <select
-                        id="officer-edit-role"
-                        class="input"
-                        prop:value=move || role.get().as_str()
-                        on:change=move |ev| {
-                            if let Some(r) = Role::parse(&event_target_value(&ev)) {
-                                role.set(r);
-                            }
-                        }
-                    >
-                        {roles
-                            .into_iter()
-                            .map(|r| {
-                                view! {
-                                    <option value=r.as_str() selected=r == initial_role>
-                                        {move || role_label(r, i18n.lang())}
-                                    </option>
-                                }
-                            })
-                            .collect_view()}
-                    </select>
-                </div>
-                <div class="field">
-                    <label class="field__label" for="officer-edit-office">{tr(COL_OFFICE)}</label>
-                    <select
-                        id="officer-edit-office"
-                        class="input"
-                        prop:value=move || office.get()
-                        on:change=move |ev| office.set(event_target_value(&ev))
-                    >
-                        {offices
-                            .into_iter()
-                            .map(|o| {
-                                let selected = o.code == initial_office;
-                                view! {
-                                    <option value=o.code.clone() selected=selected>
-                                        {format!("{} — {}", o.code, o.name)}
-                                    </option>
-                                }
-                            })
-                            .collect_view()}
-                    </select>
-                </div>
+                <RoleSelect id="officer-edit-role" roles=roles value=role />
+                <OfficeSelect id="officer-edit-office" offices=offices value=office />
             </div>
             <div class="actions">
                 <button id="officer-edit-submit" type="submit" class="button button--primary" disabled=unchanged>
@@ -524,14 +438,12 @@ fn OfficerForm(offices: Vec<Office>, roles: Vec<Role>, on_saved: impl Fn() + Cop
     let save = Action::new_local(|request: &NewOfficerRequest| api::create_officer(request.clone()));
     let pending = save.pending();
     let outcome = save.value();
-    Effect::new(move |_| {
-        if matches!(&*outcome.read(), Some(Ok(_))) {
-            // The password is not kept once the account exists.
-            password.set(String::new());
-            on_saved();
-        }
+    on_success(outcome, move || {
+        // The password is not kept once the account exists.
+        password.set(String::new());
+        on_saved();
     });
-    let error = move |field: &'static str| Signal::derive(move || outcome.with(|o| field_error(o, field, i18n.lang())));
+    let error = move |field: &'static str| backend_error(outcome, field);
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -571,43 +483,8 @@ fn OfficerForm(offices: Vec<Office>, roles: Vec<Role>, on_saved: impl Fn() + Cop
                     error=local_or_backend(display_name, error("display_name"))
                 />
                 <TextField id="officer-nip" label=NIP value=nip error=error("nip") />
-                <div class="field">
-                    <label class="field__label" for="officer-role">{tr(COL_ROLE)}</label>
-                    <select
-                        id="officer-role"
-                        class="input"
-                        prop:value=move || role.get().as_str()
-                        on:change=move |ev| {
-                            if let Some(r) = Role::parse(&event_target_value(&ev)) {
-                                role.set(r);
-                            }
-                        }
-                    >
-                        {roles
-                            .iter()
-                            .map(|&r| view! { <option value=r.as_str()>{move || role_label(r, i18n.lang())}</option> })
-                            .collect_view()}
-                    </select>
-                </div>
-                <div class="field" class:field--error=move || error("office_code").with(Option::is_some)>
-                    <label class="field__label" for="officer-office">{tr(COL_OFFICE)}</label>
-                    {move || {
-                        error("office_code")
-                            .get()
-                            .map(|e| view! { <p id="officer-office-error" class="field__error" role="alert">{e}</p> })
-                    }}
-                    <select
-                        id="officer-office"
-                        class="input"
-                        prop:value=move || office.get()
-                        on:change=move |ev| office.set(event_target_value(&ev))
-                    >
-                        {offices
-                            .iter()
-                            .map(|o| view! { <option value=o.code.clone()>{format!("{} — {}", o.code, o.name)}</option> })
-                            .collect_view()}
-                    </select>
-                </div>
+                <RoleSelect id="officer-role" roles=roles value=role />
+                <OfficeSelect id="officer-office" offices=offices value=office error=error("office_code") />
                 <TextField
                     id="officer-password"
                     label=INITIAL_PASSWORD
@@ -622,21 +499,75 @@ fn OfficerForm(offices: Vec<Office>, roles: Vec<Role>, on_saved: impl Fn() + Cop
                     {tr(CREATE)}
                 </button>
             </div>
-            {move || {
-                outcome
-                    .get()
-                    .map(|result| match result {
-                        Ok(view) => {
-                            view! {
-                                <div id="officer-saved" class="alert alert--info" role="status">
-                                    <p class="alert__title">{tr(CREATED)} " " {view.username}</p>
-                                </div>
-                            }
-                                .into_any()
-                        }
-                        Err(failure) => failure_view("officer-error", failure),
-                    })
-            }}
+            {outcome_view(outcome, "officer-saved", "officer-error", CREATED, |o| o.username)}
         </form>
     }
+}
+
+/// The role `<select>` of the officer forms.
+#[component]
+fn RoleSelect(id: &'static str, roles: Vec<Role>, value: RwSignal<Role>) -> impl IntoView {
+    let i18n = use_i18n();
+    let initial = value.get_untracked();
+    field(id, COL_ROLE, None, Signal::default(), false, move |aria| {
+        view! {
+            <select
+                id=id
+                class="input"
+                aria-describedby=aria.described_by()
+                prop:value=move || value.get().as_str()
+                on:change=move |ev| {
+                    if let Some(r) = Role::parse(&event_target_value(&ev)) {
+                        value.set(r);
+                    }
+                }
+            >
+                {roles
+                    .into_iter()
+                    .map(|r| {
+                        view! {
+                            <option value=r.as_str() selected=r == initial>
+                                {move || i18n::role_label(r, i18n.lang())}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+        }
+    })
+}
+
+/// The office `<select>` of the officer forms.
+#[component]
+fn OfficeSelect(
+    id: &'static str,
+    offices: Vec<Office>,
+    value: RwSignal<String>,
+    #[prop(optional, into)] error: Signal<Option<String>>,
+) -> impl IntoView {
+    let initial = value.get_untracked();
+    field(id, COL_OFFICE, None, error, false, move |aria| {
+        view! {
+            <select
+                id=id
+                class="input"
+                aria-describedby=aria.described_by()
+                aria-invalid=aria.invalid()
+                prop:value=move || value.get()
+                on:change=move |ev| value.set(event_target_value(&ev))
+            >
+                {offices
+                    .into_iter()
+                    .map(|o| {
+                        let selected = o.code == initial;
+                        view! {
+                            <option value=o.code.clone() selected=selected>
+                                {format!("{} — {}", o.code, o.name)}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+        }
+    })
 }

@@ -5,21 +5,21 @@ use leptos::prelude::*;
 use leptos_router::components::Redirect;
 use padan_protocol::v1::{SessionStage, SignInRequest, TotpEnrolment, is_totp_code};
 
-use crate::api::{self, ApiFailure};
-use crate::components::error_banner::ErrorBanner;
+use crate::api;
+use crate::components::error_banner::{Problem, ProblemView};
 use crate::dom::focus;
 use crate::i18n::{self, Text, tr, use_i18n};
 use crate::session::use_auth;
 
-const TOTP_TITLE: Text = Text { id: "Verifikasi dua langkah", en: "Two-step verification" };
+pub(crate) const TOTP_TITLE: Text = Text { id: "Verifikasi dua langkah", en: "Two-step verification" };
 const TOTP_LEAD: Text = Text {
     id: "Masukkan 6 digit kode yang tampil di aplikasi autentikator Anda.",
     en: "Enter the 6-digit code shown in your authenticator app.",
 };
 const TOTP_CODE: Text = Text { id: "Kode autentikator", en: "Authenticator code" };
-const TOTP_CODE_FORMAT: Text = Text { id: "Kode terdiri dari 6 angka.", en: "The code has 6 digits." };
+pub(crate) const TOTP_CODE_FORMAT: Text = Text { id: "Kode terdiri dari 6 angka.", en: "The code has 6 digits." };
 const TOTP_SUBMIT: Text = Text { id: "Verifikasi", en: "Verify" };
-const ENROL_TITLE: Text = Text { id: "Daftarkan aplikasi autentikator", en: "Enrol an authenticator app" };
+pub(crate) const ENROL_TITLE: Text = Text { id: "Daftarkan aplikasi autentikator", en: "Enrol an authenticator app" };
 const ENROL_LEAD: Text = Text {
     id: "Peran Anda wajib memakai verifikasi dua langkah. Tambahkan akun baru di aplikasi autentikator \
          (mis. Google Authenticator, Microsoft Authenticator, FreeOTP) dengan kunci di bawah ini, lalu \
@@ -27,8 +27,8 @@ const ENROL_LEAD: Text = Text {
     en: "Your role must use two-step verification. Add an account in your authenticator app (e.g. Google \
          Authenticator, Microsoft Authenticator, FreeOTP) with the key below, then enter the code it shows.",
 };
-pub(crate) const ENROL_KEY: Text = Text { id: "Kunci (ketik di aplikasi)", en: "Key (type it into the app)" };
-pub(crate) const ENROL_URI: Text =
+const ENROL_KEY: Text = Text { id: "Kunci (ketik di aplikasi)", en: "Key (type it into the app)" };
+const ENROL_URI: Text =
     Text { id: "Tautan otpauth (untuk pembuat kode QR)", en: "otpauth link (for a QR code generator)" };
 const BACK: Text = Text { id: "Kembali", en: "Back" };
 
@@ -52,21 +52,13 @@ pub fn SignIn() -> impl IntoView {
     }
 }
 
-/// Why the last attempt failed.
-#[derive(Debug, Clone, PartialEq)]
-enum SignInError {
-    MissingCredentials,
-    BadCode,
-    Failed(ApiFailure),
-}
-
 #[component]
 fn SignInForm() -> impl IntoView {
     let i18n = use_i18n();
     let auth = use_auth();
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<SignInError>);
+    let error = RwSignal::new(None::<Problem>);
     let step = RwSignal::new(Step::Password);
 
     let sign_in = Action::new_local(move |request: &SignInRequest| {
@@ -88,13 +80,13 @@ fn SignInForm() -> impl IntoView {
                                 step.set(Step::Enrol(Some(enrolment)));
                                 focus("totp-code");
                             }
-                            Err(failure) => error.set(Some(SignInError::Failed(failure))),
+                            Err(failure) => error.set(Some(Problem::Api(failure))),
                         }
                     }
                 },
                 Err(failure) => {
                     password.set(String::new());
-                    error.set(Some(SignInError::Failed(failure)));
+                    error.set(Some(Problem::Api(failure)));
                     focus("password");
                 }
             }
@@ -110,7 +102,7 @@ fn SignInForm() -> impl IntoView {
         let user = username.get_untracked().trim().to_owned();
         let pass = password.get_untracked();
         if user.is_empty() || pass.is_empty() {
-            error.set(Some(SignInError::MissingCredentials));
+            error.set(Some(Problem::Local(i18n::CREDENTIALS_REQUIRED)));
             focus(if user.is_empty() { "username" } else { "password" });
             return;
         }
@@ -135,7 +127,7 @@ fn SignInForm() -> impl IntoView {
                             }
                         })
                 }}
-                {move || error.get().map(|e| view! { <SignInErrorView error=e /> })}
+                {move || error.get().map(|e| view! { <ProblemView id="sign-in-error" problem=e /> })}
                 <form class="form" on:submit=on_submit novalidate>
                     <div class="field">
                         <label class="field__label" for="username">{tr(i18n::USERNAME)}</label>
@@ -190,7 +182,7 @@ fn SignInForm() -> impl IntoView {
 fn SecondStep(step: RwSignal<Step>, enrolment: Option<TotpEnrolment>) -> impl IntoView {
     let auth = use_auth();
     let code = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<SignInError>);
+    let error = RwSignal::new(None::<Problem>);
     let enrolling = enrolment.is_some() || matches!(step.get_untracked(), Step::Enrol(..));
     let submit = Action::new_local(move |value: &String| {
         let value = value.clone();
@@ -201,7 +193,7 @@ fn SecondStep(step: RwSignal<Step>, enrolment: Option<TotpEnrolment>) -> impl In
                 Ok(session) => auth.signed_in(session),
                 Err(failure) => {
                     code.set(String::new());
-                    error.set(Some(SignInError::Failed(failure)));
+                    error.set(Some(Problem::Api(failure)));
                     focus("totp-code");
                 }
             }
@@ -212,7 +204,7 @@ fn SecondStep(step: RwSignal<Step>, enrolment: Option<TotpEnrolment>) -> impl In
         ev.prevent_default();
         let value: String = code.get_untracked().chars().filter(|c| !c.is_whitespace()).collect();
         if !is_totp_code(&value) {
-            error.set(Some(SignInError::BadCode));
+            error.set(Some(Problem::Local(TOTP_CODE_FORMAT)));
             focus("totp-code");
             return;
         }
@@ -226,25 +218,13 @@ fn SecondStep(step: RwSignal<Step>, enrolment: Option<TotpEnrolment>) -> impl In
         });
         step.set(Step::Password);
     };
-    let (secret, uri) = enrolment.map(|e| (e.secret, e.otpauth_uri)).unzip();
     view! {
         <section class="page page--narrow" aria-labelledby="totp-title">
             <div class="card">
                 <h1 id="totp-title">{tr(if enrolling { ENROL_TITLE } else { TOTP_TITLE })}</h1>
                 <p class="lead">{tr(if enrolling { ENROL_LEAD } else { TOTP_LEAD })}</p>
-                {secret.map(|secret| view! {
-                    <div class="field">
-                        <span class="field__label">{tr(ENROL_KEY)}</span>
-                        <code id="totp-secret" class="secret">{secret}</code>
-                    </div>
-                })}
-                {uri.map(|uri| view! {
-                    <details class="field">
-                        <summary>{tr(ENROL_URI)}</summary>
-                        <code id="totp-uri" class="secret">{uri}</code>
-                    </details>
-                })}
-                {move || error.get().map(|e| view! { <SignInErrorView error=e /> })}
+                {enrolment.map(|e| view! { <EnrolmentKey enrolment=e /> })}
+                {move || error.get().map(|e| view! { <ProblemView id="sign-in-error" problem=e /> })}
                 <form class="form" on:submit=on_submit novalidate>
                     <div class="field">
                         <label class="field__label" for="totp-code">{tr(TOTP_CODE)}</label>
@@ -275,21 +255,18 @@ fn SecondStep(step: RwSignal<Step>, enrolment: Option<TotpEnrolment>) -> impl In
     }
 }
 
+/// The key of a new authenticator enrolment, to type into the app, and its
+/// `otpauth:` link.
 #[component]
-fn SignInErrorView(error: SignInError) -> impl IntoView {
-    match error {
-        SignInError::MissingCredentials => view! {
-            <div id="sign-in-error" class="alert alert--error" role="alert">
-                <p class="alert__title">{tr(i18n::CREDENTIALS_REQUIRED)}</p>
-            </div>
-        }
-        .into_any(),
-        SignInError::BadCode => view! {
-            <div id="sign-in-error" class="alert alert--error" role="alert">
-                <p class="alert__title">{tr(TOTP_CODE_FORMAT)}</p>
-            </div>
-        }
-        .into_any(),
-        SignInError::Failed(failure) => view! { <ErrorBanner id="sign-in-error" failure=failure /> }.into_any(),
+pub(crate) fn EnrolmentKey(enrolment: TotpEnrolment) -> impl IntoView {
+    view! {
+        <div class="field">
+            <span class="field__label">{tr(ENROL_KEY)}</span>
+            <code id="totp-secret" class="secret">{enrolment.secret}</code>
+        </div>
+        <details class="field">
+            <summary>{tr(ENROL_URI)}</summary>
+            <code id="totp-uri" class="secret">{enrolment.otpauth_uri}</code>
+        </details>
     }
 }

@@ -8,7 +8,7 @@
 
 use leptos::prelude::*;
 use padan_protocol::v1::{
-    ClaimedElements, Element, Mechanism, MechanismStatus, Purpose, VerifyElementsRequest, VerifyElementsResponse,
+    ClaimedElements, Element, Mechanism, MechanismStatus, VerifyElementsRequest, VerifyElementsResponse,
 };
 use padan_protocol::validate::{
     CivilDate, KkError, Lines, Mismatch, Sex, TextError, check_text, nik_agrees_with_claims, parse_kk, parse_nik,
@@ -16,8 +16,9 @@ use padan_protocol::validate::{
 
 use crate::api;
 use crate::components::error_banner::ErrorBanner;
-use crate::components::fields::{NikField, PurposeField};
-use crate::components::mechanism::MechanismGate;
+use crate::components::fields::{NikField, PurposeField, valid_nik_and_purpose};
+use crate::components::form;
+use crate::components::mechanism::MechanismPage;
 use crate::components::result_table::VerifyResultView;
 use crate::dom::focus;
 use crate::i18n::{self, Lang, Text, tr, use_i18n};
@@ -25,11 +26,14 @@ use crate::i18n::{self, Lang, Text, tr, use_i18n};
 #[component]
 pub fn VerifyElements() -> impl IntoView {
     view! {
-        <section class="page" aria-labelledby="verify-title">
-            <h1 id="verify-title">{tr(i18n::VERIFY_TITLE)}</h1>
-            <p class="lead">{tr(i18n::VERIFY_LEAD)}</p>
-            <MechanismGate mechanism=Mechanism::VerifyElements error_id="verify-error" form=verify_form />
-        </section>
+        <MechanismPage
+            title_id="verify-title"
+            title=i18n::VERIFY_TITLE
+            lead=i18n::VERIFY_LEAD
+            mechanism=Mechanism::VerifyElements
+            error_id="verify-error"
+            form=verify_form
+        />
     }
 }
 
@@ -54,10 +58,6 @@ struct Field {
 impl Field {
     fn dom_id(self) -> String {
         format!("el-{}", self.element.wire_name())
-    }
-
-    fn error_id(self) -> String {
-        format!("el-{}-error", self.element.wire_name())
     }
 
     /// A structural problem with what was typed, if any.
@@ -153,12 +153,7 @@ fn VerifyForm(elements: Vec<Element>) -> impl IntoView {
         if pending.get_untracked() {
             return;
         }
-        let Ok(parsed) = parse_nik(&nik.get_untracked()) else {
-            focus("nik");
-            return;
-        };
-        let Some(purpose) = Purpose::parse(&purpose.get_untracked()) else {
-            focus("purpose");
+        let Some((parsed_nik, purpose)) = valid_nik_and_purpose(nik, "nik", purpose, "purpose") else {
             return;
         };
         if let Some(bad) = fields.with_value(|fs| fs.iter().copied().find(|f| f.problem().is_some())) {
@@ -180,7 +175,7 @@ fn VerifyForm(elements: Vec<Element>) -> impl IntoView {
             }
         });
         verify.dispatch(VerifyElementsRequest {
-            nik: parsed.as_str().to_owned(),
+            nik: parsed_nik,
             purpose,
             elements: claims,
             confirm_mismatch: mismatch,
@@ -306,83 +301,63 @@ fn ResetButton(on_reset: impl Fn(leptos::ev::MouseEvent) + 'static) -> impl Into
 fn ElementInput(field: Field) -> impl IntoView {
     let i18n = use_i18n();
     let element = field.element;
-    let id = field.dom_id();
-    let error_id = field.error_id();
     let problem = Memo::new(move |_| field.problem());
-    let has_problem = move || problem.with(Option::is_some);
-    let described_by = {
-        let error_id = error_id.clone();
-        move || has_problem().then(|| error_id.clone())
-    };
-    let label = move || i18n.lang().pick(element.label_id(), element.label_en());
+    let error = Signal::derive(move || problem.with(|p| p.as_ref().map(|p| p.message(i18n.lang()))));
+    let label = Text { id: element.label_id(), en: element.label_en() };
+    let wide = matches!(element, Element::NamaLgkp | Element::Alamat);
     let set = move |ev: leptos::ev::Event| field.value.set(event_target_value(&ev));
-
-    let control = if !element.choices().is_empty() {
-        view! {
-            <select id=id.clone() name=element.wire_name() class="select" aria-describedby=described_by on:change=set>
-                <option value="" prop:selected=move || field.value.with(String::is_empty)>
-                    {tr(i18n::CHOICE_PLACEHOLDER)}
-                </option>
-                {element
-                    .choices()
-                    .iter()
-                    .map(|&choice| {
-                        view! {
-                            <option value=choice prop:selected=move || field.value.with(|v| v == choice)>
-                                {choice}
-                            </option>
-                        }
-                    })
-                    .collect_view()}
-            </select>
+    form::field(field.dom_id(), label, None, error, wide, move |aria| {
+        if !element.choices().is_empty() {
+            view! {
+                <select
+                    id=field.dom_id()
+                    name=element.wire_name()
+                    class="select"
+                    aria-describedby=aria.described_by()
+                    on:change=set
+                >
+                    <option value="" prop:selected=move || field.value.with(String::is_empty)>
+                        {tr(i18n::CHOICE_PLACEHOLDER)}
+                    </option>
+                    {element
+                        .choices()
+                        .iter()
+                        .map(|&choice| {
+                            view! {
+                                <option value=choice prop:selected=move || field.value.with(|v| v == choice)>
+                                    {choice}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+            }
+            .into_any()
+        } else {
+            let (kind, inputmode, maxlength) = match element {
+                Element::TglLhr | Element::TglKwn => ("date", None, None),
+                Element::NoKk => ("text", Some("numeric"), Some("16")),
+                _ => ("text", None, None),
+            };
+            view! {
+                <input
+                    id=field.dom_id()
+                    name=element.wire_name()
+                    class="input"
+                    type=kind
+                    inputmode=inputmode
+                    maxlength=maxlength
+                    autocomplete="off"
+                    spellcheck="false"
+                    aria-invalid=aria.invalid()
+                    aria-describedby=aria.described_by()
+                    prop:value=move || field.value.get()
+                    on:input=set
+                />
+            }
+            .into_any()
         }
-        .into_any()
-    } else {
-        let (kind, inputmode, maxlength) = match element {
-            Element::TglLhr | Element::TglKwn => ("date", None, None),
-            Element::NoKk => ("text", Some("numeric"), Some("16")),
-            _ => ("text", None, None),
-        };
-        view! {
-            <input
-                id=id.clone()
-                name=element.wire_name()
-                class="input"
-                type=kind
-                inputmode=inputmode
-                maxlength=maxlength
-                autocomplete="off"
-                spellcheck="false"
-                aria-invalid=move || has_problem().to_string()
-                aria-describedby=described_by
-                prop:value=move || field.value.get()
-                on:input=set
-            />
-        }
-        .into_any()
-    };
-
-    view! {
-        <div
-            class="field"
-            class:field--wide=matches!(element, Element::NamaLgkp | Element::Alamat)
-            class:field--error=has_problem
-        >
-            <label class="field__label" for=id>{label}</label>
-            {move || {
-                problem
-                    .get()
-                    .map(|p| {
-                        view! {
-                            <p id=error_id.clone() class="field__error" role="alert">
-                                {move || p.message(i18n.lang())}
-                            </p>
-                        }
-                    })
-            }}
-            {control}
-        </div>
-    }
+    })
 }
 
 /// Warns (does not block) when the claims contradict what the NIK encodes;
